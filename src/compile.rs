@@ -1,0 +1,97 @@
+//! The front half of the pipeline as one call: spec file -> [`FileTree`], or every error in it.
+
+use std::fs;
+use std::path::Path;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::tree::FileTree;
+use crate::{parse, render, resolve};
+
+/// The largest spec fluxspec reads. A home lab's spec is tens of kilobytes.
+const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Every error found in a spec, with the spec's text so each can be shown in place.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{}", summary(.errors.len()))]
+pub(crate) struct SpecErrors {
+    #[source_code]
+    source_code: NamedSource<String>,
+    #[related]
+    errors: Vec<Box<dyn Diagnostic + Send + Sync>>,
+}
+
+fn summary(count: usize) -> String {
+    if count == 1 {
+        "the spec has an error".to_owned()
+    } else {
+        format!("the spec has {count} errors")
+    }
+}
+
+/// The spec file itself could not be read.
+#[derive(Debug, Error, Diagnostic)]
+pub(crate) enum ReadError {
+    #[error("cannot read the spec `{path}`: {reason}")]
+    #[diagnostic(code(fluxspec::unreadable_spec))]
+    Unreadable { path: String, reason: String },
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub(crate) enum CompileError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Spec(#[from] SpecErrors),
+}
+
+fn boxed<E: Diagnostic + Send + Sync + 'static>(
+    errors: Vec<E>,
+) -> Vec<Box<dyn Diagnostic + Send + Sync>> {
+    errors
+        .into_iter()
+        .map(|error| Box::new(error) as Box<dyn Diagnostic + Send + Sync>)
+        .collect()
+}
+
+/// Reads, parses, resolves and renders the spec at `spec_path`. `spec_label` is how generated
+/// files name the spec in their header.
+pub(crate) fn compile(spec_path: &Path, spec_label: &str) -> Result<FileTree, CompileError> {
+    let unreadable = |reason: String| ReadError::Unreadable {
+        path: spec_path.display().to_string(),
+        reason,
+    };
+    let size = fs::metadata(spec_path)
+        .map_err(|error| unreadable(error.to_string()))?
+        .len();
+    if size > MAX_SPEC_BYTES {
+        return Err(
+            unreadable(format!("it is {size} bytes; the limit is {MAX_SPEC_BYTES}")).into(),
+        );
+    }
+    let bytes = fs::read(spec_path).map_err(|error| unreadable(error.to_string()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|error| unreadable(format!("it is not UTF-8 ({error})")))?;
+    let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
+    let spec_dir = if spec_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        spec_dir
+    };
+
+    let errors = match parse::parse(&text) {
+        Ok(spec) => match resolve::resolve(&spec, spec_dir, SourceSpan::from(0..text.len())) {
+            Ok(model) => return Ok(render::render(&model, spec_label)),
+            Err(errors) => boxed(errors),
+        },
+        Err(errors) => boxed(errors),
+    };
+    Err(SpecErrors {
+        source_code: NamedSource::new(spec_path.display().to_string(), text),
+        errors,
+    }
+    .into())
+}

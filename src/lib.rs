@@ -1,0 +1,17 @@
+//! fluxspec compiles one KDL spec (`homelab.kdl`) into a multi-cluster Flux `GitOps` tree.
+//!
+//! The pipeline, one module per stage: [`parse`] (KDL -> spanned syntax) -> [`resolve`] (syntax ->
+//! checked model, reading the files the spec names) -> [`render`] (model -> in-memory file tree,
+//! pure) -> [`sync`] (file tree -> disk). [`cli`] is the only module that prints.
+
+mod cli;
+mod compile;
+mod model;
+mod parse;
+mod render;
+mod resolve;
+mod suggest;
+mod sync;
+mod tree;
+
+pub use cli::run;

@@ -1,0 +1,275 @@
+//! Typed access to one KDL node: its arguments, properties and children, with an error for every
+//! entry that does not fit the node's shape. Errors are collected, never returned early, so one run
+//! reports every mistake.
+
+use kdl::{KdlEntry, KdlNode, KdlValue};
+use miette::SourceSpan;
+
+use super::Error;
+use super::syntax::Spanned;
+use crate::suggest::did_you_mean;
+
+/// Which properties a node accepts.
+pub(super) enum Props<'a> {
+    Only(&'a [&'a str]),
+    /// Any name: the properties are data, as in `component "db" DB_NAME="x"`.
+    Any,
+}
+
+#[derive(Default)]
+pub(super) struct Reader {
+    pub(super) errors: Vec<Error>,
+}
+
+pub(super) fn name(node: &KdlNode) -> &str {
+    node.name().value()
+}
+
+fn args(node: &KdlNode) -> impl Iterator<Item = &KdlEntry> {
+    node.entries().iter().filter(|entry| entry.name().is_none())
+}
+
+fn type_name(value: &KdlValue) -> &'static str {
+    match value {
+        KdlValue::String(_) => "a string",
+        KdlValue::Integer(_) => "an integer",
+        KdlValue::Float(_) => "a number",
+        KdlValue::Bool(_) => "a boolean",
+        KdlValue::Null => "#null",
+    }
+}
+
+impl Reader {
+    /// Checks the node's entries against its shape: how many arguments, which properties, whether
+    /// it may have children. Every surplus or unknown entry is an error.
+    pub(super) fn shape(
+        &mut self,
+        node: &KdlNode,
+        max_args: Option<usize>,
+        props: &Props<'_>,
+        children: bool,
+    ) {
+        let node_name = name(node);
+        if let Some(max) = max_args {
+            for entry in args(node).skip(max) {
+                self.errors.push(Error::UnexpectedArgument {
+                    node: node_name.to_owned(),
+                    span: entry.span(),
+                });
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for entry in node.entries() {
+            let Some(prop) = entry.name() else { continue };
+            let prop = prop.value();
+            if let Props::Only(allowed) = props
+                && !allowed.contains(&prop)
+            {
+                self.errors.push(Error::UnknownProperty {
+                    name: prop.to_owned(),
+                    node: node_name.to_owned(),
+                    span: entry.span(),
+                    help: did_you_mean(prop, allowed.iter().copied()).or_else(|| {
+                        Some(if allowed.is_empty() {
+                            format!("`{node_name}` takes no properties")
+                        } else {
+                            format!("`{node_name}` accepts {}", list(allowed))
+                        })
+                    }),
+                });
+            }
+            if seen.contains(&prop) {
+                self.errors.push(Error::DuplicateProperty {
+                    name: prop.to_owned(),
+                    span: entry.span(),
+                });
+            }
+            seen.push(prop);
+        }
+        if !children && let Some(block) = node.children() {
+            self.errors.push(Error::UnexpectedChildren {
+                node: node_name.to_owned(),
+                span: block.span(),
+            });
+        }
+    }
+
+    fn string(&mut self, entry: &KdlEntry) -> Option<Spanned<String>> {
+        match entry.value() {
+            KdlValue::String(text) => Some(Spanned {
+                value: text.clone(),
+                span: entry.span(),
+            }),
+            other => {
+                let help = match other {
+                    KdlValue::Integer(_) | KdlValue::Float(_) => Some(
+                        "quote it: a number such as `1.10` would lose its trailing zero".to_owned(),
+                    ),
+                    _ => None,
+                };
+                self.errors.push(Error::WrongType {
+                    expected: "a string",
+                    found: type_name(other),
+                    span: entry.span(),
+                    help,
+                });
+                None
+            }
+        }
+    }
+
+    /// The `index`th argument as a string; an error names `what` when it is missing.
+    pub(super) fn required_arg(
+        &mut self,
+        node: &KdlNode,
+        index: usize,
+        what: &'static str,
+    ) -> Option<Spanned<String>> {
+        if let Some(entry) = args(node).nth(index) {
+            self.string(entry)
+        } else {
+            self.errors.push(Error::MissingArgument {
+                node: name(node).to_owned(),
+                what,
+                span: node.name().span(),
+            });
+            None
+        }
+    }
+
+    /// All arguments as strings, at least one.
+    pub(super) fn string_args(
+        &mut self,
+        node: &KdlNode,
+        what: &'static str,
+    ) -> Vec<Spanned<String>> {
+        let values: Vec<_> = args(node).filter_map(|entry| self.string(entry)).collect();
+        if args(node).next().is_none() {
+            self.errors.push(Error::MissingArgument {
+                node: name(node).to_owned(),
+                what,
+                span: node.name().span(),
+            });
+        }
+        values
+    }
+
+    pub(super) fn bool_arg(&mut self, node: &KdlNode) -> Option<Spanned<bool>> {
+        let Some(entry) = args(node).next() else {
+            self.errors.push(Error::MissingArgument {
+                node: name(node).to_owned(),
+                what: "#true or #false",
+                span: node.name().span(),
+            });
+            return None;
+        };
+        if let KdlValue::Bool(value) = entry.value() {
+            Some(Spanned {
+                value: *value,
+                span: entry.span(),
+            })
+        } else {
+            self.errors.push(Error::WrongType {
+                expected: "#true or #false",
+                found: type_name(entry.value()),
+                span: entry.span(),
+                help: None,
+            });
+            None
+        }
+    }
+
+    pub(super) fn prop(&mut self, node: &KdlNode, key: &str) -> Option<Spanned<String>> {
+        let entry = node
+            .entries()
+            .iter()
+            .find(|entry| entry.name().is_some_and(|name| name.value() == key))?;
+        self.string(entry)
+    }
+
+    pub(super) fn required_prop(
+        &mut self,
+        node: &KdlNode,
+        key: &'static str,
+    ) -> Option<Spanned<String>> {
+        let value = self.prop(node, key);
+        let present = node
+            .entries()
+            .iter()
+            .any(|entry| entry.name().is_some_and(|name| name.value() == key));
+        if !present {
+            self.errors.push(Error::MissingProperty {
+                node: name(node).to_owned(),
+                name: key,
+                span: node.name().span(),
+            });
+        }
+        value
+    }
+
+    /// Every property as a `name=value` pair, for nodes whose properties are data.
+    pub(super) fn props_as_vars(&mut self, node: &KdlNode) -> Vec<super::syntax::Var> {
+        node.entries()
+            .iter()
+            .filter_map(|entry| {
+                let key = entry.name()?;
+                let value = self.string(entry)?;
+                Some(super::syntax::Var {
+                    name: Spanned {
+                        value: key.value().to_owned(),
+                        span: key.span(),
+                    },
+                    value,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores a single-valued child, reporting a second occurrence.
+    pub(super) fn once<T>(
+        &mut self,
+        slot: &mut Option<Spanned<T>>,
+        value: Option<Spanned<T>>,
+        node: &KdlNode,
+    ) {
+        let Some(value) = value else { return };
+        if let Some(first) = slot {
+            self.errors.push(Error::DuplicateNode {
+                name: name(node).to_owned(),
+                span: node.span(),
+                first: first.span,
+            });
+        } else {
+            *slot = Some(value);
+        }
+    }
+
+    pub(super) fn unknown_node(&mut self, node: &KdlNode, parent: &str, allowed: &[&str]) {
+        let node_name = name(node);
+        self.errors.push(Error::UnknownNode {
+            name: node_name.to_owned(),
+            parent: parent.to_owned(),
+            span: node.name().span(),
+            help: did_you_mean(node_name, allowed.iter().copied())
+                .or_else(|| Some(format!("`{parent}` accepts {}", list(allowed)))),
+        });
+    }
+}
+
+/// The children of a node; none when it has no block.
+pub(super) fn children(node: &KdlNode) -> &[KdlNode] {
+    node.children().map_or(&[], |block| block.nodes())
+}
+
+/// The span to underline for the node as a whole: its name, which is short and always present.
+pub(super) fn name_span(node: &KdlNode) -> SourceSpan {
+    node.name().span()
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
