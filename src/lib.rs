@@ -9,6 +9,7 @@ mod compile;
 mod model;
 mod parse;
 mod render;
+mod report;
 mod resolve;
 mod suggest;
 mod sync;

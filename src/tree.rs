@@ -18,8 +18,4 @@ impl FileTree {
             .iter()
             .map(|(path, contents)| (path.as_str(), contents.as_slice()))
     }
-
-    pub(crate) fn len(&self) -> usize {
-        self.files.len()
-    }
 }

@@ -1,19 +1,380 @@
 //! Stage 4: [`FileTree`] -> disk. The only module that writes.
+//!
+//! A [`Session`] holds the output directory's lock. [`Session::plan`] compares the rendered tree
+//! with the disk by blake3 hash and returns the [`Plan`]: what would be created, changed or
+//! deleted, and which files someone edited by hand. [`Session::apply`] carries a plan out so that
+//! a kill at any instant leaves every file whole: each write goes to a temp file in the same
+//! directory and is renamed into place, and the ownership manifest lists both old and new content
+//! while the writes run. Files fluxspec does not own are never touched.
 
-use std::fs;
-use std::io;
-use std::path::Path;
+pub(crate) mod manifest;
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+
+use miette::Diagnostic;
+use thiserror::Error;
 
 use crate::tree::FileTree;
+use manifest::Manifest;
 
-/// Writes every file of the tree under `out_dir`, creating directories as needed.
-pub(crate) fn write_all(tree: &FileTree, out_dir: &Path) -> io::Result<()> {
-    for (path, contents) in tree.iter() {
-        let target = out_dir.join(path);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)?;
+/// Prefix of in-flight temp files; any left by a killed compile are removed by the next one.
+const TEMP_PREFIX: &str = ".fluxspec-tmp-";
+
+#[derive(Debug, Error, Diagnostic)]
+pub(crate) enum SyncError {
+    #[error("refusing to use `{path}` as the output directory: {reason}")]
+    #[diagnostic(
+        code(fluxspec::unsafe_output),
+        help("pass a dedicated directory with `--out`, e.g. `generated`")
+    )]
+    UnsafeOutput { path: String, reason: &'static str },
+    #[error("{} file(s) that fluxspec did not write are in the way: {}", .paths.len(), .paths.join(", "))]
+    #[diagnostic(
+        code(fluxspec::unowned_file),
+        help("move them away, or pass `--adopt` to let fluxspec overwrite and own them")
+    )]
+    Unowned { paths: Vec<String> },
+    #[error("`{path}` is a symlink or not a regular file; fluxspec does not write through it")]
+    #[diagnostic(
+        code(fluxspec::not_a_file),
+        help("remove it so fluxspec can write a regular file there")
+    )]
+    NotAFile { path: String },
+    #[error("cannot {action} `{path}`: {source}")]
+    #[diagnostic(code(fluxspec::io))]
+    Io {
+        action: &'static str,
+        path: String,
+        source: io::Error,
+    },
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> SyncError {
+    let path = path.display().to_string();
+    move |source| SyncError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Created,
+    Changed,
+    Deleted,
+}
+
+impl Status {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Changed => "changed",
+            Status::Deleted => "deleted",
         }
-        fs::write(&target, contents)?;
+    }
+}
+
+/// One file that differs between the disk and the rendered tree.
+#[derive(Debug)]
+pub(crate) struct Change {
+    pub(crate) path: String,
+    pub(crate) status: Status,
+    pub(crate) old: Vec<u8>,
+    pub(crate) new: Vec<u8>,
+    /// The disk content is not what fluxspec last wrote: someone edited (or deleted) it.
+    pub(crate) hand_edited: bool,
+}
+
+/// What a compile would do to the output directory.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// Changes in path order; the manifest's own change, if any, is not among them.
+    pub(crate) changes: Vec<Change>,
+    pub(crate) unchanged: usize,
+    old_manifest: Manifest,
+    new_manifest: Manifest,
+    manifest_changed: bool,
+    leftover_temp_files: Vec<PathBuf>,
+}
+
+impl Plan {
+    /// Whether the disk already matches the rendered tree.
+    pub(crate) fn is_clean(&self) -> bool {
+        self.changes.is_empty() && !self.manifest_changed
+    }
+
+    pub(crate) fn count(&self, status: Status) -> usize {
+        self.changes
+            .iter()
+            .filter(|change| change.status == status)
+            .count()
+    }
+}
+
+/// Exclusive use of an output directory for one compile or check.
+pub(crate) struct Session {
+    root: PathBuf,
+    // Held for the session's lifetime; released on drop.
+    _lock: Option<fd_lock::RwLockWriteGuard<'static, File>>,
+}
+
+/// Refuses output directories where a prune or a write could hurt: the filesystem root, the
+/// home directory, a directory holding the spec, a path through `..`.
+fn check_output_dir(out_dir: &Path, spec_path: &Path) -> Result<(), SyncError> {
+    let refuse = |reason| SyncError::UnsafeOutput {
+        path: out_dir.display().to_string(),
+        reason,
+    };
+    if out_dir
+        .components()
+        .any(|component| component == Component::ParentDir)
+    {
+        return Err(refuse("it goes through `..`"));
+    }
+    let absolute = out_dir
+        .canonicalize()
+        .or_else(|_| std::path::absolute(out_dir))
+        .map_err(io_error("resolve", out_dir))?;
+    if absolute.parent().is_none() {
+        return Err(refuse("it is the filesystem root"));
+    }
+    if std::env::home_dir().is_some_and(|home| home == absolute) {
+        return Err(refuse("it is the home directory"));
+    }
+    let spec = spec_path
+        .canonicalize()
+        .unwrap_or_else(|_| spec_path.to_path_buf());
+    if spec.starts_with(&absolute) {
+        return Err(refuse("it contains the spec"));
     }
     Ok(())
+}
+
+fn hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+impl Session {
+    /// Checks the output directory is safe, creates it (`compile`) or not (`check`, which writes
+    /// nothing), and takes its lock, waiting for any other fluxspec working on it.
+    pub(crate) fn open(out_dir: &Path, spec_path: &Path, create: bool) -> Result<Self, SyncError> {
+        check_output_dir(out_dir, spec_path)?;
+        if create {
+            fs::create_dir_all(out_dir).map_err(io_error("create", out_dir))?;
+        }
+        // The lock is an flock on the directory itself, so no lock file litters the output.
+        let lock = match File::open(out_dir) {
+            Ok(directory) => {
+                // The lock must outlive every borrow of it; leaking one small allocation per
+                // session, which lasts until the process exits anyway, is the simplest way.
+                let lock: &'static mut fd_lock::RwLock<File> =
+                    Box::leak(Box::new(fd_lock::RwLock::new(directory)));
+                Some(lock.write().map_err(io_error("lock", out_dir))?)
+            }
+            // Nothing to lock: `check` of an output directory that does not exist yet.
+            Err(error) if error.kind() == io::ErrorKind::NotFound && !create => None,
+            Err(error) => return Err(io_error("open", out_dir)(error)),
+        };
+        Ok(Self {
+            root: out_dir.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    /// Refuses a path inside the output directory that goes through a symlink or a non-directory.
+    fn check_parents(&self, path: &str) -> Result<(), SyncError> {
+        let mut current = self.root.clone();
+        let parts: Vec<&str> = path.split('/').collect();
+        for part in &parts[..parts.len().saturating_sub(1)] {
+            current.push(part);
+            match fs::symlink_metadata(&current) {
+                Ok(metadata) if metadata.is_dir() => {}
+                Ok(_) => {
+                    return Err(SyncError::NotAFile {
+                        path: current.display().to_string(),
+                    });
+                }
+                Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(error) => return Err(io_error("inspect", &current)(error)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The content at `path` if it is a regular file, `None` if nothing is there.
+    fn read_existing(&self, path: &str) -> Result<Option<Vec<u8>>, SyncError> {
+        self.check_parents(path)?;
+        let full = self.root.join(path);
+        match fs::symlink_metadata(&full) {
+            Ok(metadata) if metadata.is_file() => {
+                fs::read(&full).map(Some).map_err(io_error("read", &full))
+            }
+            Ok(_) => Err(SyncError::NotAFile {
+                path: full.display().to_string(),
+            }),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(io_error("inspect", &full)(error)),
+        }
+    }
+
+    /// Compares the rendered tree with the disk. With `adopt`, files fluxspec did not write but
+    /// would generate are taken over instead of refused.
+    pub(crate) fn plan(&self, tree: &FileTree, adopt: bool) -> Result<Plan, SyncError> {
+        let manifest_path = self.root.join(manifest::FILE_NAME);
+        let old_manifest_text = match fs::read_to_string(&manifest_path) {
+            Ok(text) => Some(text),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => return Err(io_error("read", &manifest_path)(error)),
+        };
+        let old_manifest = old_manifest_text
+            .as_deref()
+            .map(Manifest::parse)
+            .unwrap_or_default();
+
+        let mut changes = Vec::new();
+        let mut unchanged = 0;
+        let mut unowned = Vec::new();
+        let mut new_manifest = Manifest::default();
+        for (path, new) in tree.iter() {
+            let new_hash = hash(new);
+            new_manifest.insert(path.to_owned(), new_hash.clone());
+            let Some(old) = self.read_existing(path)? else {
+                changes.push(Change {
+                    path: path.to_owned(),
+                    status: Status::Created,
+                    old: Vec::new(),
+                    new: new.to_vec(),
+                    hand_edited: old_manifest.owns(path),
+                });
+                continue;
+            };
+            if !old_manifest.owns(path) && !adopt {
+                unowned.push(path.to_owned());
+                continue;
+            }
+            let old_hash = hash(&old);
+            if old_hash == new_hash {
+                unchanged += 1;
+            } else {
+                changes.push(Change {
+                    path: path.to_owned(),
+                    status: Status::Changed,
+                    hand_edited: !old_manifest.wrote(path, &old_hash),
+                    old,
+                    new: new.to_vec(),
+                });
+            }
+        }
+        if !unowned.is_empty() {
+            return Err(SyncError::Unowned { paths: unowned });
+        }
+        for path in old_manifest.paths() {
+            if new_manifest.owns(path) {
+                continue;
+            }
+            if let Some(old) = self.read_existing(path)? {
+                changes.push(Change {
+                    path: path.to_owned(),
+                    status: Status::Deleted,
+                    hand_edited: !old_manifest.wrote(path, &hash(&old)),
+                    old,
+                    new: Vec::new(),
+                });
+            }
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        let manifest_changed =
+            old_manifest_text.as_deref() != Some(new_manifest.to_text().as_str());
+        Ok(Plan {
+            changes,
+            unchanged,
+            old_manifest,
+            new_manifest,
+            manifest_changed,
+            leftover_temp_files: self.leftover_temp_files()?,
+        })
+    }
+
+    fn leftover_temp_files(&self) -> Result<Vec<PathBuf>, SyncError> {
+        let mut found = Vec::new();
+        if !self.root.exists() {
+            return Ok(found);
+        }
+        for entry in walkdir::WalkDir::new(&self.root).follow_links(false) {
+            let entry = entry.map_err(|error| io_error("list", &self.root)(error.into()))?;
+            if entry.file_type().is_file()
+                && entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            {
+                found.push(entry.into_path());
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes `contents` to `path` atomically: a temp file beside it, renamed into place.
+    fn write_atomic(&self, path: &str, contents: &[u8]) -> Result<(), SyncError> {
+        self.check_parents(path)?;
+        let full = self.root.join(path);
+        let dir = full.parent().unwrap_or(&self.root);
+        fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+        let mut temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(dir)
+            .map_err(io_error("create a temp file in", dir))?;
+        temp.write_all(contents).map_err(io_error("write", &full))?;
+        // tempfile creates files readable by the owner only; generated files are ordinary ones.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            temp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o644))
+                .map_err(io_error("set permissions of", &full))?;
+        }
+        temp.persist(&full)
+            .map_err(|error| io_error("replace", &full)(error.error))?;
+        Ok(())
+    }
+
+    /// Carries out a plan. The manifest is written twice: first listing old and new content of
+    /// every path (so a kill mid-way leaves every file recognisably fluxspec's), last listing
+    /// exactly the new tree.
+    pub(crate) fn apply(&self, plan: &Plan) -> Result<(), SyncError> {
+        if plan.is_clean() && plan.leftover_temp_files.is_empty() {
+            return Ok(());
+        }
+        let in_flight = plan.old_manifest.union(&plan.new_manifest);
+        self.write_atomic(manifest::FILE_NAME, in_flight.to_text().as_bytes())?;
+        for change in &plan.changes {
+            match change.status {
+                Status::Created | Status::Changed => {
+                    self.write_atomic(&change.path, &change.new)?
+                }
+                Status::Deleted => {
+                    let full = self.root.join(&change.path);
+                    fs::remove_file(&full).map_err(io_error("delete", &full))?;
+                    self.remove_empty_parents(&full);
+                }
+            }
+        }
+        for temp in &plan.leftover_temp_files {
+            // Gone already is fine: it was only debris.
+            let _ = fs::remove_file(temp);
+        }
+        self.write_atomic(manifest::FILE_NAME, plan.new_manifest.to_text().as_bytes())
+    }
+
+    /// Removes the directories a deletion left empty, up to the output directory.
+    fn remove_empty_parents(&self, file: &Path) {
+        let mut dir = file.parent();
+        while let Some(current) = dir {
+            // `remove_dir` only removes empty directories; the first non-empty one stops us.
+            if current == self.root || fs::remove_dir(current).is_err() {
+                break;
+            }
+            dir = current.parent();
+        }
+    }
 }
