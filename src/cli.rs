@@ -32,6 +32,21 @@ enum Command {
     Compile(CompileArgs),
     /// Check that the output directory matches the spec; write nothing.
     Check(CheckArgs),
+    /// Write a synthetic spec of the given size (for benchmarks and stress tests).
+    #[command(hide = true)]
+    Synth(SynthArgs),
+}
+
+#[derive(Args)]
+struct SynthArgs {
+    /// Number of apps.
+    #[arg(long, default_value_t = 100)]
+    apps: usize,
+    /// Number of clusters.
+    #[arg(long, default_value_t = 2)]
+    clusters: usize,
+    /// The spec directory to write.
+    dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -118,6 +133,12 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Compile(args) => compile_command(args, color),
         Command::Check(args) => check_command(args, color),
+        Command::Synth(args) => crate::synth::write_spec(&args.dir, args.apps, args.clusters)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|error| {
+                eprintln!("error: cannot write the spec: {error}");
+                Failure::Reported
+            }),
     };
     match result {
         Ok(code) => code,

@@ -34,7 +34,7 @@ fn summary(count: usize) -> String {
 #[derive(Debug, Error, Diagnostic)]
 pub(crate) enum ReadError {
     #[error("cannot read the spec `{path}`: {reason}")]
-    #[diagnostic(code(fluxspec::unreadable_spec))]
+    #[diagnostic(code("fluxspec::unreadable-spec"))]
     Unreadable { path: String, reason: String },
 }
 

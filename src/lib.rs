@@ -13,6 +13,9 @@ mod report;
 mod resolve;
 mod suggest;
 mod sync;
+mod synth;
 mod tree;
+
+pub mod substitute;
 
 pub use cli::run;

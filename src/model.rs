@@ -124,7 +124,6 @@ pub(crate) struct Target {
     pub(crate) version: Option<String>,
     pub(crate) kind: Option<String>,
     pub(crate) name: Option<String>,
-    pub(crate) namespace: Option<String>,
     pub(crate) label_selector: Option<String>,
     pub(crate) annotation_selector: Option<String>,
 }

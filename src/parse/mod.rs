@@ -21,7 +21,7 @@ use syntax::{
 #[derive(Debug, Error, Diagnostic)]
 pub(crate) enum Error {
     #[error("{message}")]
-    #[diagnostic(code(fluxspec::kdl_syntax))]
+    #[diagnostic(code("fluxspec::kdl-syntax"))]
     Syntax {
         message: String,
         #[label("{label}")]
@@ -31,7 +31,7 @@ pub(crate) enum Error {
         help: Option<String>,
     },
     #[error("unknown node `{name}` in `{parent}`")]
-    #[diagnostic(code(fluxspec::unknown_node))]
+    #[diagnostic(code("fluxspec::unknown-node"))]
     UnknownNode {
         name: String,
         parent: String,
@@ -41,7 +41,7 @@ pub(crate) enum Error {
         help: Option<String>,
     },
     #[error("unknown property `{name}` on `{node}`")]
-    #[diagnostic(code(fluxspec::unknown_property))]
+    #[diagnostic(code("fluxspec::unknown-property"))]
     UnknownProperty {
         name: String,
         node: String,
@@ -51,14 +51,14 @@ pub(crate) enum Error {
         help: Option<String>,
     },
     #[error("property `{name}` is given twice")]
-    #[diagnostic(code(fluxspec::duplicate_property))]
+    #[diagnostic(code("fluxspec::duplicate-property"))]
     DuplicateProperty {
         name: String,
         #[label("second `{name}`")]
         span: SourceSpan,
     },
     #[error("too many arguments to `{node}`")]
-    #[diagnostic(code(fluxspec::unexpected_argument), help("remove this argument"))]
+    #[diagnostic(code("fluxspec::unexpected-argument"), help("remove this argument"))]
     UnexpectedArgument {
         node: String,
         #[label("unexpected argument")]
@@ -66,7 +66,7 @@ pub(crate) enum Error {
     },
     #[error("`{node}` takes no children block")]
     #[diagnostic(
-        code(fluxspec::unexpected_children),
+        code("fluxspec::unexpected-children"),
         help("remove the `{{ ... }}` block")
     )]
     UnexpectedChildren {
@@ -75,7 +75,7 @@ pub(crate) enum Error {
         span: SourceSpan,
     },
     #[error("`{node}` needs {what}")]
-    #[diagnostic(code(fluxspec::missing_argument))]
+    #[diagnostic(code("fluxspec::missing-argument"))]
     MissingArgument {
         node: String,
         what: &'static str,
@@ -83,7 +83,7 @@ pub(crate) enum Error {
         span: SourceSpan,
     },
     #[error("`{node}` needs the property `{name}`")]
-    #[diagnostic(code(fluxspec::missing_property))]
+    #[diagnostic(code("fluxspec::missing-property"))]
     MissingProperty {
         node: String,
         name: &'static str,
@@ -91,7 +91,7 @@ pub(crate) enum Error {
         span: SourceSpan,
     },
     #[error("expected {expected}, found {found}")]
-    #[diagnostic(code(fluxspec::wrong_type))]
+    #[diagnostic(code("fluxspec::wrong-type"))]
     WrongType {
         expected: &'static str,
         found: &'static str,
@@ -101,7 +101,7 @@ pub(crate) enum Error {
         help: Option<String>,
     },
     #[error("`{name}` is given twice")]
-    #[diagnostic(code(fluxspec::duplicate_node), help("keep one of them"))]
+    #[diagnostic(code("fluxspec::duplicate-node"), help("keep one of them"))]
     DuplicateNode {
         name: String,
         #[label("second `{name}`")]
@@ -156,12 +156,13 @@ const APP_CLUSTER: &[&str] = &[
 ];
 const HELM: &[&str] = &["version", "values"];
 const IMAGE: &[&str] = &["version"];
+// No `namespace`: objects have none when overlay patches run (Flux sets `targetNamespace`
+// afterwards), so a namespace selector would silently match nothing.
 const TARGET_PROPS: &[&str] = &[
     "group",
     "version",
     "kind",
     "name",
-    "namespace",
     "label-selector",
     "annotation-selector",
 ];
@@ -330,7 +331,6 @@ fn read_target(reader: &mut Reader, node: &KdlNode) -> Target {
         version: reader.prop(node, "version"),
         kind: reader.prop(node, "kind"),
         name: reader.prop(node, "name"),
-        namespace: reader.prop(node, "namespace"),
         label_selector: reader.prop(node, "label-selector"),
         annotation_selector: reader.prop(node, "annotation-selector"),
     }

@@ -163,7 +163,6 @@ pub(crate) struct Target {
     pub(crate) version: Option<Spanned<String>>,
     pub(crate) kind: Option<Spanned<String>>,
     pub(crate) name: Option<Spanned<String>>,
-    pub(crate) namespace: Option<Spanned<String>>,
     pub(crate) label_selector: Option<Spanned<String>>,
     pub(crate) annotation_selector: Option<Spanned<String>>,
 }

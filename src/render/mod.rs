@@ -100,7 +100,6 @@ fn target(target: Option<&model::Target>) -> Option<Target> {
         version: target.version.clone(),
         kind: target.kind.clone(),
         name: target.name.clone(),
-        namespace: target.namespace.clone(),
         label_selector: target.label_selector.clone(),
         annotation_selector: target.annotation_selector.clone(),
     })

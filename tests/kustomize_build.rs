@@ -1,0 +1,81 @@
+//! Every directory under `generated/` that holds a `kustomization.yaml` must build with
+//! `kubectl kustomize`, as kustomize-controller will build it.
+
+mod support;
+
+use std::num::NonZero;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `kubectl` from `.tools/bin/` (where `scripts/install-test-tools.sh` puts it), else from `PATH`.
+fn kubectl() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::iter::once(support::repo_root().join(".tools/bin"))
+        .chain(std::env::split_paths(&path))
+        .map(|dir| dir.join("kubectl"))
+        .find(|kubectl| kubectl.is_file())
+}
+
+/// Runs `kubectl kustomize <dir>`; on failure, says which directory and why.
+fn build(kubectl: &Path, dir: &Path) -> Result<(), String> {
+    let output = Command::new(kubectl)
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .map_err(|e| {
+            format!(
+                "{}: cannot run {}: {e}",
+                support::show(dir),
+                kubectl.display()
+            )
+        })?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: kubectl kustomize {}:\n{}",
+            support::show(dir),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim_end()
+        ))
+    }
+}
+
+#[test]
+fn every_kustomization_builds() {
+    let kubectl = kubectl().unwrap_or_else(|| {
+        panic!("kubectl is on neither PATH nor .tools/bin/: run scripts/install-test-tools.sh to install it")
+    });
+    let generated = support::generated_dir();
+    let dirs: Vec<PathBuf> =
+        support::files_under(&generated, |p| p.ends_with("kustomization.yaml"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .filter_map(|file| file.parent().map(Path::to_path_buf))
+            .collect();
+    assert!(
+        !dirs.is_empty(),
+        "no kustomization.yaml under {}: run the compiler to fill it",
+        support::show(&generated)
+    );
+
+    let threads = std::thread::available_parallelism().map_or(2, NonZero::get);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = dirs
+            .chunks(dirs.len().div_ceil(threads))
+            .map(|chunk| {
+                scope.spawn(|| {
+                    chunk
+                        .iter()
+                        .filter_map(|dir| build(&kubectl, dir).err())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a kubectl worker panicked"))
+            .collect()
+    });
+    support::assert_no_failures("kubectl kustomize", &failures);
+}

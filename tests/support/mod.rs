@@ -1,0 +1,47 @@
+//! Helpers shared by the integration tests that check the generated Flux tree.
+
+use std::path::{Path, PathBuf};
+
+/// The repository root (where `Cargo.toml` is).
+pub(crate) fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The compiler's output tree, `generated/`.
+pub(crate) fn generated_dir() -> PathBuf {
+    repo_root().join("generated")
+}
+
+/// Every file under `dir` for which `keep` returns true, sorted.
+pub(crate) fn files_under(
+    dir: &Path,
+    keep: impl Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| format!("cannot walk {}: {e}", dir.display()))?;
+        if entry.file_type().is_file() && keep(entry.path()) {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
+
+/// `path` relative to the repository root, for messages.
+pub(crate) fn show(path: &Path) -> String {
+    path.strip_prefix(repo_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Fails with every message in `failures`, one per line, or passes when there are none.
+#[track_caller]
+pub(crate) fn assert_no_failures(what: &str, failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} {what} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
