@@ -7,15 +7,6 @@ use std::num::NonZero;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// `kubectl` from `.tools/bin/` (where `scripts/install-test-tools.sh` puts it), else from `PATH`.
-fn kubectl() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::iter::once(support::repo_root().join(".tools/bin"))
-        .chain(std::env::split_paths(&path))
-        .map(|dir| dir.join("kubectl"))
-        .find(|kubectl| kubectl.is_file())
-}
-
 /// Runs `kubectl kustomize <dir>`; on failure, says which directory and why.
 fn build(kubectl: &Path, dir: &Path) -> Result<(), String> {
     let output = Command::new(kubectl)
@@ -43,9 +34,7 @@ fn build(kubectl: &Path, dir: &Path) -> Result<(), String> {
 
 #[test]
 fn every_kustomization_builds() {
-    let kubectl = kubectl().unwrap_or_else(|| {
-        panic!("kubectl is on neither PATH nor .tools/bin/: run scripts/install-test-tools.sh to install it")
-    });
+    let kubectl = support::kubectl();
     let generated = support::generated_dir();
     let dirs: Vec<PathBuf> =
         support::files_under(&generated, |p| p.ends_with("kustomization.yaml"))

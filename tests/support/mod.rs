@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests that check the generated Flux tree.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The repository root (where `Cargo.toml` is).
 pub(crate) fn repo_root() -> &'static Path {
@@ -44,4 +45,23 @@ pub(crate) fn assert_no_failures(what: &str, failures: &[String]) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The pinned kubectl in `.tools/bin/`, installed by `scripts/install-test-tools.sh` on first use
+/// (the script is idempotent and quick once installed). Fails the test, never skips it, when the
+/// install fails: the kustomize checks are the point of these tests.
+#[allow(dead_code)] // not every test binary that includes `support` builds with kubectl
+pub(crate) fn kubectl() -> PathBuf {
+    let script = repo_root().join("scripts/install-test-tools.sh");
+    let output = Command::new(&script)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    assert!(
+        output.status.success(),
+        "{} failed, so kubectl is missing:\n{}{}",
+        script.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    repo_root().join(".tools/bin/kubectl")
 }

@@ -1,0 +1,128 @@
+//! The output is a function of the spec alone: the same bytes on every run, from any working
+//! directory and locale, and whatever order the spec declares its clusters, components and apps.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every file under `dir`, by relative path.
+fn read_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|entry| entry.expect("walk the output"))
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let relative = entry
+                .path()
+                .strip_prefix(dir)
+                .expect("under dir")
+                .to_path_buf();
+            (relative, fs::read(entry.path()).expect("read output file"))
+        })
+        .collect()
+}
+
+/// Copies `spec/` into `root/spec` so a test can change it.
+fn copy_spec(root: &Path) -> PathBuf {
+    let source = repo().join("spec");
+    for entry in walkdir::WalkDir::new(&source) {
+        let entry = entry.expect("walk spec/");
+        let target = root
+            .join("spec")
+            .join(entry.path().strip_prefix(&source).expect("under spec/"));
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).expect("create dir");
+        } else {
+            fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+    root.join("spec/homelab.kdl")
+}
+
+fn compile(cwd: &Path, spec: &Path, out: &Path, env: &[(&str, &str)]) {
+    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
+        .current_dir(cwd)
+        .args(["compile", "--quiet", "--spec"])
+        .arg(spec)
+        .arg("--out")
+        .arg(out)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run fluxspec");
+    assert!(
+        output.status.success(),
+        "compile failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn assert_same_trees(a: &Path, b: &Path) {
+    let (left, right) = (read_tree(a), read_tree(b));
+    assert!(
+        left.len() > 100,
+        "expected the example's whole tree, got {} files",
+        left.len()
+    );
+    assert_eq!(
+        left.keys().collect::<Vec<_>>(),
+        right.keys().collect::<Vec<_>>(),
+        "different file sets"
+    );
+    for (path, bytes) in &left {
+        assert!(right[path] == *bytes, "{} differs", path.display());
+    }
+}
+
+#[test]
+fn compiling_twice_from_anywhere_gives_identical_bytes() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let spec = copy_spec(temp.path());
+    // Relative paths from the project root...
+    compile(
+        temp.path(),
+        Path::new("spec/homelab.kdl"),
+        Path::new("first"),
+        &[],
+    );
+    // ...and absolute ones from elsewhere, in another locale and time zone.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    compile(
+        elsewhere.path(),
+        &spec,
+        &temp.path().join("second"),
+        &[
+            ("LC_ALL", "tr_TR.UTF-8"),
+            ("LANG", "tr_TR.UTF-8"),
+            ("TZ", "Pacific/Chatham"),
+        ],
+    );
+    assert_same_trees(&temp.path().join("first"), &temp.path().join("second"));
+    // And the committed tree is exactly that output.
+    assert_same_trees(&temp.path().join("first"), &repo().join("generated"));
+}
+
+#[test]
+fn declaration_order_does_not_matter() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let spec = copy_spec(temp.path());
+    compile(temp.path(), &spec, &temp.path().join("in-order"), &[]);
+
+    let text = fs::read_to_string(&spec).expect("read spec");
+    let mut document: kdl::KdlDocument = text.parse().expect("the example parses");
+    let before: Vec<String> = document.nodes().iter().map(ToString::to_string).collect();
+    document.nodes_mut().reverse();
+    let reordered = document.to_string();
+    assert_ne!(text, reordered);
+    // The example interleaves clusters, components and apps; reversing must really move them.
+    let after: Vec<String> = document.nodes().iter().map(ToString::to_string).collect();
+    assert_eq!(before.first(), after.last());
+    fs::write(&spec, reordered).expect("write reordered spec");
+    compile(temp.path(), &spec, &temp.path().join("reversed"), &[]);
+
+    assert_same_trees(&temp.path().join("in-order"), &temp.path().join("reversed"));
+}
