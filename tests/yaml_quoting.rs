@@ -6,7 +6,6 @@
 //! generated is a string, apart from the boolean fields it sets itself.
 
 use std::fs;
-use std::path::Path;
 use std::process::Command;
 
 /// Values a YAML 1.1 reader would not take for a string if they were written bare.
