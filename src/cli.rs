@@ -8,14 +8,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::compile::compile;
-use crate::report;
-use crate::sync::{Plan, Session};
+use crate::compile::{self, compile};
+use crate::sync::{self, Plan, Session};
+use crate::{graph, promote, render, report, versions};
 
 /// Compile one KDL spec into a multi-cluster Flux GitOps repository.
 ///
-/// Exit status: 0 success (for `check`: the output is current), 1 `check` found the output stale,
-/// 2 the spec is invalid, the arguments are wrong, or the output directory could not be used.
+/// Exit status: 0 success (for `check`: the output is current), 1 `check` found the output stale
+/// or `versions --fail-on-drift` found drift, 2 the spec is invalid, the arguments are wrong, or
+/// the output directory could not be used.
 #[derive(Parser)]
 #[command(name = "fluxspec", version, about, long_about)]
 struct Cli {
@@ -32,6 +33,12 @@ enum Command {
     Compile(CompileArgs),
     /// Check that the output directory matches the spec; write nothing.
     Check(CheckArgs),
+    /// Show the version of every Helm chart and image in each cluster, and where clusters drift.
+    Versions(VersionsArgs),
+    /// Give a cluster another cluster's versions: edit the spec, then compile.
+    Promote(PromoteArgs),
+    /// Draw the order in which Flux reconciles each cluster, as Mermaid or Graphviz.
+    Graph(GraphArgs),
     /// Write a synthetic spec of the given size (for benchmarks and stress tests).
     #[command(hide = true)]
     Synth(SynthArgs),
@@ -47,6 +54,79 @@ struct SynthArgs {
     clusters: usize,
     /// The spec directory to write.
     dir: PathBuf,
+}
+
+#[derive(Args)]
+struct VersionsArgs {
+    /// The spec file.
+    #[arg(long, default_value = "spec/homelab.kdl")]
+    spec: PathBuf,
+    /// Compare and show only this cluster (repeatable); drift is between the clusters shown.
+    #[arg(long = "cluster", value_name = "CLUSTER")]
+    clusters: Vec<String>,
+    /// Show only this app (repeatable).
+    #[arg(long = "app", value_name = "APP")]
+    apps: Vec<String>,
+    /// Show only the rows whose versions differ between clusters.
+    #[arg(long)]
+    drift: bool,
+    /// Exit with status 1 when any row shown drifts (for CI).
+    #[arg(long)]
+    fail_on_drift: bool,
+    /// How to print the table.
+    #[arg(long, value_enum, default_value_t = VersionsFormat::Table)]
+    format: VersionsFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum VersionsFormat {
+    /// Aligned plain text.
+    Table,
+    Json,
+    /// A GitHub-flavoured Markdown table, for pull requests.
+    Markdown,
+}
+
+#[derive(Args)]
+struct PromoteArgs {
+    /// The apps to promote.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    apps: Vec<String>,
+    /// Promote every app that runs on both clusters.
+    #[arg(long)]
+    all: bool,
+    /// The cluster whose versions to take.
+    #[arg(long)]
+    from: String,
+    /// The cluster to give them to.
+    #[arg(long)]
+    to: String,
+    #[command(flatten)]
+    paths: Paths,
+    /// Show the spec and output diffs, write nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Args)]
+struct GraphArgs {
+    /// The spec file.
+    #[arg(long, default_value = "spec/homelab.kdl")]
+    spec: PathBuf,
+    /// Draw only this cluster.
+    #[arg(long)]
+    cluster: Option<String>,
+    /// The graph language.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    format: GraphFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+    /// Graphviz (`dot -Tsvg`).
+    Dot,
 }
 
 #[derive(Args)]
@@ -109,6 +189,8 @@ enum Format {
 
 /// `check` found the output directory out of date.
 const EXIT_STALE: u8 = 1;
+/// `versions --fail-on-drift` found clusters running different versions.
+const EXIT_DRIFT: u8 = 1;
 /// The spec is invalid, the arguments are wrong or the output directory unusable.
 const EXIT_ERROR: u8 = 2;
 
@@ -133,6 +215,9 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Compile(args) => compile_command(args, color),
         Command::Check(args) => check_command(args, color),
+        Command::Versions(args) => versions_command(args),
+        Command::Promote(args) => promote_command(args, color),
+        Command::Graph(args) => graph_command(args),
         Command::Synth(args) => crate::synth::write_spec(&args.dir, args.apps, args.clusters)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|error| {
@@ -250,4 +335,123 @@ fn spec_label(spec: &Path, out: &Path) -> String {
         .map(|component| component.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Reads, parses and resolves the spec, reporting its errors.
+fn load(spec: &Path) -> Result<compile::Loaded, Failure> {
+    let text = compile::read(spec).map_err(report_error)?;
+    compile::load(spec, text).map_err(report_error)
+}
+
+fn versions_command(args: &VersionsArgs) -> Result<ExitCode, Failure> {
+    let loaded = load(&args.spec)?;
+    let filter = versions::Filter {
+        clusters: args.clusters.clone(),
+        apps: args.apps.clone(),
+        drift_only: args.drift,
+    };
+    let table = versions::versions(&loaded.model, &filter).map_err(report_error)?;
+    let mut stdout = io::stdout().lock();
+    match args.format {
+        VersionsFormat::Table => versions::write_table(&mut stdout, &table)?,
+        VersionsFormat::Json => versions::write_json(&mut stdout, &table)?,
+        VersionsFormat::Markdown => versions::write_markdown(&mut stdout, &table)?,
+    }
+    stdout.flush()?;
+    Ok(if args.fail_on_drift && table.has_drift() {
+        ExitCode::from(EXIT_DRIFT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
+    let spec = &args.paths.spec;
+    let loaded = load(spec)?;
+    let label = spec_label(spec, &args.paths.out);
+    let request = promote::Request {
+        apps: args.apps.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+    };
+    let promotion = promote::promote(
+        &loaded.text,
+        &spec.display().to_string(),
+        &loaded.syntax,
+        &loaded.model,
+        &request,
+    )
+    .map_err(report_error)?;
+    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
+    for app in &promotion.already_equal {
+        writeln!(
+            stdout,
+            "`{app}` runs the same versions on {} and {}: nothing to promote",
+            args.from, args.to
+        )?;
+    }
+    if promotion.promoted.is_empty() {
+        if args.apps.is_empty() {
+            writeln!(
+                stdout,
+                "every app runs the same versions on {} and {}: nothing to promote",
+                args.from, args.to
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // The edited spec must compile before anything is written.
+    let edited = compile::load(spec, promotion.text).map_err(report_error)?;
+    let tree = render::render(&edited.model, &label);
+    let session = Session::open(&args.paths.out, spec, !args.dry_run).map_err(report_error)?;
+    let plan = session.plan(&tree, false).map_err(report_error)?;
+    if !args.dry_run {
+        sync::spec_file::write(spec, &edited.text).map_err(report_error)?;
+        session.apply(&plan).map_err(report_error)?;
+    }
+
+    report::write_change(
+        &mut stdout,
+        &sync::Change {
+            path: label,
+            status: sync::Status::Changed,
+            old: loaded.text.into_bytes(),
+            new: edited.text.into_bytes(),
+            hand_edited: false,
+        },
+    )?;
+    report::write_diff(&mut stdout, &plan)?;
+    for promoted in &promotion.promoted {
+        writeln!(
+            stdout,
+            "{} {} `{}` of `{}` on {}: {} -> {}",
+            if args.dry_run {
+                "would promote"
+            } else {
+                "promoted"
+            },
+            promoted.kind.as_str(),
+            promoted.name,
+            promoted.app,
+            args.to,
+            promoted.old,
+            promoted.new
+        )?;
+    }
+    writeln!(stdout, "{}", report::summary(&plan))?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn graph_command(args: &GraphArgs) -> Result<ExitCode, Failure> {
+    let loaded = load(&args.spec)?;
+    let clusters = graph::clusters(&loaded.model, args.cluster.as_deref()).map_err(report_error)?;
+    let mut stdout = io::stdout().lock();
+    match args.format {
+        GraphFormat::Mermaid => graph::write_mermaid(&mut stdout, &loaded.model, &clusters)?,
+        GraphFormat::Dot => graph::write_dot(&mut stdout, &loaded.model, &clusters)?,
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
 }

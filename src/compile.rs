@@ -6,6 +6,8 @@ use std::path::Path;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+use crate::model::Model;
+use crate::parse::syntax;
 use crate::tree::FileTree;
 use crate::{parse, render, resolve};
 
@@ -57,9 +59,22 @@ fn boxed<E: Diagnostic + Send + Sync + 'static>(
         .collect()
 }
 
+/// A spec read and checked: its text, its syntax tree (which keeps every span) and its model.
+pub(crate) struct Loaded {
+    pub(crate) text: String,
+    pub(crate) syntax: syntax::Spec,
+    pub(crate) model: Model,
+}
+
 /// Reads, parses, resolves and renders the spec at `spec_path`. `spec_label` is how generated
 /// files name the spec in their header.
 pub(crate) fn compile(spec_path: &Path, spec_label: &str) -> Result<FileTree, CompileError> {
+    let loaded = load(spec_path, read(spec_path)?)?;
+    Ok(render::render(&loaded.model, spec_label))
+}
+
+/// Reads the spec file's text.
+pub(crate) fn read(spec_path: &Path) -> Result<String, ReadError> {
     let unreadable = |reason: String| ReadError::Unreadable {
         path: spec_path.display().to_string(),
         reason,
@@ -68,13 +83,17 @@ pub(crate) fn compile(spec_path: &Path, spec_label: &str) -> Result<FileTree, Co
         .map_err(|error| unreadable(error.to_string()))?
         .len();
     if size > MAX_SPEC_BYTES {
-        return Err(
-            unreadable(format!("it is {size} bytes; the limit is {MAX_SPEC_BYTES}")).into(),
-        );
+        return Err(unreadable(format!(
+            "it is {size} bytes; the limit is {MAX_SPEC_BYTES}"
+        )));
     }
     let bytes = fs::read(spec_path).map_err(|error| unreadable(error.to_string()))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|error| unreadable(format!("it is not UTF-8 ({error})")))?;
+    String::from_utf8(bytes).map_err(|error| unreadable(format!("it is not UTF-8 ({error})")))
+}
+
+/// Parses and resolves `text` as the spec at `spec_path` (whose directory holds the files it
+/// names). `text` need not be what is on disk: `promote` checks its edit before writing it.
+pub(crate) fn load(spec_path: &Path, text: String) -> Result<Loaded, SpecErrors> {
     let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
     let spec_dir = if spec_dir.as_os_str().is_empty() {
         Path::new(".")
@@ -83,8 +102,14 @@ pub(crate) fn compile(spec_path: &Path, spec_label: &str) -> Result<FileTree, Co
     };
 
     let errors = match parse::parse(&text) {
-        Ok(spec) => match resolve::resolve(&spec, spec_dir, SourceSpan::from(0..text.len())) {
-            Ok(model) => return Ok(render::render(&model, spec_label)),
+        Ok(syntax) => match resolve::resolve(&syntax, spec_dir, SourceSpan::from(0..text.len())) {
+            Ok(model) => {
+                return Ok(Loaded {
+                    text,
+                    syntax,
+                    model,
+                });
+            }
             Err(errors) => boxed(errors),
         },
         Err(errors) => boxed(errors),
@@ -92,6 +117,5 @@ pub(crate) fn compile(spec_path: &Path, spec_label: &str) -> Result<FileTree, Co
     Err(SpecErrors {
         source_code: NamedSource::new(spec_path.display().to_string(), text),
         errors,
-    }
-    .into())
+    })
 }

@@ -6,15 +6,19 @@
 
 mod cli;
 mod compile;
+mod graph;
 mod model;
 mod parse;
+mod promote;
 mod render;
 mod report;
 mod resolve;
+mod select;
 mod suggest;
 mod sync;
 mod synth;
 mod tree;
+mod versions;
 
 pub mod substitute;
 

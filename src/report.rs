@@ -22,7 +22,8 @@ pub(crate) fn write_diff(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
     Ok(())
 }
 
-fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
+/// The unified diff of one file.
+pub(crate) fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
     let old_name = match change.status {
         Status::Created => "/dev/null".to_owned(),
         _ => format!("a/{}", change.path),

@@ -8,6 +8,7 @@
 //! while the writes run. Files fluxspec does not own are never touched.
 
 pub(crate) mod manifest;
+pub(crate) mod spec_file;
 
 use std::fs::{self, File};
 use std::io::{self, Write};
