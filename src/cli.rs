@@ -421,7 +421,23 @@ fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<E
             hand_edited: false,
         },
     )?;
-    report::write_diff(&mut stdout, &plan)?;
+    // Output paths from the repository root, like the spec's, so both diffs apply from there.
+    let out_name = args.paths.out.file_name().map_or_else(
+        || args.paths.out.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    for change in &plan.changes {
+        report::write_change(
+            &mut stdout,
+            &sync::Change {
+                path: format!("{out_name}/{}", change.path),
+                status: change.status,
+                old: change.old.clone(),
+                new: change.new.clone(),
+                hand_edited: change.hand_edited,
+            },
+        )?;
+    }
     for promoted in &promotion.promoted {
         writeln!(
             stdout,

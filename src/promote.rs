@@ -188,21 +188,16 @@ impl Editor<'_> {
             }
             (Some(source_line), None) => {
                 let line = self.line(source_line)?;
+                // A `version` sits in a block, so a line break and `}` follow its line.
                 let newline = if self.text[line.whole.clone()].ends_with("\r\n") {
                     "\r\n"
                 } else {
                     "\n"
                 };
-                // The source's line may be the file's last, without a newline of its own.
-                let lead = if self.text[line.whole.clone()].ends_with('\n') {
-                    ""
-                } else {
-                    newline
-                };
                 self.edits.push(Edit {
                     range: line.whole.end..line.whole.end,
                     text: format!(
-                        "{lead}{}version {} cluster={}{newline}",
+                        "{}version {} cluster={}{newline}",
                         &self.text[line.indent],
                         quote(source),
                         quote(to)
@@ -324,4 +319,76 @@ pub(crate) fn promote(
         promoted,
         already_equal,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use miette::SourceSpan;
+
+    use super::{PromoteError, Request, promote};
+    use crate::{parse, resolve};
+
+    const CLUSTERS: &str = "cluster \"dev\" {}\ncluster \"prod\" {}\n";
+
+    /// Promotes `app` from dev to prod in `spec` (clusters prepended) and returns the new text.
+    fn run(spec: &str, app: &str) -> Result<String, PromoteError> {
+        let text = format!("{CLUSTERS}{spec}");
+        let syntax = parse::parse(&text).expect("the test spec parses");
+        let model = resolve::resolve(&syntax, Path::new("."), SourceSpan::from(0..text.len()))
+            .expect("the test spec resolves");
+        let request = Request {
+            apps: vec![app.to_owned()],
+            from: "dev".to_owned(),
+            to: "prod".to_owned(),
+        };
+        promote(&text, "test.kdl", &syntax, &model, &request).map(|promotion| {
+            promotion
+                .text
+                .strip_prefix(CLUSTERS)
+                .expect("the clusters are untouched")
+                .to_owned()
+        })
+    }
+
+    #[test]
+    fn replaces_the_targets_own_value() {
+        let spec = "app \"a\" {\n  image \"i\" {\n    version \"2\" cluster=\"dev\"\n    version #\"1\"# cluster=\"prod\" // pinned\n  }\n}\n";
+        assert_eq!(
+            run(spec, "a").unwrap(),
+            "app \"a\" {\n  image \"i\" {\n    version \"2\" cluster=\"dev\"\n    version \"2\" cluster=\"prod\" // pinned\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn removes_the_targets_line_when_the_source_uses_the_default() {
+        let spec = "app \"a\" {\n  image \"i\" {\n    version \"2\"\n    version \"1\" cluster=\"prod\"  // held back\n  }\n}\n";
+        assert_eq!(
+            run(spec, "a").unwrap(),
+            "app \"a\" {\n  image \"i\" {\n    version \"2\"\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn inserts_a_line_after_the_sources_with_its_indentation_and_newline() {
+        let spec = "app \"a\" {\r\n\timage \"i\" {\r\n\t\tversion cluster=\"dev\" \"2\"; // first\r\n\t\tversion \"1\"\r\n\t}\r\n}\r\n";
+        assert_eq!(
+            run(spec, "a").unwrap(),
+            "app \"a\" {\r\n\timage \"i\" {\r\n\t\tversion cluster=\"dev\" \"2\"; // first\r\n\t\tversion \"2\" cluster=\"prod\"\r\n\t\tversion \"1\"\r\n\t}\r\n}\r\n"
+        );
+    }
+
+    #[test]
+    fn leaves_equal_versions_alone() {
+        let spec = "app \"a\" {\n  image \"i\" { version \"1\"; }\n}\n";
+        assert_eq!(run(spec, "a").unwrap(), spec);
+    }
+
+    #[test]
+    fn refuses_to_remove_a_line_it_shares() {
+        let spec =
+            "app \"a\" {\n  image \"i\" { version \"2\"; version \"1\" cluster=\"prod\"; }\n}\n";
+        assert!(matches!(run(spec, "a"), Err(PromoteError::NotAlone { .. })));
+    }
 }
