@@ -406,9 +406,12 @@ fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<E
     let tree = render::render(&edited.model, &label);
     let session = Session::open(&args.paths.out, spec, !args.dry_run).map_err(report_error)?;
     let plan = session.plan(&tree, false).map_err(report_error)?;
-    if !args.dry_run {
+    if args.dry_run {
+        warn_hand_edits(&plan, "promote would restore it");
+    } else {
         sync::spec_file::write(spec, &edited.text).map_err(report_error)?;
         session.apply(&plan).map_err(report_error)?;
+        warn_hand_edits(&plan, "promote restored it");
     }
 
     report::write_change(
