@@ -480,8 +480,25 @@ fn graph_mermaid() {
     insta::assert_snapshot!(run_in_repo(&["graph", "--format", "mermaid"], 0));
 }
 
+/// Runs `scripts/install-test-tools.sh`, which installs graphviz's `dot` when it is missing (and is
+/// quick when it is not). Fails the test, never skips it: rendering the output is the point.
+fn install_dot() {
+    let script = support::repo_root().join("scripts/install-test-tools.sh");
+    let output = Command::new(&script)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", script.display()));
+    assert!(
+        output.status.success(),
+        "{} failed, so dot may be missing:\n{}{}",
+        script.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn graph_dot_renders_with_graphviz() {
+    install_dot();
     let dot = run_in_repo(&["graph", "--format", "dot"], 0);
     let mut child = Command::new("dot")
         .arg("-Tsvg")
@@ -490,9 +507,7 @@ fn graph_dot_renders_with_graphviz() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|error| {
-            panic!(
-                "cannot run graphviz's `dot` ({error}): run scripts/install-test-tools.sh to install it"
-            )
+            panic!("cannot run graphviz's `dot` ({error}) after scripts/install-test-tools.sh")
         });
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), dot.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
