@@ -39,9 +39,51 @@ enum Command {
     Promote(PromoteArgs),
     /// Draw the order in which Flux reconciles each cluster, as Mermaid or Graphviz.
     Graph(GraphArgs),
+    /// Print the Renovate config that keeps the spec's versions current, one branch per cluster.
+    ///
+    /// Checks first that its patterns see exactly the spec's versions. See docs/renovate.md.
+    Renovate(RenovateArgs),
     /// Write a synthetic spec of the given size (for benchmarks and stress tests).
     #[command(hide = true)]
     Synth(SynthArgs),
+}
+
+#[derive(Args)]
+struct RenovateArgs {
+    /// The spec file.
+    #[arg(long, default_value = "spec/homelab.kdl")]
+    spec: PathBuf,
+    /// The Renovate config file, at the repository root.
+    #[arg(long, default_value = "renovate.json")]
+    config: PathBuf,
+    #[command(flatten)]
+    action: RenovateAction,
+    /// Clusters whose updates (and those of default versions) wait for approval on the
+    /// Dependency Dashboard [default: every cluster but the first one in the spec].
+    #[arg(long, value_name = "CLUSTER", value_delimiter = ',')]
+    gate: Vec<String>,
+    /// Gate no cluster.
+    #[arg(long, conflicts_with = "gate")]
+    no_gate: bool,
+    /// Run `fluxspec compile` on Renovate's branches itself (self-hosted Renovate that allows
+    /// the command in `allowedPostUpgradeCommands`).
+    #[arg(long)]
+    post_upgrade_tasks: bool,
+}
+
+/// What to do with the Renovate config instead of printing it; at most one.
+#[derive(Args)]
+#[group(multiple = false)]
+struct RenovateAction {
+    /// Write the config file instead of printing it.
+    #[arg(long)]
+    write: bool,
+    /// Exit with status 1 if the config file differs from what fluxspec would write.
+    #[arg(long)]
+    check: bool,
+    /// Print the versions Renovate must find, as JSON, instead of the config.
+    #[arg(long, hide = true)]
+    dependencies: bool,
 }
 
 #[derive(Args)]
@@ -218,6 +260,7 @@ pub fn run() -> ExitCode {
         Command::Versions(args) => versions_command(args),
         Command::Promote(args) => promote_command(args, color),
         Command::Graph(args) => graph_command(args),
+        Command::Renovate(args) => renovate_command(args),
         Command::Synth(args) => crate::synth::write_spec(&args.dir, args.apps, args.clusters)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|error| {
@@ -314,6 +357,41 @@ fn check_command(args: &CheckArgs, color: anstream::ColorChoice) -> Result<ExitC
     } else {
         ExitCode::from(EXIT_STALE)
     })
+}
+
+fn renovate_command(args: &RenovateArgs) -> Result<ExitCode, Failure> {
+    use crate::renovate::{Gate, Options, generate, write_config};
+    let gate = if args.no_gate {
+        Gate::Off
+    } else if args.gate.is_empty() {
+        Gate::AllButFirst
+    } else {
+        Gate::Clusters(args.gate.clone())
+    };
+    let options = Options {
+        spec: &args.spec,
+        config: &args.config,
+        gate,
+        post_upgrade_tasks: args.post_upgrade_tasks,
+    };
+    let generated = generate(&options).map_err(report_error)?;
+    let path = args.config.display();
+    if args.action.dependencies {
+        io::stdout()
+            .lock()
+            .write_all(generated.dependencies.as_bytes())?;
+    } else if args.action.write {
+        write_config(&args.config, &generated.config).map_err(report_error)?;
+        eprintln!("wrote `{path}`");
+    } else if args.action.check {
+        if std::fs::read(&args.config).ok().as_deref() != Some(generated.config.as_bytes()) {
+            eprintln!("`{path}` is not what fluxspec writes; run `fluxspec renovate --write`");
+            return Ok(ExitCode::from(EXIT_STALE));
+        }
+    } else {
+        io::stdout().lock().write_all(generated.config.as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// How generated files name the spec: its path relative to the directory holding the output

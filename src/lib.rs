@@ -11,6 +11,7 @@ mod model;
 mod parse;
 mod promote;
 mod render;
+mod renovate;
 mod report;
 mod resolve;
 mod select;
