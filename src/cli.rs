@@ -81,9 +81,6 @@ struct RenovateAction {
     /// Exit with status 1 if the config file differs from what fluxspec would write.
     #[arg(long)]
     check: bool,
-    /// Print the versions Renovate must find, as JSON, instead of the config.
-    #[arg(long, hide = true)]
-    dependencies: bool,
 }
 
 #[derive(Args)]
@@ -374,22 +371,18 @@ fn renovate_command(args: &RenovateArgs) -> Result<ExitCode, Failure> {
         gate,
         post_upgrade_tasks: args.post_upgrade_tasks,
     };
-    let generated = generate(&options).map_err(report_error)?;
+    let config = generate(&options).map_err(report_error)?;
     let path = args.config.display();
-    if args.action.dependencies {
-        io::stdout()
-            .lock()
-            .write_all(generated.dependencies.as_bytes())?;
-    } else if args.action.write {
-        write_config(&args.config, &generated.config).map_err(report_error)?;
+    if args.action.write {
+        write_config(&args.config, &config).map_err(report_error)?;
         eprintln!("wrote `{path}`");
     } else if args.action.check {
-        if std::fs::read(&args.config).ok().as_deref() != Some(generated.config.as_bytes()) {
+        if std::fs::read(&args.config).ok().as_deref() != Some(config.as_bytes()) {
             eprintln!("`{path}` is not what fluxspec writes; run `fluxspec renovate --write`");
             return Ok(ExitCode::from(EXIT_STALE));
         }
     } else {
-        io::stdout().lock().write_all(generated.config.as_bytes())?;
+        io::stdout().lock().write_all(config.as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -56,14 +56,6 @@ pub(crate) struct Options<'a> {
     pub(crate) post_upgrade_tasks: bool,
 }
 
-/// The generated config, and the dependencies it must find in the spec.
-pub(crate) struct Generated {
-    /// `renovate.json`, pretty-printed, with a final newline.
-    pub(crate) config: String,
-    /// The spec's versions as Renovate reports them, one JSON object each (for tests).
-    pub(crate) dependencies: String,
-}
-
 #[derive(Debug, Error, Diagnostic)]
 pub(crate) enum Error {
     #[error(transparent)]
@@ -153,8 +145,9 @@ pub(crate) enum CoverageError {
     },
 }
 
-/// Reads the spec and builds the config, after checking the config sees exactly its versions.
-pub(crate) fn generate(options: &Options<'_>) -> Result<Generated, Error> {
+/// Reads the spec and builds the config (`renovate.json`'s text), after checking the config sees
+/// exactly the spec's versions.
+pub(crate) fn generate(options: &Options<'_>) -> Result<String, Error> {
     let text = read(options.spec).map_err(CompileError::from)?;
     let loaded = load(options.spec, text).map_err(CompileError::from)?;
     let clusters: Vec<&str> = loaded
@@ -180,10 +173,7 @@ pub(crate) fn generate(options: &Options<'_>) -> Result<Generated, Error> {
         custom_managers: managers.iter().map(Manager::to_config).collect(),
         package_rules: package_rules(&spec_path, output_path, &gated, options),
     };
-    Ok(Generated {
-        config: to_json(&config),
-        dependencies: to_json(&expected),
-    })
+    Ok(to_json(&config))
 }
 
 /// Writes `text` to `path` through a temporary file beside it, so a reader sees the old file or
@@ -495,20 +485,16 @@ struct PostUpgradeTasks {
 // The dependencies: as the parser reads them, and as the patterns would
 // ---------------------------------------------------------------------------------------------
 
-/// One version line as Renovate reports it (`--dry-run=extract`).
-#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Dependency {
+/// One version line, with the fields Renovate extracts from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Dependency {
     dep_name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     package_name: Option<String>,
     datasource: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
     registry_url: Option<String>,
     dep_type: String,
     current_value: String,
-    /// The value's quoted text in the spec.
-    #[serde(skip)]
+    /// The value's quoted text in the spec: what Renovate replaces.
     span: SourceSpan,
 }
 
