@@ -1,0 +1,326 @@
+//! `fluxspec renovate` against the real Renovate CLI, offline.
+//!
+//! Renovate (npm `renovate`, with node 24 from npm's `node` package) is installed into
+//! `.tools/renovate/` by `scripts/install-renovate.sh` on first use, then cached. The tests run it
+//! with `--platform=local` in a temporary Git repository holding a spec and the generated config:
+//! `--dry-run=extract` must find exactly the spec's versions, `--dry-run=lookup` against a
+//! registry stub on 127.0.0.1 must put each cluster's update on its own branch and PR, and
+//! `renovate-config-validator --strict` must accept the config.
+//!
+//! These take about a minute (plus two for the first install). A developer may skip them with
+//! `FLUXSPEC_SKIP_RENOVATE=1`; each skipped test says so on the terminal. CI (`CI` set) never
+//! skips them: there the variable is an error.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use support::repo_root;
+
+const SKIP_VAR: &str = "FLUXSPEC_SKIP_RENOVATE";
+
+/// `.tools/renovate/bin`, installing Renovate on first use; `None` when the developer skips these
+/// tests, after saying so where cargo's output capture does not hide it.
+fn renovate_bin(test: &str) -> Option<&'static Path> {
+    let skip = std::env::var_os(SKIP_VAR).is_some_and(|value| !value.is_empty() && value != "0");
+    if skip {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{SKIP_VAR} is set in CI, where the Renovate tests must run"
+        );
+        // Straight to the process's stderr: cargo test shows a passing test's `eprintln!` only
+        // with --nocapture.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED {test}: {SKIP_VAR} is set (unset it to run the Renovate tests) ***"
+        );
+        return None;
+    }
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    Some(BIN.get_or_init(|| {
+        let script = repo_root().join("scripts/install-renovate.sh");
+        let output = Command::new(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(
+            output.status.success(),
+            "{} failed:\n{}{}",
+            script.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        repo_root().join(".tools/renovate/bin")
+    }))
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?}: {}\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn fluxspec(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fluxspec"));
+    command.current_dir(dir).env("NO_COLOR", "1");
+    command
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk the spec directory");
+        let target = to.join(entry.path().strip_prefix(from).expect("under from"));
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).expect("create a directory");
+        } else {
+            fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+/// A Git repository (files committed, as Renovate reads them) with `spec_dir` as `spec/` and
+/// the config `fluxspec renovate` writes for it at the root.
+fn repository(spec_dir: &Path) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().expect("a temporary directory");
+    copy_dir(spec_dir, &repo.path().join("spec"));
+    run(fluxspec(repo.path()).args(["renovate", "--write"]));
+    commit(repo.path());
+    repo
+}
+
+fn commit(dir: &Path) {
+    let git = |args: &[&str]| {
+        run(Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
+            .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+            .args(args));
+    };
+    if !dir.join(".git").exists() {
+        git(&["init", "--quiet"]);
+    }
+    git(&["add", "--all"]);
+    git(&["commit", "--quiet", "--allow-empty", "--message", "test"]);
+}
+
+/// Runs Renovate in `repo` with a clean environment and its caches inside the repository's
+/// temporary directory's sibling, so runs share nothing.
+fn renovate(bin: &Path, repo: &Path, args: &[&str], log_level: &str) -> Output {
+    let base = tempfile::tempdir().expect("a temporary directory");
+    let output = Command::new(bin.join("renovate"))
+        .current_dir(repo)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", base.path())
+        .env("RENOVATE_BASE_DIR", base.path())
+        // No native RE2 without a compiler download; Renovate uses JavaScript's RegExp and would
+        // otherwise warn with a stack trace.
+        .env("RENOVATE_X_IGNORE_RE2", "1")
+        .env("LOG_LEVEL", log_level)
+        .env("LOG_FORMAT", "json")
+        .arg("--platform=local")
+        .args(args)
+        .output()
+        .expect("run renovate");
+    assert!(
+        output.status.success(),
+        "renovate {args:?}: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extraction
+// ---------------------------------------------------------------------------------------------
+
+/// One extracted dependency, with every field Renovate uses to look it up and to write it back.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Dep {
+    manager: String,
+    package_file: String,
+    dep_name: String,
+    package_name: Option<String>,
+    datasource: String,
+    registry_urls: Option<Vec<String>>,
+    dep_type: String,
+    current_value: String,
+    replace_string: String,
+}
+
+/// The versions of `spec/homelab.kdl` in `repo`, read with the kdl crate rather than with
+/// fluxspec: every `version` in a `helm` or `image` block of an `app` (slashdashed nodes are not
+/// nodes), in the form docs/renovate.md promises.
+fn expected_deps(spec: &str) -> Vec<Dep> {
+    let document = kdl::KdlDocument::parse(spec).expect("the spec is KDL");
+    let string = |entry: &kdl::KdlEntry| entry.value().as_string().map(str::to_owned);
+    let argument = |node: &kdl::KdlNode| {
+        node.entries()
+            .iter()
+            .find(|entry| entry.name().is_none())
+            .and_then(string)
+            .expect("a string argument")
+    };
+    let property = |node: &kdl::KdlNode, key: &str| {
+        node.entries()
+            .iter()
+            .find(|entry| entry.name().is_some_and(|name| name.value() == key))
+            .and_then(string)
+    };
+    let mut deps = Vec::new();
+    for app in document.nodes().iter().filter(|node| node.name().value() == "app") {
+        for block in app.iter_children() {
+            if !["helm", "image"].contains(&block.name().value()) {
+                continue;
+            }
+            let url = argument(block);
+            let (dep_name, package_name, datasource, registry_urls) = match block.name().value() {
+                "helm" => match url.strip_prefix("oci://") {
+                    Some(path) => (
+                        path.rsplit('/').next().expect("a chart name").to_owned(),
+                        Some(path.to_owned()),
+                        "docker",
+                        None,
+                    ),
+                    None => (
+                        property(block, "chart").expect("chart="),
+                        property(block, "chart"),
+                        "helm",
+                        Some(vec![url.clone()]),
+                    ),
+                },
+                // Renovate reports the depName as packageName when no packageName was captured.
+                _ => (url.clone(), Some(url.clone()), "docker", None),
+            };
+            for version in block
+                .iter_children()
+                .filter(|node| node.name().value() == "version")
+            {
+                let value = argument(version);
+                deps.push(Dep {
+                    manager: "regex".to_owned(),
+                    package_file: "spec/homelab.kdl".to_owned(),
+                    dep_name: dep_name.clone(),
+                    package_name: package_name.clone(),
+                    datasource: datasource.to_owned(),
+                    registry_urls: registry_urls.clone(),
+                    dep_type: property(version, "cluster").unwrap_or_else(|| "default".to_owned()),
+                    replace_string: format!("\"{value}\""),
+                    current_value: value,
+                });
+            }
+        }
+    }
+    deps.sort();
+    deps
+}
+
+/// Every dependency in a Renovate report, from every manager, with its problems.
+fn reported_deps(report: &Value) -> (Vec<Dep>, Vec<String>) {
+    let repository = &report["repositories"]["local"];
+    let mut problems: Vec<String> = repository["problems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(Value::to_string)
+        .collect();
+    let mut deps = Vec::new();
+    let managers = repository["packageFiles"]
+        .as_object()
+        .expect("the report lists package files");
+    let text = |value: &Value| value.as_str().map(str::to_owned);
+    for (manager, files) in managers {
+        for file in files.as_array().expect("package files") {
+            for dep in file["deps"].as_array().expect("deps") {
+                if let Some(reason) = dep.get("skipReason") {
+                    problems.push(format!("{dep}: skipped, {reason}"));
+                }
+                deps.push(Dep {
+                    manager: manager.clone(),
+                    package_file: text(&file["packageFile"]).unwrap_or_default(),
+                    dep_name: text(&dep["depName"]).unwrap_or_default(),
+                    package_name: text(&dep["packageName"]),
+                    datasource: text(&dep["datasource"]).unwrap_or_default(),
+                    registry_urls: dep["registryUrls"].as_array().map(|urls| {
+                        urls.iter()
+                            // Renovate normalises a URL with the WHATWG parser, which adds a
+                            // `/` to a bare host.
+                            .map(|url| url.as_str().unwrap_or_default().trim_end_matches('/'))
+                            .map(str::to_owned)
+                            .collect()
+                    }),
+                    dep_type: text(&dep["depType"]).unwrap_or_default(),
+                    current_value: text(&dep["currentValue"]).unwrap_or_default(),
+                    replace_string: text(&dep["replaceString"]).unwrap_or_default(),
+                });
+            }
+        }
+    }
+    deps.sort();
+    (deps, problems)
+}
+
+fn assert_extracts_exactly_the_versions(spec_dir: &Path, bin: &Path) {
+    let repo = repository(spec_dir);
+    // Outside the repository: Renovate must not see its own report.
+    let reports = tempfile::tempdir().expect("a temporary directory");
+    let report_path = reports.path().join("report.json");
+    renovate(
+        bin,
+        repo.path(),
+        &[
+            "--dry-run=extract",
+            "--report-type=file",
+            &format!("--report-path={}", report_path.display()),
+        ],
+        "warn",
+    );
+    let report = read_json(&report_path);
+    let (deps, problems) = reported_deps(&report);
+    let spec = fs::read_to_string(repo.path().join("spec/homelab.kdl")).expect("read the spec");
+    let expected = expected_deps(&spec);
+    assert!(!expected.is_empty(), "the spec has versions");
+    assert_eq!(problems, Vec::<String>::new(), "Renovate reported problems");
+    assert_eq!(
+        deps, expected,
+        "Renovate must extract each version of the spec once, with its cluster, and nothing else"
+    );
+}
+
+#[test]
+fn renovate_extracts_exactly_the_example_specs_versions() {
+    let Some(bin) = renovate_bin("renovate_extracts_exactly_the_example_specs_versions") else {
+        return;
+    };
+    assert_extracts_exactly_the_versions(&repo_root().join("spec"), bin);
+}
+
+#[test]
+fn renovate_extracts_every_documented_version_form() {
+    let Some(bin) = renovate_bin("renovate_extracts_every_documented_version_form") else {
+        return;
+    };
+    assert_extracts_exactly_the_versions(&repo_root().join("tests/renovate/forms"), bin);
+}
