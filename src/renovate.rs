@@ -764,7 +764,11 @@ app "crlf" {
             "        version \"2\" cluster=\"dev\"\n",
             "        version \"2\" cluster=\"dev\"\r\n",
         );
-        assert_eq!(spec.matches("\r\n").count(), 3, "the test covers CRLF lines");
+        assert_eq!(
+            spec.matches("\r\n").count(),
+            3,
+            "the test covers CRLF lines"
+        );
         assert_eq!(problems(&spec), Vec::<(&str, String)>::new());
         let syntax = parse::parse(&spec).expect("parses");
         assert_eq!(dependencies(&syntax).len(), 10);

@@ -11,11 +11,12 @@
 //! `FLUXSPEC_SKIP_RENOVATE=1`; each skipped test says so on the terminal. CI (`CI` set) never
 //! skips them: there the variable is an error.
 
+#[allow(dead_code)] // this test uses two of the helpers
 mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -31,6 +32,7 @@ const SKIP_VAR: &str = "FLUXSPEC_SKIP_RENOVATE";
 /// `.tools/renovate/bin`, installing Renovate on first use; `None` when the developer skips these
 /// tests, after saying so where cargo's output capture does not hide it.
 fn renovate_bin(test: &str) -> Option<&'static Path> {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
     let skip = std::env::var_os(SKIP_VAR).is_some_and(|value| !value.is_empty() && value != "0");
     if skip {
         assert!(
@@ -45,7 +47,6 @@ fn renovate_bin(test: &str) -> Option<&'static Path> {
         );
         return None;
     }
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
     Some(BIN.get_or_init(|| {
         let script = repo_root().join("scripts/install-renovate.sh");
         let output = Command::new(&script)
@@ -109,7 +110,12 @@ fn commit(dir: &Path) {
         run(Command::new("git")
             .current_dir(dir)
             .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
-            .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+            .args([
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "init.defaultBranch=main",
+            ])
             .args(args));
     };
     if !dir.join(".git").exists() {
@@ -158,7 +164,7 @@ fn read_json(path: &Path) -> Value {
 
 /// One extracted dependency, with every field Renovate uses to look it up and to write it back.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Dep {
+struct Extracted {
     manager: String,
     package_file: String,
     dep_name: String,
@@ -173,7 +179,7 @@ struct Dep {
 /// The versions of `spec/homelab.kdl` in `repo`, read with the kdl crate rather than with
 /// fluxspec: every `version` in a `helm` or `image` block of an `app` (slashdashed nodes are not
 /// nodes), in the form docs/renovate.md promises.
-fn expected_deps(spec: &str) -> Vec<Dep> {
+fn expected_deps(spec: &str) -> Vec<Extracted> {
     let document = kdl::KdlDocument::parse(spec).expect("the spec is KDL");
     let string = |entry: &kdl::KdlEntry| entry.value().as_string().map(str::to_owned);
     let argument = |node: &kdl::KdlNode| {
@@ -190,7 +196,11 @@ fn expected_deps(spec: &str) -> Vec<Dep> {
             .and_then(string)
     };
     let mut deps = Vec::new();
-    for app in document.nodes().iter().filter(|node| node.name().value() == "app") {
+    for app in document
+        .nodes()
+        .iter()
+        .filter(|node| node.name().value() == "app")
+    {
         for block in app.iter_children() {
             if !["helm", "image"].contains(&block.name().value()) {
                 continue;
@@ -219,7 +229,7 @@ fn expected_deps(spec: &str) -> Vec<Dep> {
                 .filter(|node| node.name().value() == "version")
             {
                 let value = argument(version);
-                deps.push(Dep {
+                deps.push(Extracted {
                     manager: "regex".to_owned(),
                     package_file: "spec/homelab.kdl".to_owned(),
                     dep_name: dep_name.clone(),
@@ -238,7 +248,7 @@ fn expected_deps(spec: &str) -> Vec<Dep> {
 }
 
 /// Every dependency in a Renovate report, from every manager, with its problems.
-fn reported_deps(report: &Value) -> (Vec<Dep>, Vec<String>) {
+fn reported_deps(report: &Value) -> (Vec<Extracted>, Vec<String>) {
     let repository = &report["repositories"]["local"];
     let mut problems: Vec<String> = repository["problems"]
         .as_array()
@@ -257,7 +267,7 @@ fn reported_deps(report: &Value) -> (Vec<Dep>, Vec<String>) {
                 if let Some(reason) = dep.get("skipReason") {
                     problems.push(format!("{dep}: skipped, {reason}"));
                 }
-                deps.push(Dep {
+                deps.push(Extracted {
                     manager: manager.clone(),
                     package_file: text(&file["packageFile"]).unwrap_or_default(),
                     dep_name: text(&dep["depName"]).unwrap_or_default(),
@@ -323,4 +333,336 @@ fn renovate_extracts_every_documented_version_form() {
         return;
     };
     assert_extracts_exactly_the_versions(&repo_root().join("tests/renovate/forms"), bin);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookup against a registry stub
+// ---------------------------------------------------------------------------------------------
+
+/// Serves `routes` (path without query -> body) on 127.0.0.1 to at most `MAX_REQUESTS`
+/// connections, one request each, then stops; returns the port.
+fn serve(routes: BTreeMap<&'static str, String>) -> u16 {
+    const MAX_REQUESTS: usize = 200;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    let port = listener.local_addr().expect("a local address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(MAX_REQUESTS).flatten() {
+            answer(stream, &routes);
+        }
+    });
+    port
+}
+
+fn answer(mut stream: TcpStream, routes: &BTreeMap<&'static str, String>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(&stream);
+    let mut request = String::new();
+    if reader.read_line(&mut request).is_err() {
+        return;
+    }
+    // Skip the headers; GET and HEAD requests have no body.
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+        line.clear();
+    }
+    let mut parts = request.split_whitespace();
+    let method = parts.next().unwrap_or_default();
+    let path = parts.next().unwrap_or_default();
+    let path = path.split('?').next().unwrap_or_default();
+    let (status, body) = match routes.get(path) {
+        Some(body) => ("200 OK", body.as_str()),
+        None => ("404 Not Found", ""),
+    };
+    let content_type = if path.ends_with("index.yaml") {
+        "application/x-yaml"
+    } else {
+        "application/json"
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    if method != "HEAD" {
+        let _ = stream.write_all(body.as_bytes());
+    }
+    let _ = stream.flush();
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+/// The registry stub: newer versions of two OCI charts and an HTTPS chart of the example spec.
+fn registry_stub() -> u16 {
+    let tags = |name: &str, tags: &[&str]| json!({ "name": name, "tags": tags }).to_string();
+    serve(BTreeMap::from([
+        ("/v2/", "{}".to_owned()),
+        (
+            "/v2/ghcr.io/cloudnative-pg/charts/cloudnative-pg/tags/list",
+            tags(
+                "ghcr.io/cloudnative-pg/charts/cloudnative-pg",
+                &["0.26.0", "0.26.1", "0.27.1", "0.27.2"],
+            ),
+        ),
+        (
+            "/v2/ghcr.io/stefanprodan/charts/podinfo/tags/list",
+            tags(
+                "ghcr.io/stefanprodan/charts/podinfo",
+                &["6.9.1", "6.9.2", "6.9.3"],
+            ),
+        ),
+        (
+            "/helm/index.yaml",
+            "apiVersion: v1\nentries:\n  ingress-nginx:\n    - name: ingress-nginx\n      version: 4.13.1\n      urls: [ingress-nginx-4.13.1.tgz]\n    - name: ingress-nginx\n      version: 4.12.1\n      urls: [ingress-nginx-4.12.1.tgz]\n"
+                .to_owned(),
+        ),
+    ]))
+}
+
+/// Test-only rules: look every package up on the stub instead of the real registries.
+fn point_lookups_at(config: &mut Value, port: u16) {
+    let host = format!("127.0.0.1:{port}");
+    let rules = config["packageRules"]
+        .as_array_mut()
+        .expect("the config has packageRules");
+    rules.push(json!({
+        "description": "test only: docker lookups go to the stub",
+        "matchDatasources": ["docker"],
+        // Rules apply more than once; the name is rewritten only the first time.
+        "matchPackageNames": ["!/^127\\.0\\.0\\.1:/"],
+        "overridePackageName": format!("{host}/{{{{packageName}}}}"),
+        "registryUrls": [format!("http://{host}")],
+    }));
+    rules.push(json!({
+        "description": "test only: helm lookups go to the stub",
+        "matchDatasources": ["helm"],
+        "registryUrls": [format!("http://{host}/helm")],
+    }));
+}
+
+/// One branch Renovate would create: its name, PR title, gating, and (dependency, cluster) pairs.
+#[derive(Debug)]
+struct Branch {
+    name: String,
+    pr_title: String,
+    approval: bool,
+    upgrades: Vec<(String, String)>,
+}
+
+/// The branches from Renovate's trace log (`--dry-run=lookup` stops before it would push them,
+/// and `--platform=local` reports them only there).
+fn branches(log: &[u8]) -> Vec<Branch> {
+    let line = String::from_utf8_lossy(log)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|entry| entry["msg"] == "branches")
+        .unwrap_or_else(|| {
+            let _ = fs::write(std::env::temp_dir().join("fluxspec-renovate-lookup.log"), log);
+            panic!("Renovate's trace log lists no branches (saved in fluxspec-renovate-lookup.log in the temp dir)")
+        });
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    line["branches"]
+        .as_array()
+        .expect("branches")
+        .iter()
+        .map(|branch| Branch {
+            name: text(&branch["branchName"]),
+            pr_title: text(&branch["prTitle"]),
+            approval: branch["dependencyDashboardApproval"] == true,
+            upgrades: branch["upgrades"]
+                .as_array()
+                .expect("upgrades")
+                .iter()
+                .map(|upgrade| (text(&upgrade["depName"]), text(&upgrade["depType"])))
+                .collect(),
+        })
+        .collect()
+}
+
+#[test]
+fn renovate_puts_each_clusters_update_on_its_own_gated_or_ungated_branch() {
+    let Some(bin) =
+        renovate_bin("renovate_puts_each_clusters_update_on_its_own_gated_or_ungated_branch")
+    else {
+        return;
+    };
+    let repo = repository(&repo_root().join("spec"));
+    let config_path = repo.path().join("renovate.json");
+    let mut config = read_json(&config_path);
+    point_lookups_at(&mut config, registry_stub());
+    fs::write(&config_path, config.to_string()).expect("write the test config");
+    commit(repo.path());
+
+    let output = renovate(bin, repo.path(), &["--dry-run=lookup"], "trace");
+    let mut log = output.stdout;
+    log.extend(output.stderr);
+    let branches = branches(&log);
+    let find = |dep: &str, cluster: &str| {
+        let found: Vec<&Branch> = branches
+            .iter()
+            .filter(|branch| {
+                branch
+                    .upgrades
+                    .contains(&(dep.to_owned(), cluster.to_owned()))
+            })
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "one branch updates {dep} in {cluster}: {branches:#?}"
+        );
+        found[0]
+    };
+    for (dep, cluster, gated) in [
+        // Both clusters have their own line: dev goes ahead, prod waits for approval.
+        ("cloudnative-pg", "dev", false),
+        ("cloudnative-pg", "prod", true),
+        // A default version moves prod too, so it waits as well.
+        ("podinfo", "dev", false),
+        ("podinfo", "default", true),
+        ("ingress-nginx", "dev", false),
+        ("ingress-nginx", "default", true),
+    ] {
+        let branch = find(dep, cluster);
+        assert!(
+            branch.name.starts_with(&format!("renovate/{cluster}/")) && branch.name.contains(dep),
+            "branch of {dep} in {cluster}: {branch:?}"
+        );
+        assert!(
+            branch.pr_title.contains(dep) && branch.pr_title.ends_with(&format!("({cluster})")),
+            "PR title of {dep} in {cluster}: {branch:?}"
+        );
+        assert_eq!(
+            branch.approval, gated,
+            "gating of {dep} in {cluster}: {branch:?}"
+        );
+        assert!(
+            branch
+                .upgrades
+                .iter()
+                .all(|(_, dep_type)| dep_type == cluster),
+            "a branch holds one cluster's updates: {branch:?}"
+        );
+    }
+    assert_ne!(
+        find("cloudnative-pg", "dev").name,
+        find("cloudnative-pg", "prod").name
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn renovate_config_validator_accepts_every_generated_config() {
+    let Some(bin) = renovate_bin("renovate_config_validator_accepts_every_generated_config") else {
+        return;
+    };
+    let repo = repository(&repo_root().join("tests/renovate/forms"));
+    let variants: [(&str, &[&str]); 3] = [
+        ("no-gate.json", &["--no-gate"]),
+        (
+            "gate-dev.json",
+            &["--gate", "dev,prod", "--post-upgrade-tasks"],
+        ),
+        ("post-upgrade.json", &["--post-upgrade-tasks"]),
+    ];
+    let mut files = vec![
+        repo_root().join("renovate.json"),
+        repo.path().join("renovate.json"),
+    ];
+    for (name, args) in variants {
+        let output = run(fluxspec(repo.path()).arg("renovate").args(args));
+        let path = repo.path().join(name);
+        fs::write(&path, output.stdout).expect("write a config");
+        files.push(path);
+    }
+    let output = Command::new(bin.join("renovate-config-validator"))
+        .env("RENOVATE_X_IGNORE_RE2", "1")
+        .args(["--strict", "--no-global"])
+        .args(&files)
+        .output()
+        .expect("run renovate-config-validator");
+    assert!(
+        output.status.success(),
+        "renovate-config-validator --strict: {}\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast checks, never skipped
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_repositorys_renovate_json_is_fluxspecs_output() {
+    let output = fluxspec(repo_root())
+        .args(["renovate", "--check"])
+        .output()
+        .expect("run fluxspec");
+    assert!(
+        output.status.success(),
+        "renovate.json is stale; run `cargo run -- renovate --write`:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn renovate_check_fails_on_a_stale_config() {
+    let repo = tempfile::tempdir().expect("a temporary directory");
+    copy_dir(
+        &repo_root().join("tests/renovate/forms"),
+        &repo.path().join("spec"),
+    );
+    run(fluxspec(repo.path()).args(["renovate", "--write"]));
+    let config = repo.path().join("renovate.json");
+    let text = fs::read_to_string(&config).expect("read renovate.json");
+    fs::write(&config, format!("{text} ")).expect("edit renovate.json");
+    let output = fluxspec(repo.path())
+        .args(["renovate", "--check"])
+        .output()
+        .expect("run fluxspec");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("fluxspec renovate --write"));
+}
+
+#[test]
+fn a_version_renovate_would_miss_is_an_error() {
+    let repo = tempfile::tempdir().expect("a temporary directory");
+    let spec = repo.path().join("spec/homelab.kdl");
+    fs::create_dir_all(spec.parent().expect("a parent")).expect("mkdir spec");
+    fs::write(
+        &spec,
+        "cluster \"dev\"\napp \"a\" {\n    image \"x\" {\n        version cluster=\"dev\" \"1\"\n    }\n}\n",
+    )
+    .expect("write the spec");
+    let output = fluxspec(repo.path())
+        .args(["renovate"])
+        .output()
+        .expect("run fluxspec");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr.contains("fluxspec::renovate-missed-version"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_recompile_workflow_passes_actionlint() {
+    support::kubectl(); // runs scripts/install-test-tools.sh, which also installs actionlint
+    let workflow = repo_root().join("docs/examples/renovate-recompile.yml");
+    let output = Command::new(repo_root().join(".tools/bin/actionlint"))
+        .arg(&workflow)
+        .output()
+        .expect("run actionlint");
+    assert!(
+        output.status.success(),
+        "actionlint {}:\n{}{}",
+        workflow.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
