@@ -15,8 +15,8 @@ use crate::{graph, promote, render, report, versions};
 /// Compile one KDL spec into a multi-cluster Flux GitOps repository.
 ///
 /// Exit status: 0 success (for `check`: the output is current), 1 `check` found the output stale
-/// or `versions --fail-on-drift` found drift, 2 the spec is invalid, the arguments are wrong, or
-/// the output directory could not be used.
+/// (or `renovate --check` the Renovate config) or `versions --fail-on-drift` found drift, 2 the spec
+/// is invalid, the arguments are wrong, or the output directory could not be used.
 #[derive(Parser)]
 #[command(name = "fluxspec", version, about, long_about)]
 struct Cli {
@@ -226,7 +226,7 @@ enum Format {
     Json,
 }
 
-/// `check` found the output directory out of date.
+/// `check` found the output directory out of date (`renovate --check`: the Renovate config).
 const EXIT_STALE: u8 = 1;
 /// `versions --fail-on-drift` found clusters running different versions.
 const EXIT_DRIFT: u8 = 1;
