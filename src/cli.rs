@@ -43,6 +43,15 @@ enum Command {
     ///
     /// Checks first that its patterns see exactly the spec's versions. See docs/renovate.md.
     Renovate(RenovateArgs),
+    /// Render what Flux applies to one cluster: each Flux Kustomization built with kustomize,
+    /// then its images, patches, namespace and postBuild substitution applied as Flux does.
+    ///
+    /// Needs `kustomize` or `kubectl` on PATH (or in `.tools/bin`). HelmReleases are listed with
+    /// their chart and version; charts are not rendered.
+    Build(BuildArgs),
+    /// Show how what Flux applies to each cluster changes between a Git revision's spec and the
+    /// working tree's, object by object.
+    Diff(DiffArgs),
     /// Write a synthetic spec of the given size (for benchmarks and stress tests).
     #[command(hide = true)]
     Synth(SynthArgs),
@@ -213,6 +222,48 @@ struct CheckArgs {
     output: Output,
 }
 
+#[derive(Args)]
+struct BuildArgs {
+    /// The spec file.
+    #[arg(long, default_value = "spec/homelab.kdl")]
+    spec: PathBuf,
+    /// The cluster to build.
+    #[arg(long)]
+    cluster: String,
+    /// Only this app's Flux Kustomization (the root Kustomizations are built to find it).
+    #[arg(long)]
+    app: Option<String>,
+    /// Write the YAML to this file instead of stdout.
+    #[arg(long, conflicts_with = "split")]
+    out: Option<PathBuf>,
+    /// Write one file per Flux Kustomization into this directory (`<name>.yaml`).
+    #[arg(long)]
+    split: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The spec file, in a Git working tree.
+    #[arg(long, default_value = "spec/homelab.kdl")]
+    spec: PathBuf,
+    /// Only this cluster (default: every cluster of either side).
+    #[arg(long)]
+    cluster: Option<String>,
+    /// The Git revision to compare the working tree's spec with.
+    #[arg(long, default_value = "HEAD")]
+    against: String,
+    /// How to print the differences (markdown: for a pull request comment).
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Color {
     Auto,
@@ -258,6 +309,8 @@ pub fn run() -> ExitCode {
         Command::Promote(args) => promote_command(args, color),
         Command::Graph(args) => graph_command(args),
         Command::Renovate(args) => renovate_command(args),
+        Command::Build(args) => build_command(args),
+        Command::Diff(args) => diff_command(args, color),
         Command::Synth(args) => crate::synth::write_spec(&args.dir, args.apps, args.clusters)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|error| {
@@ -384,6 +437,49 @@ fn renovate_command(args: &RenovateArgs) -> Result<ExitCode, Failure> {
     } else {
         io::stdout().lock().write_all(config.as_bytes())?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build_command(args: &BuildArgs) -> Result<ExitCode, Failure> {
+    let build =
+        crate::build::run(&args.spec, &args.cluster, args.app.as_deref()).map_err(report_error)?;
+    for warning in &build.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let written = |path: &Path, error: io::Error| {
+        eprintln!("error: cannot write `{}`: {error}", path.display());
+        Failure::Reported
+    };
+    match (&args.out, &args.split) {
+        (_, Some(dir)) => crate::build::write_split(dir, &build).map_err(|e| written(dir, e))?,
+        (Some(file), None) => {
+            let mut yaml = Vec::new();
+            crate::build::write_yaml(&mut yaml, &build)?;
+            std::fs::write(file, yaml).map_err(|e| written(file, e))?;
+        }
+        (None, None) => {
+            let mut stdout = io::stdout().lock();
+            crate::build::write_yaml(&mut stdout, &build)?;
+            stdout.flush()?;
+        }
+    }
+    crate::build::write_summary(&mut io::stderr().lock(), &build)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn diff_command(args: &DiffArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
+    let diff = crate::diff::diff(&args.spec, args.cluster.as_deref(), &args.against)
+        .map_err(report_error)?;
+    for warning in &diff.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
+    match args.format {
+        DiffFormat::Text => crate::diff::write_text(&mut stdout, &diff)?,
+        DiffFormat::Markdown => crate::diff::write_markdown(&mut stdout, &diff)?,
+        DiffFormat::Json => crate::diff::write_json(&mut stdout, &diff)?,
+    }
+    stdout.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

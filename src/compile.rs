@@ -73,6 +73,38 @@ pub(crate) fn compile(spec_path: &Path, spec_label: &str) -> Result<FileTree, Co
     Ok(render::render(&loaded.model, spec_label))
 }
 
+/// A rendered spec and where its output directory sits in the Git repository Flux syncs.
+pub(crate) struct Rendered {
+    pub(crate) tree: FileTree,
+    /// The `output-path` setting: `./generated`, without a trailing `/`.
+    pub(crate) output_path: String,
+}
+
+/// [`compile`], also returning the output path, for commands that lay the tree out as Flux sees
+/// it. `source_name` names the spec in diagnostics (`HEAD:spec/homelab.kdl` for a copy of a Git
+/// revision's spec).
+pub(crate) fn render_spec(
+    spec_path: &Path,
+    spec_label: &str,
+    source_name: &str,
+) -> Result<Rendered, CompileError> {
+    let text =
+        read(spec_path).map_err(
+            |ReadError::Unreadable { reason, .. }| ReadError::Unreadable {
+                path: source_name.to_owned(),
+                reason,
+            },
+        )?;
+    let loaded = load(spec_path, text).map_err(|errors| SpecErrors {
+        source_code: NamedSource::new(source_name, errors.source_code.inner().clone()),
+        errors: errors.errors,
+    })?;
+    Ok(Rendered {
+        tree: render::render(&loaded.model, spec_label),
+        output_path: loaded.model.settings.output_path,
+    })
+}
+
 /// Reads the spec file's text.
 pub(crate) fn read(spec_path: &Path) -> Result<String, ReadError> {
     let unreadable = |reason: String| ReadError::Unreadable {

@@ -4,8 +4,10 @@
 //! checked model, reading the files the spec names) -> [`render`] (model -> in-memory file tree,
 //! pure) -> [`sync`] (file tree -> disk). [`cli`] is the only module that prints.
 
+mod build;
 mod cli;
 mod compile;
+mod diff;
 mod graph;
 mod model;
 mod parse;
