@@ -156,6 +156,16 @@ pub(crate) fn run(
     Workspace::new(&rendered)?.build(cluster, app)
 }
 
+/// The clusters a tree has an entry directory (`clusters/<c>/`) for, by name.
+pub(crate) fn clusters(tree: &FileTree) -> BTreeSet<String> {
+    tree.iter()
+        .filter_map(|(path, _)| {
+            let rest = path.strip_prefix("clusters/")?;
+            Some(rest.split_once('/')?.0.to_owned())
+        })
+        .collect()
+}
+
 /// What Flux applies to one cluster.
 #[derive(Debug)]
 pub(crate) struct ClusterBuild {
@@ -223,14 +233,7 @@ impl<'a> Workspace<'a> {
                 rendered.output_path
             ),
         })?;
-        let clusters = rendered
-            .tree
-            .iter()
-            .filter_map(|(path, _)| {
-                let rest = path.strip_prefix("clusters/")?;
-                Some(rest.split_once('/')?.0.to_owned())
-            })
-            .collect();
+        let clusters = clusters(&rendered.tree);
         let dir = tempfile::Builder::new()
             .prefix("fluxspec-build-")
             .tempdir()

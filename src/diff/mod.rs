@@ -20,7 +20,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::build::object::ObjectId;
-use crate::build::{BuildError, ClusterBuild, Workspace};
+use crate::build::{BuildError, ClusterBuild, Workspace, clusters};
 use crate::compile::render_spec;
 use crate::suggest::did_you_mean;
 pub(crate) use format::{write_json, write_markdown, write_text};
@@ -100,16 +100,15 @@ pub(crate) fn diff(spec: &Path, cluster: Option<&str>, against: &str) -> Result<
     let new = render_spec(spec, label, &spec.display().to_string()).map_err(BuildError::from)?;
     let checkout = git::checkout(spec, against)?;
     let old = render_spec(&checkout.spec, label, &checkout.label).map_err(BuildError::from)?;
-    let new = Workspace::new(&new)?;
-    let old = Workspace::new(&old)?;
     let mut warnings: Vec<String> = checkout
         .skipped
         .iter()
         .map(|path| format!("`{against}:{path}` is not a plain file; it was left out"))
         .collect();
 
-    let known: BTreeSet<&String> = new.clusters().iter().chain(old.clusters()).collect();
-    let clusters: Vec<&String> = match cluster {
+    let (new_clusters, old_clusters) = (clusters(&new.tree), clusters(&old.tree));
+    let known: BTreeSet<&String> = new_clusters.iter().chain(&old_clusters).collect();
+    let selected: Vec<&String> = match cluster {
         None => known.into_iter().collect(),
         Some(name) => match known.iter().find(|known| known.as_str() == name) {
             Some(found) => vec![*found],
@@ -122,6 +121,23 @@ pub(crate) fn diff(spec: &Path, cluster: Option<&str>, against: &str) -> Result<
             }
         },
     };
+    // Nothing rendered differs, so nothing built can: skip the builds.
+    if new.tree == old.tree && new.output_path == old.output_path {
+        return Ok(Diff {
+            against: against.to_owned(),
+            clusters: selected
+                .into_iter()
+                .map(|cluster| ClusterDiff {
+                    cluster: cluster.clone(),
+                    changes: Vec::new(),
+                })
+                .collect(),
+            warnings,
+        });
+    }
+
+    let new = Workspace::new(&new)?;
+    let old = Workspace::new(&old)?;
     let build = |workspace: &Workspace, cluster: &str| {
         workspace
             .clusters()
@@ -130,9 +146,17 @@ pub(crate) fn diff(spec: &Path, cluster: Option<&str>, against: &str) -> Result<
             .transpose()
     };
     let mut diffs = Vec::new();
-    for cluster in clusters {
-        let new_build = build(&new, cluster)?;
-        let old_build = build(&old, cluster)?;
+    for cluster in selected {
+        // Both sides at once: each build leaves cores idle between its waves.
+        let (new_build, old_build) = std::thread::scope(|scope| {
+            let old_build = scope.spawn(|| build(&old, cluster));
+            let new_build = build(&new, cluster);
+            let old_build = old_build
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (new_build, old_build)
+        });
+        let (new_build, old_build) = (new_build?, old_build?);
         if let Some(new_build) = &new_build {
             warnings.extend(
                 new_build

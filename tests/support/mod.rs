@@ -9,6 +9,7 @@ pub(crate) fn repo_root() -> &'static Path {
 }
 
 /// The compiler's output tree, `generated/`.
+#[allow(dead_code)] // not every test binary that includes `support` uses it
 pub(crate) fn generated_dir() -> PathBuf {
     repo_root().join("generated")
 }
@@ -29,6 +30,7 @@ pub(crate) fn files_under(
 }
 
 /// `path` relative to the repository root, for messages.
+#[allow(dead_code)] // not every test binary that includes `support` uses it
 pub(crate) fn show(path: &Path) -> String {
     path.strip_prefix(repo_root())
         .unwrap_or(path)
@@ -38,6 +40,7 @@ pub(crate) fn show(path: &Path) -> String {
 
 /// Fails with every message in `failures`, one per line, or passes when there are none.
 #[track_caller]
+#[allow(dead_code)] // not every test binary that includes `support` uses it
 pub(crate) fn assert_no_failures(what: &str, failures: &[String]) {
     assert!(
         failures.is_empty(),

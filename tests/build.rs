@@ -1,0 +1,469 @@
+//! `fluxspec build` on the example spec: for each cluster, what Flux would apply. Every Flux
+//! Kustomization is built, no `${...}` is left but those the spec escapes, and each app's
+//! HelmRelease, OCIRepository or workloads carry that cluster's version.
+//!
+//! The expectations are written out by hand from `spec/homelab.kdl`, not taken from fluxspec.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// Runs `fluxspec build --cluster <cluster>` on the example spec, with the pinned kubectl.
+fn build(cluster: &str, extra: &[&str]) -> Output {
+    let tools = support::kubectl()
+        .parent()
+        .expect("kubectl is in .tools/bin")
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(std::iter::once(tools).chain(std::env::split_paths(&path)))
+        .expect("PATH can be joined");
+    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
+        .current_dir(support::repo_root())
+        .env("PATH", path)
+        .args(["build", "--spec", "spec/homelab.kdl", "--cluster", cluster])
+        .args(extra)
+        .output()
+        .expect("run fluxspec build");
+    assert!(
+        output.status.success(),
+        "fluxspec build --cluster {cluster} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("build prints UTF-8")
+}
+
+/// The Flux Kustomizations of each cluster in the order Flux applies them: the bootstrap
+/// `flux-system` (which applies `clusters/<c>/`), the two roots (`apps-<c>` depends on
+/// `platform-<c>`), the platform apps (`layer "platform"`; cert-manager-issuers depends on
+/// cert-manager, the others tie by name), then the apps-layer apps (grafana-dashboards depends on
+/// grafana; their other dependencies are platform apps, applied already). it-tools is
+/// `clusters "dev"` only.
+fn expected_kustomizations(cluster: &str) -> Vec<String> {
+    let platform = [
+        "cert-manager",
+        "cert-manager-issuers",
+        "cloudnative-pg",
+        "ingress-nginx",
+        "metrics-server",
+    ];
+    let apps = [
+        "grafana",
+        "grafana-dashboards",
+        "it-tools",
+        "miniflux",
+        "paperless",
+        "podinfo",
+        "whoami",
+    ];
+    [
+        "flux-system".to_owned(),
+        format!("platform-{cluster}"),
+        format!("apps-{cluster}"),
+    ]
+    .into_iter()
+    .chain(platform.iter().chain(&apps).map(|app| (*app).to_owned()))
+    .filter(|name| cluster == "dev" || name != "it-tools")
+    .collect()
+}
+
+/// The Kustomizations named by the section comments of `build`'s output, in order.
+fn sections(yaml: &str) -> Vec<String> {
+    yaml.lines()
+        .filter_map(|line| line.strip_prefix("# Flux Kustomization flux-system/"))
+        .map(|rest| rest.split(':').next().unwrap_or(rest).to_owned())
+        .collect()
+}
+
+#[test]
+fn every_flux_kustomization_is_built_in_apply_order() {
+    for cluster in ["dev", "prod"] {
+        let yaml = stdout(&build(cluster, &[]));
+        assert_eq!(
+            sections(&yaml),
+            expected_kustomizations(cluster),
+            "{cluster}"
+        );
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let split = dir.path().join("out");
+        build(cluster, &["--split", &split.display().to_string()]);
+        let files: BTreeSet<String> = fs::read_dir(&split)
+            .expect("read --split dir")
+            .map(|entry| {
+                entry
+                    .expect("dir entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let expected: BTreeSet<String> = expected_kustomizations(cluster)
+            .iter()
+            .map(|name| format!("{name}.yaml"))
+            .collect();
+        assert_eq!(files, expected, "{cluster}");
+        // The files hold the same sections as stdout, in the same form.
+        for name in expected_kustomizations(cluster) {
+            let file = fs::read_to_string(split.join(format!("{name}.yaml"))).expect("read");
+            assert!(
+                yaml.contains(&file),
+                "{cluster}: {name}.yaml differs from stdout"
+            );
+        }
+    }
+}
+
+/// Every `${...}` in `text`, in order, with nesting (`${A:=${B}}` is one).
+fn references(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let mut depth = 0;
+        let mut end = None;
+        for (offset, c) in rest[start..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(start + offset + 1);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let end = end.unwrap_or(rest.len());
+        found.push(rest[start..end].to_owned());
+        rest = &rest[end..];
+    }
+    found
+}
+
+/// What the spec's manifests escape as `$${...}` so Flux leaves `${...}` for the app (Grafana
+/// variables in the dashboard, shell variables in paperless's script).
+fn escaped_in_spec() -> BTreeSet<String> {
+    let files = support::files_under(&support::repo_root().join("spec"), |path| {
+        path.extension().is_some_and(|e| e == "yaml")
+    })
+    .expect("walk spec/");
+    let mut escaped = BTreeSet::new();
+    for file in files {
+        let text = fs::read_to_string(&file).expect("read spec file");
+        // Comments talk about escapes; only what Flux substitutes counts.
+        let text: String = text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for (index, _) in text.match_indices("$${") {
+            escaped.extend(references(&text[index + 1..]).into_iter().take(1));
+        }
+    }
+    escaped
+}
+
+#[test]
+fn nothing_is_left_unsubstituted_but_the_escapes() {
+    let escaped = escaped_in_spec();
+    assert!(
+        escaped.contains("${namespace}") && escaped.contains("${DOCUMENT_TAGS:-none}"),
+        "the spec's escapes were not found: {escaped:?}"
+    );
+    for cluster in ["dev", "prod"] {
+        let yaml = stdout(&build(cluster, &[]));
+        // grafana-dashboards and paperless, which hold every escape, run on both clusters.
+        let left: BTreeSet<String> = references(&yaml).into_iter().collect();
+        assert_eq!(left, escaped, "{cluster}");
+        assert!(
+            !yaml.contains("$${"),
+            "{cluster}: an escape was not resolved"
+        );
+    }
+}
+
+/// Every object of `build`'s output.
+fn objects(yaml: &str) -> Vec<Value> {
+    serde_saphyr::from_multiple::<Value>(yaml).expect("build prints YAML")
+}
+
+fn find<'a>(objects: &'a [Value], kind: &str, namespace: &str, name: &str) -> Option<&'a Value> {
+    objects.iter().find(|object| {
+        object["kind"] == kind
+            && object["metadata"]["namespace"] == namespace
+            && object["metadata"]["name"] == name
+    })
+}
+
+/// Helm apps: (app, namespace, chart source) per cluster version, from each `helm` block's
+/// `version` lines in spec/homelab.kdl.
+#[derive(Clone, Copy)]
+enum Chart {
+    /// `oci://`: the version is the OCIRepository's `ref.tag`.
+    Oci,
+    /// `https://` with `chart=`: the version is the HelmRelease's `spec.chart.spec.version`.
+    Repository,
+}
+
+const HELM: [(&str, &str, Chart, &str, &str); 6] = [
+    // (app, namespace, source, dev version, prod version)
+    (
+        "cert-manager",
+        "cert-manager",
+        Chart::Oci,
+        "v1.19.1",
+        "v1.18.2",
+    ),
+    (
+        "ingress-nginx",
+        "ingress-nginx",
+        Chart::Repository,
+        "4.13.0",
+        "4.12.1",
+    ),
+    (
+        "cloudnative-pg",
+        "cnpg-system",
+        Chart::Oci,
+        "0.27.1",
+        "0.26.0",
+    ),
+    (
+        "metrics-server",
+        "kube-system",
+        Chart::Repository,
+        "3.12.2",
+        "3.12.2",
+    ),
+    ("podinfo", "podinfo", Chart::Oci, "6.9.2", "6.9.1"),
+    ("grafana", "grafana", Chart::Oci, "10.5.14", "9.2.1"),
+];
+
+/// Image apps: (app's namespace, image, dev tag, prod tag), from each `image` block.
+const IMAGES: [(&str, &str, &str, &str); 5] = [
+    ("miniflux", "ghcr.io/miniflux/miniflux", "2.2.18", "2.2.15"),
+    (
+        "paperless",
+        "ghcr.io/paperless-ngx/paperless-ngx",
+        "2.18.4",
+        "2.16.3",
+    ),
+    ("paperless", "docker.io/valkey/valkey", "8.1.4", "8.1.4"),
+    ("whoami", "traefik/whoami", "v1.11.0", "v1.11.0"),
+    // `clusters "dev"`: not on prod.
+    (
+        "it-tools",
+        "ghcr.io/corentinth/it-tools",
+        "2024.10.22-7ca5933",
+        "",
+    ),
+];
+
+/// Every container image (`name:tag`) of the workloads in `namespace`.
+fn images_in(objects: &[Value], namespace: &str) -> Vec<String> {
+    let mut images = Vec::new();
+    for object in objects
+        .iter()
+        .filter(|object| object["metadata"]["namespace"] == namespace)
+    {
+        let pod = &object["spec"]["template"]["spec"];
+        for list in ["containers", "initContainers"] {
+            for container in pod[list].as_array().into_iter().flatten() {
+                if let Some(image) = container["image"].as_str() {
+                    images.push(image.to_owned());
+                }
+            }
+        }
+    }
+    images
+}
+
+#[test]
+fn each_cluster_gets_its_own_versions() {
+    for (cluster, column) in [("dev", 0), ("prod", 1)] {
+        let objects = objects(&stdout(&build(cluster, &[])));
+        let mut failures = Vec::new();
+        for (app, namespace, chart, dev, prod) in HELM {
+            let version = [dev, prod][column];
+            let Some(release) = find(&objects, "HelmRelease", namespace, app) else {
+                failures.push(format!("{cluster}: no HelmRelease {namespace}/{app}"));
+                continue;
+            };
+            let found = match chart {
+                Chart::Oci => {
+                    let repository = find(&objects, "OCIRepository", namespace, app);
+                    if release["spec"]["chartRef"]["name"] != app || repository.is_none() {
+                        failures.push(format!("{cluster}: {app} has no OCIRepository chartRef"));
+                    }
+                    repository.map(|r| r["spec"]["ref"]["tag"].clone())
+                }
+                Chart::Repository => {
+                    let source = &release["spec"]["chart"]["spec"]["sourceRef"]["name"];
+                    if source
+                        .as_str()
+                        .and_then(|s| find(&objects, "HelmRepository", namespace, s))
+                        .is_none()
+                    {
+                        failures.push(format!("{cluster}: {app} has no HelmRepository"));
+                    }
+                    Some(release["spec"]["chart"]["spec"]["version"].clone())
+                }
+            };
+            if found.as_ref().and_then(Value::as_str) != Some(version) {
+                failures.push(format!(
+                    "{cluster}: {app} wants chart {version}, has {found:?}"
+                ));
+            }
+        }
+        for (namespace, image, dev, prod) in IMAGES {
+            let tag = [dev, prod][column];
+            let used: Vec<String> = images_in(&objects, namespace)
+                .into_iter()
+                .filter(|used| used.rsplit_once(':').is_some_and(|(name, _)| name == image))
+                .collect();
+            match (tag.is_empty(), used.is_empty()) {
+                (true, true) => {}
+                (true, false) => failures.push(format!("{cluster}: {image} should not run here")),
+                (false, true) => failures.push(format!("{cluster}: no workload runs {image}")),
+                (false, false) => {
+                    for used in used
+                        .iter()
+                        .filter(|used| **used != format!("{image}:{tag}"))
+                    {
+                        failures.push(format!("{cluster}: {used}, want tag {tag}"));
+                    }
+                }
+            }
+        }
+        support::assert_no_failures("version", &failures);
+    }
+}
+
+/// `build`'s output reduced to its outline: the section comments and, per object, its
+/// `Kind/namespace/name`.
+fn outline(yaml: &str) -> String {
+    let mut outline = Vec::new();
+    let mut document = String::new();
+    // A line `---` or a comment at column 0 ends the document before it.
+    for line in yaml.lines().chain(std::iter::once("---")) {
+        if line != "---" && !line.starts_with("# ") {
+            document.push_str(line);
+            document.push('\n');
+            continue;
+        }
+        if !document.trim().is_empty() {
+            let object: Value = serde_saphyr::from_str(&document).expect("an object");
+            let field = |value: &Value| value.as_str().unwrap_or("?").to_owned();
+            let kind = field(&object["kind"]);
+            let name = field(&object["metadata"]["name"]);
+            outline.push(match object["metadata"]["namespace"].as_str() {
+                Some(namespace) => format!("  {kind}/{namespace}/{name}"),
+                None => format!("  {kind}/{name}"),
+            });
+        }
+        document.clear();
+        if line.starts_with("# ") {
+            outline.push(line.to_owned());
+        }
+    }
+    outline.join("\n")
+}
+
+#[test]
+fn object_list_snapshots() {
+    for cluster in ["dev", "prod"] {
+        let output = build(cluster, &[]);
+        let summary = String::from_utf8_lossy(&output.stderr).into_owned();
+        insta::assert_snapshot!(
+            format!("build_{cluster}"),
+            format!("{}\n\nstderr:\n{summary}", outline(&stdout(&output)))
+        );
+    }
+}
+
+#[test]
+fn one_app_only() {
+    let output = build("dev", &["--app", "whoami"]);
+    let yaml = stdout(&output);
+    assert_eq!(sections(&yaml), ["whoami"]);
+    let kinds: BTreeMap<String, usize> =
+        objects(&yaml)
+            .iter()
+            .fold(BTreeMap::new(), |mut kinds, object| {
+                *kinds
+                    .entry(object["kind"].as_str().unwrap_or("?").to_owned())
+                    .or_default() += 1;
+                kinds
+            });
+    assert_eq!(
+        kinds,
+        BTreeMap::from([
+            ("Deployment".to_owned(), 1),
+            ("Ingress".to_owned(), 1),
+            ("Service".to_owned(), 1)
+        ])
+    );
+}
+
+#[test]
+fn unknown_cluster_and_app_are_errors_with_suggestions() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_fluxspec"))
+            .current_dir(support::repo_root())
+            .env(
+                "PATH",
+                support::kubectl()
+                    .parent()
+                    .map(PathBuf::from)
+                    .unwrap_or_default(),
+            )
+            .env("NO_COLOR", "1")
+            .args(["build", "--spec", "spec/homelab.kdl"])
+            .args(args)
+            .output()
+            .expect("run fluxspec build")
+    };
+    let cluster = run(&["--cluster", "prdo"]);
+    assert_eq!(cluster.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&cluster.stderr);
+    assert!(
+        stderr.contains("unknown cluster `prdo`") && stderr.contains("did you mean `prod`?"),
+        "{stderr}"
+    );
+    let app = run(&["--cluster", "prod", "--app", "it-tools"]);
+    assert_eq!(app.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&app.stderr);
+    assert!(
+        stderr.contains("no Flux Kustomization `it-tools` on cluster `prod`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_kustomize_names_the_install_command() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
+        .current_dir(empty.path())
+        .env("PATH", empty.path())
+        .env("NO_COLOR", "1")
+        .args(["build", "--cluster", "dev", "--spec"])
+        .arg(support::repo_root().join("spec/homelab.kdl"))
+        .output()
+        .expect("run fluxspec build");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("neither `kustomize` nor `kubectl` is on PATH")
+            && stderr.contains("scripts/install-test-tools.sh"),
+        "{stderr}"
+    );
+}
