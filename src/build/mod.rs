@@ -269,6 +269,8 @@ impl<'a> Workspace<'a> {
             });
         }
         let mut built = vec![self.entry(cluster)?];
+        // Each Kustomization is built once: one declared twice (`warn_duplicates` reports the
+        // object) or one that applies itself (as `flux-system` may) is not built again.
         let mut seen = BTreeSet::from([(ENTRY_NAMESPACE.to_owned(), ENTRY_NAME.to_owned())]);
         let mut declared = BTreeSet::new();
         let mut warnings = Vec::new();

@@ -12,7 +12,12 @@ use serde_json::{Value, json};
 
 use super::flux::FluxKustomization;
 use super::object::Object;
-use super::{BuildError, BuiltKustomization, BuiltObject, built_object, helm_charts, post_build};
+use super::{
+    BuildError, BuiltKustomization, BuiltObject, Kustomize, Workspace, built_object, helm_charts,
+    post_build,
+};
+use crate::compile::Rendered;
+use crate::tree::FileTree;
 
 /// A Flux Kustomization `app` in `flux-system` with the given `spec`.
 fn kustomization(spec: Value) -> FluxKustomization {
@@ -363,4 +368,71 @@ fn helm_charts_come_from_the_chart_source() {
             "platform HelmRelease/shop/lost OCIRepository `elsewhere` (not built) (latest)",
         ]
     );
+}
+
+/// Runs `scripts/install-test-tools.sh` when no kustomize is found, as the integration tests do.
+fn workspace(tree: FileTree) -> Rendered {
+    if Kustomize::find().is_none() {
+        let status = std::process::Command::new("scripts/install-test-tools.sh")
+            .status()
+            .expect("run scripts/install-test-tools.sh");
+        assert!(status.success(), "scripts/install-test-tools.sh failed");
+    }
+    Rendered {
+        tree,
+        output_path: "./out".to_owned(),
+    }
+}
+
+// Regression: a build rewrites the kustomization.yaml at its path; another build whose path
+// includes that directory must still see it as written.
+#[test]
+fn a_rewritten_kustomization_is_seen_only_by_its_own_build() {
+    let mut tree = FileTree::default();
+    let mut file = |path: &str, text: &str| tree.insert(path.to_owned(), text.as_bytes().to_vec());
+    let kustomization = |name: &str, path: &str, extra: &str| {
+        format!(
+            "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n\
+             metadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  path: {path}\n{extra}"
+        )
+    };
+    let entry = [
+        kustomization("base", "./out/app/base", "  targetNamespace: one\n"),
+        kustomization("overlay", "./out/app/overlay", ""),
+        kustomization("other", "./out/app/other", "  targetNamespace: two\n"),
+    ]
+    .concat();
+    file("clusters/c/entry.yaml", &entry);
+    file("app/base/kustomization.yaml", "resources:\n- cm.yaml\n");
+    file(
+        "app/base/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+    );
+    file("app/overlay/kustomization.yaml", "resources:\n- ../base\n");
+    file("app/other/kustomization.yaml", "resources:\n- ../base\n");
+    let rendered = workspace(tree);
+    let workspace = Workspace::new(&rendered).unwrap();
+    // Several times: with two workers the three builds race differently each time.
+    for _ in 0..4 {
+        let build = workspace.build("c", None).unwrap();
+        let namespaces: Vec<(String, Option<String>)> = build
+            .kustomizations
+            .iter()
+            .skip(1)
+            .map(|kustomization| {
+                (
+                    kustomization.name.clone(),
+                    kustomization.objects[0].object.id.namespace.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            namespaces,
+            [
+                ("base".to_owned(), Some("one".to_owned())),
+                ("other".to_owned(), Some("two".to_owned())),
+                ("overlay".to_owned(), None),
+            ]
+        );
+    }
 }
