@@ -6,17 +6,19 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::compile::{self, compile};
+use crate::manual::Shell;
 use crate::sync::{self, Plan, Session};
 use crate::{graph, promote, render, report, versions};
 
 /// Compile one KDL spec into a multi-cluster Flux GitOps repository.
 ///
 /// Exit status: 0 success (for `check`: the output is current), 1 `check` found the output stale
-/// (or `renovate --check` the Renovate config) or `versions --fail-on-drift` found drift, 2 the spec
-/// is invalid, the arguments are wrong, or the output directory could not be used.
+/// (or `renovate --check` the Renovate config, or `fmt --check` the spec not formatted) or
+/// `versions --fail-on-drift` found drift, 2 the spec is invalid, the arguments are wrong, or a
+/// file or directory could not be used.
 #[derive(Parser)]
 #[command(name = "fluxspec", version, about, long_about)]
 struct Cli {
@@ -52,6 +54,21 @@ enum Command {
     /// Show how what Flux applies to each cluster changes between a Git revision's spec and the
     /// working tree's, object by object.
     Diff(DiffArgs),
+    /// Start a new repository: write a commented starter spec into `DIR/spec/` and compile it.
+    Init(InitArgs),
+    /// Rewrite the spec in canonical layout: node order, indentation, one form per version line.
+    ///
+    /// Keeps every comment. Formats only a spec that compiles, and checks that the formatted
+    /// spec compiles to the same output before writing it.
+    Fmt(FmtArgs),
+    /// Print the completion script for a shell.
+    ///
+    /// bash: `fluxspec completions bash > ~/.local/share/bash-completion/completions/fluxspec`;
+    /// zsh: into a directory on `$fpath` as `_fluxspec`; fish:
+    /// `~/.config/fish/completions/fluxspec.fish`.
+    Completions(CompletionsArgs),
+    /// Print the man page (or write one per command into a directory).
+    Man(ManArgs),
     /// Write a synthetic spec of the given size (for benchmarks and stress tests).
     #[command(hide = true)]
     Synth(SynthArgs),
@@ -178,6 +195,37 @@ enum GraphFormat {
 }
 
 #[derive(Args)]
+struct InitArgs {
+    /// The directory to start in: usually the root of a Git repository.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+}
+
+#[derive(Args)]
+struct FmtArgs {
+    /// The spec file.
+    #[arg(long, default_value = "spec/homelab.kdl")]
+    spec: PathBuf,
+    /// Write nothing; print the diff and exit 1 if the spec is not formatted.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Args)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: Shell,
+}
+
+#[derive(Args)]
+struct ManArgs {
+    /// Write `fluxspec.1` and a page per subcommand into this directory instead.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct Paths {
     /// The spec file.
     #[arg(long, default_value = "spec/homelab.kdl")]
@@ -277,7 +325,8 @@ enum Format {
     Json,
 }
 
-/// `check` found the output directory out of date (`renovate --check`: the Renovate config).
+/// `check` found the output directory out of date (`renovate --check`: the Renovate config;
+/// `fmt --check`: the spec's layout).
 const EXIT_STALE: u8 = 1;
 /// `versions --fail-on-drift` found clusters running different versions.
 const EXIT_DRIFT: u8 = 1;
@@ -311,6 +360,12 @@ pub fn run() -> ExitCode {
         Command::Renovate(args) => renovate_command(args),
         Command::Build(args) => build_command(args),
         Command::Diff(args) => diff_command(args, color),
+        Command::Init(args) => init_command(args, color),
+        Command::Fmt(args) => fmt_command(args, color),
+        Command::Completions(args) => {
+            write_stdout(&crate::manual::completions(args.shell, Cli::command()))
+        }
+        Command::Man(args) => man_command(args),
         Command::Synth(args) => crate::synth::write_spec(&args.dir, args.apps, args.clusters)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|error| {
@@ -481,6 +536,89 @@ fn diff_command(args: &DiffArgs, color: anstream::ColorChoice) -> Result<ExitCod
     }
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Failure> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(bytes)?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_command(args: &InitArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
+    let written = crate::init::write_starter(&args.dir).map_err(report_error)?;
+    // Paths as the user would type them from here: `spec/homelab.kdl`, not `./spec/homelab.kdl`.
+    let shown = |relative: &str| {
+        if args.dir == Path::new(".") {
+            PathBuf::from(relative)
+        } else {
+            args.dir.join(relative)
+        }
+    };
+    {
+        let mut stdout = io::stdout().lock();
+        for path in written {
+            writeln!(stdout, "wrote    {}", shown(path).display())?;
+        }
+        stdout.flush()?;
+    }
+    // The first compile is an ordinary one, listing what it created.
+    let compile = CompileArgs {
+        paths: Paths {
+            spec: args.dir.join(crate::init::SPEC),
+            out: args.dir.join(crate::init::OUT),
+        },
+        output: Output {
+            stat: true,
+            quiet: false,
+            format: Format::Text,
+        },
+        dry_run: false,
+        adopt: false,
+    };
+    compile_command(&compile, color)?;
+    let mut stdout = io::stdout().lock();
+    writeln!(
+        stdout,
+        "\nNext: edit {spec} and run `fluxspec compile`; commit spec/ and generated/.\n\
+         Point Flux at it: `flux bootstrap ... --path=./generated/clusters/<cluster>`.",
+        spec = shown(crate::init::SPEC).display()
+    )?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt_command(args: &FmtArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
+    let label = args.spec.display().to_string();
+    let (original, formatted) =
+        crate::fmt::format_spec(&args.spec, &label).map_err(report_error)?;
+    if original == formatted {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.check {
+        let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
+        report::write_text_diff(&mut stdout, &label, &original, &formatted)?;
+        stdout.flush()?;
+        eprintln!("error: `{label}` is not formatted; run `fluxspec fmt`");
+        return Ok(ExitCode::from(EXIT_STALE));
+    }
+    sync::spec_file::write(&args.spec, &formatted).map_err(report_error)?;
+    println!("formatted {label}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man_command(args: &ManArgs) -> Result<ExitCode, Failure> {
+    if let Some(dir) = &args.dir {
+        crate::manual::write_man_pages(Cli::command(), dir).map_err(|error| {
+            eprintln!(
+                "error: cannot write man pages to `{}`: {error}",
+                dir.display()
+            );
+            Failure::Reported
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_stdout(&crate::manual::man_page(Cli::command())?)
 }
 
 /// How generated files name the spec: its path relative to the directory holding the output

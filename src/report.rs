@@ -22,6 +22,25 @@ pub(crate) fn write_diff(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
     Ok(())
 }
 
+/// The unified diff of one text file, `a/path` to `b/path`.
+pub(crate) fn write_text_diff(
+    out: &mut impl Write,
+    path: &str,
+    old: &str,
+    new: &str,
+) -> io::Result<()> {
+    write_change(
+        out,
+        &Change {
+            path: path.to_owned(),
+            status: Status::Changed,
+            old: old.as_bytes().to_vec(),
+            new: new.as_bytes().to_vec(),
+            hand_edited: false,
+        },
+    )
+}
+
 /// The unified diff of one file.
 pub(crate) fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
     let old_name = match change.status {

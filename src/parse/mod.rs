@@ -167,6 +167,23 @@ const TARGET_PROPS: &[&str] = &[
     "annotation-selector",
 ];
 
+/// The child nodes the parser accepts under `parent` (`None`: the top level; `"app cluster"`: a
+/// `cluster` block inside an `app`), so `fmt` can check it knows each of them.
+#[cfg(test)]
+pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
+    match parent {
+        None => TOP_LEVEL,
+        Some("settings") => SETTINGS,
+        Some("cluster") => CLUSTER,
+        Some("component") => COMPONENT,
+        Some("app") => APP,
+        Some("app cluster") => APP_CLUSTER,
+        Some("helm") => HELM,
+        Some("image") => IMAGE,
+        Some(_) => &[],
+    }
+}
+
 /// Parses spec text into its syntax tree, or every error found.
 pub(crate) fn parse(source: &str) -> Result<Spec, Vec<Error>> {
     let document = match KdlDocument::parse(source) {

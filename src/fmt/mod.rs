@@ -1,0 +1,270 @@
+//! `fluxspec fmt`: the spec in canonical layout, with every comment kept.
+//!
+//! Canonical means: four spaces per level, one node per line, the children of each block in the
+//! order of [`order`] (stable, so apps, clusters and version lines keep their relative order),
+//! single spaces between the entries of a one-line node, and every version line in the one form
+//! `version "X" cluster="c"` that Renovate's patterns match. Comments stay with the node they
+//! precede or trail; multi-line strings and `\` continuations keep their lines.
+//!
+//! The formatter never re-serialises the `kdl` crate's document (that loses comments after a
+//! closing brace): it moves slices of the source text ([`layout`]) and writes them out
+//! ([`emit`]). Before anything is written, [`verify`] checks the result by independent means:
+//! the same comments, the same KDL document up to node order, the same compiled output, and a
+//! second pass that changes nothing. If any check fails the spec is left alone.
+
+mod emit;
+mod layout;
+mod lex;
+mod order;
+mod verify;
+
+use std::path::Path;
+
+use kdl::KdlDocument;
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::compile::{self, ReadError, SpecErrors};
+use crate::render;
+use crate::tree::FileTree;
+
+/// Why a spec could not be formatted.
+#[derive(Debug, Error, Diagnostic)]
+pub(crate) enum Error {
+    #[error("cannot format {reason}")]
+    #[diagnostic(
+        code("fluxspec::fmt-unsupported"),
+        help("write version lines as `version \"X\"` or `version \"X\" cluster=\"c\"`")
+    )]
+    Unformattable {
+        reason: &'static str,
+        #[label("this line")]
+        span: SourceSpan,
+    },
+    #[error("refusing to write the formatted spec: {reason}")]
+    #[diagnostic(
+        code("fluxspec::fmt-unsafe"),
+        help(
+            "this is a bug in `fluxspec fmt`; the spec was left as it was. Please report it with the spec"
+        )
+    )]
+    Unsafe { reason: String },
+}
+
+/// Everything `fluxspec fmt` can fail with.
+#[derive(Debug, Error, Diagnostic)]
+pub(crate) enum FmtError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Read(#[from] ReadError),
+    /// The spec does not compile: fmt only formats a spec it can check it kept intact.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Spec(#[from] SpecErrors),
+    #[error("{error}")]
+    #[diagnostic(forward(error))]
+    Format {
+        error: Error,
+        #[source_code]
+        source_code: NamedSource<String>,
+    },
+}
+
+/// The canonical text of KDL `source`, checked to hold the same comments and nodes.
+pub(crate) fn format(source: &str) -> Result<String, Error> {
+    let formatted = format_once(source)?;
+    if formatted != source {
+        verify::same_comments(source, &formatted).map_err(|reason| Error::Unsafe { reason })?;
+        let before = parse(source)?;
+        let after = KdlDocument::parse(&formatted).map_err(|_| Error::Unsafe {
+            reason: "the result would not be valid KDL".to_owned(),
+        })?;
+        if !verify::same_document(&before, &after) {
+            return Err(Error::Unsafe {
+                reason: "it would change a node or a value".to_owned(),
+            });
+        }
+        if format_once(&formatted)? != formatted {
+            return Err(Error::Unsafe {
+                reason: "formatting the result again would change it".to_owned(),
+            });
+        }
+    }
+    Ok(formatted)
+}
+
+fn parse(source: &str) -> Result<KdlDocument, Error> {
+    // The callers have compiled the spec, so it parses; this is a guard, not a diagnostic.
+    KdlDocument::parse(source).map_err(|error| Error::Unsafe {
+        reason: format!("the spec is not valid KDL ({error})"),
+    })
+}
+
+fn format_once(source: &str) -> Result<String, Error> {
+    let document = parse(source)?;
+    let text = layout::Source::new(source);
+    let block = text.block(document.nodes(), 0..source.len(), order::Context::Top)?;
+    Ok(emit::emit(&block))
+}
+
+/// What `text` compiles to, as the spec at `path`.
+fn compile_text(path: &Path, text: String, spec_label: &str) -> Result<FileTree, SpecErrors> {
+    compile::load(path, text).map(|loaded| render::render(&loaded.model, spec_label))
+}
+
+/// The spec at `path` and its canonical text. The spec must compile, and compile to the same
+/// output once formatted. `spec_label` is as for [`compile::compile`].
+pub(crate) fn format_spec(path: &Path, spec_label: &str) -> Result<(String, String), FmtError> {
+    let original = compile::read(path)?;
+    let tree = compile_text(path, original.clone(), spec_label)?;
+    let formatted = format(&original).map_err(|error| FmtError::Format {
+        error,
+        source_code: NamedSource::new(path.display().to_string(), original.clone()),
+    })?;
+    if formatted != original {
+        let unsafe_error = |reason: &str| FmtError::Format {
+            error: Error::Unsafe {
+                reason: reason.to_owned(),
+            },
+            source_code: NamedSource::new(path.display().to_string(), original.clone()),
+        };
+        match compile_text(path, formatted.clone(), spec_label) {
+            Ok(formatted_tree) if formatted_tree == tree => {}
+            Ok(_) => return Err(unsafe_error("it would change the compiled output")),
+            Err(_) => return Err(unsafe_error("the result would not compile")),
+        }
+    }
+    Ok((original, formatted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format;
+
+    #[track_caller]
+    fn formats(source: &str, expected: &str) {
+        let formatted = format(source).unwrap_or_else(|error| panic!("{error:?}"));
+        assert_eq!(formatted, expected, "\n{formatted}");
+        assert_eq!(
+            format(expected).expect("formats"),
+            expected,
+            "not idempotent"
+        );
+    }
+
+    #[test]
+    fn version_lines_take_the_canonical_form() {
+        formats(
+            "app \"a\" {\n  image \"i\" {\n    version cluster=\"dev\" #\"1.2\"#\n    version v1.3\n  }\n}\n",
+            "app \"a\" {\n    image \"i\" {\n        version \"1.2\" cluster=\"dev\"\n        version \"v1.3\"\n    }\n}\n",
+        );
+    }
+
+    #[test]
+    fn comments_inside_a_version_line_move_above_it() {
+        formats(
+            "app \"a\" {\n    image \"i\" {\n        version /* pinned */ \"1\" \\ // why\n            cluster=\"dev\"\n    }\n}\n",
+            "app \"a\" {\n    image \"i\" {\n        /* pinned */\n        // why\n        version \"1\" cluster=\"dev\"\n    }\n}\n",
+        );
+    }
+
+    #[test]
+    fn a_slashdash_in_a_version_line_is_refused() {
+        assert!(format("app \"a\" {\n    image \"i\" {\n        version \"1\" /-cluster=\"dev\"\n    }\n}\n").is_err());
+    }
+
+    #[test]
+    fn nodes_move_into_canonical_order_with_their_comments() {
+        formats(
+            "// file header\n\n// the app\napp \"a\" {\n    label \"k\" \"v\" // trails label\n    // above layer\n    layer \"apps\"\n} // after app\ncluster \"c\" {}\n",
+            "// file header\n\ncluster \"c\" {}\n\n// the app\napp \"a\" {\n    // above layer\n    layer \"apps\"\n    label \"k\" \"v\" // trails label\n} // after app\n",
+        );
+    }
+
+    #[test]
+    fn a_comment_after_a_closing_brace_survives() {
+        formats(
+            "a {\n    b { c 1 }   // note\n}\n",
+            "a {\n    b {\n        c 1\n    }   // note\n}\n",
+        );
+    }
+
+    #[test]
+    fn layout_is_normalised() {
+        formats(
+            "\n\na   1    x = \"y\";b 2\n\n\n\nc {\n\n  d 3\n\n}\n\n",
+            "a 1 x=\"y\"\nb 2\n\nc {\n    d 3\n}\n",
+        );
+    }
+
+    #[test]
+    fn multi_line_strings_and_continuations_move_as_a_whole() {
+        formats(
+            "a {\n  p \"\"\"\n    x: 1\n    \"\"\" k=\"v\"\n  q 1 \\\n    2\n}\n",
+            "a {\n    p \"\"\"\n      x: 1\n      \"\"\" k=\"v\"\n    q 1 \\\n      2\n}\n",
+        );
+    }
+
+    #[test]
+    fn crlf_becomes_lf_and_odd_strings_are_quoted() {
+        formats("a 1\r\nb {\r\n    c 2\r\n}\r\n", "a 1\nb {\n    c 2\n}\n");
+        let quoted = super::layout::quote("a\"b\\c\u{1}\u{2028}\n");
+        let parsed: kdl::KdlDocument = format!("v {quoted}").parse().expect("quoted parses");
+        assert_eq!(
+            parsed.nodes()[0].entries()[0].value(),
+            &kdl::KdlValue::String("a\"b\\c\u{1}\u{2028}\n".to_owned())
+        );
+    }
+
+    #[test]
+    fn empty_and_comment_only_specs() {
+        formats("", "");
+        formats("\n\n// only\n\n\n/* this */\n\n", "// only\n\n/* this */\n");
+    }
+
+    /// Each block's nodes in reverse canonical order (nodes of one name keep their order).
+    fn scrambled(source: &str) -> String {
+        fn reverse(block: &mut super::layout::Block) {
+            block.nodes.sort_by_key(|node| std::cmp::Reverse(node.rank));
+            for node in &mut block.nodes {
+                if let Some(children) = &mut node.children {
+                    reverse(children);
+                }
+            }
+        }
+        let document: kdl::KdlDocument = source.parse().expect("spec parses");
+        let mut block = super::layout::Source::new(source)
+            .block(
+                document.nodes(),
+                0..source.len(),
+                super::order::Context::Top,
+            )
+            .expect("layout");
+        reverse(&mut block);
+        super::emit::emit(&block)
+    }
+
+    /// The order nodes are written in does not matter: a spec with every block reversed formats
+    /// to the same text, comments and all.
+    #[test]
+    fn formatting_does_not_depend_on_node_order() {
+        for (name, spec) in [
+            ("example", include_str!("../../spec/homelab.kdl")),
+            ("awkward", include_str!("../../tests/fmt_cases/awkward.kdl")),
+            ("starter", include_str!("../init/starter/homelab.kdl")),
+        ] {
+            let canonical = format(spec).expect("formats");
+            let scrambled = scrambled(spec);
+            assert_ne!(scrambled, canonical, "{name}: scrambling changed nothing");
+            assert_eq!(format(&scrambled).expect("formats"), canonical, "{name}");
+        }
+    }
+
+    #[test]
+    fn slashdashed_nodes_and_block_comments_stay() {
+        formats(
+            "a {\n    /-b 1 { c 2 }\n    /* x */ d 3 /* y */\n    /-e 4\n}\n",
+            "a {\n    /-b 1 { c 2 }\n    /* x */ d 3 /* y */\n    /-e 4\n}\n",
+        );
+    }
+}

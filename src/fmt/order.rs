@@ -1,0 +1,161 @@
+//! The canonical order of child nodes in each block of a spec.
+//!
+//! Nodes are stably sorted by the position of their name in their block's list, so nodes with
+//! the same name (the `app`s of a spec, the `version` lines of a chart) keep the order the user
+//! gave them. The lists read top-down the way a spec is read: what a thing is and where it runs,
+//! what it is made of, how Flux runs it, then per-cluster exceptions last.
+
+/// Which block a node sits in: decides the order of its children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Context {
+    Top,
+    Settings,
+    Cluster,
+    Component,
+    App,
+    AppCluster,
+    Helm,
+    Image,
+    /// Inside a node fluxspec has no children for (the spec would not compile).
+    Other,
+}
+
+const TOP: &[&str] = &["settings", "cluster", "component", "app"];
+const SETTINGS: &[&str] = &[
+    "source",
+    "output-path",
+    "interval",
+    "retry-interval",
+    "timeout",
+];
+const CLUSTER: &[&str] = &["var", "suspend", "interval", "retry-interval", "timeout"];
+const COMPONENT: &[&str] = &["path", "var"];
+const APP: &[&str] = &[
+    "layer",
+    "namespace",
+    "clusters",
+    "depends-on",
+    "manifests",
+    "helm",
+    "image",
+    "component",
+    "var",
+    "wait",
+    "interval",
+    "retry-interval",
+    "timeout",
+    "health-check",
+    "health-check-expr",
+    "inline-patch",
+    "label",
+    "cluster",
+];
+const APP_CLUSTER: &[&str] = &[
+    "patch",
+    "manifest",
+    "var",
+    "wait",
+    "interval",
+    "retry-interval",
+    "timeout",
+    "health-check",
+    "health-check-expr",
+    "inline-patch",
+    "label",
+];
+const HELM: &[&str] = &["version", "values"];
+const IMAGE: &[&str] = &["version"];
+
+impl Context {
+    fn order(self) -> &'static [&'static str] {
+        match self {
+            Context::Top => TOP,
+            Context::Settings => SETTINGS,
+            Context::Cluster => CLUSTER,
+            Context::Component => COMPONENT,
+            Context::App => APP,
+            Context::AppCluster => APP_CLUSTER,
+            Context::Helm => HELM,
+            Context::Image => IMAGE,
+            Context::Other => &[],
+        }
+    }
+
+    /// The context of the children of a node named `name` in this context.
+    pub(super) fn child(self, name: &str) -> Context {
+        match (self, name) {
+            (Context::Top, "settings") => Context::Settings,
+            (Context::Top, "cluster") => Context::Cluster,
+            (Context::Top, "component") => Context::Component,
+            (Context::Top, "app") => Context::App,
+            (Context::App, "cluster") => Context::AppCluster,
+            (Context::App, "helm") => Context::Helm,
+            (Context::App, "image") => Context::Image,
+            _ => Context::Other,
+        }
+    }
+
+    /// Where a node named `name` goes in this block; unknown names go last.
+    pub(super) fn rank(self, name: &str) -> usize {
+        let order = self.order();
+        order
+            .iter()
+            .position(|known| *known == name)
+            .unwrap_or(order.len())
+    }
+
+    /// `version "X" cluster="c"` lines, which have one canonical form.
+    pub(super) fn is_version_line(self, name: &str) -> bool {
+        matches!(self, Context::Helm | Context::Image) && name == "version"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::Context;
+    use crate::parse::known_children;
+
+    /// The formatter must know every node the parser accepts, and no other: a node missing here
+    /// would silently sink to the end of its block.
+    #[test]
+    fn orders_list_exactly_the_nodes_the_parser_accepts() {
+        for (context, parent) in [
+            (Context::Top, None),
+            (Context::Settings, Some("settings")),
+            (Context::Cluster, Some("cluster")),
+            (Context::Component, Some("component")),
+            (Context::App, Some("app")),
+            (Context::AppCluster, Some("app cluster")),
+            (Context::Helm, Some("helm")),
+            (Context::Image, Some("image")),
+        ] {
+            let ours: BTreeSet<&str> = context.order().iter().copied().collect();
+            let parser: BTreeSet<&str> = known_children(parent).iter().copied().collect();
+            assert_eq!(ours, parser, "{context:?}");
+            assert_eq!(
+                ours.len(),
+                context.order().len(),
+                "{context:?} has a duplicate"
+            );
+        }
+    }
+
+    #[test]
+    fn children_contexts_follow_the_language() {
+        assert_eq!(
+            Context::Top.child("app").child("cluster"),
+            Context::AppCluster
+        );
+        assert_eq!(Context::Top.child("cluster"), Context::Cluster);
+        assert_eq!(Context::Top.child("app").child("image"), Context::Image);
+        assert_eq!(Context::Top.child("helm"), Context::Other);
+        assert!(Context::Helm.is_version_line("version"));
+        assert!(!Context::App.is_version_line("version"));
+        assert_eq!(Context::App.rank("layer"), 0);
+        assert_eq!(Context::App.rank("no-such-node"), APP_LEN);
+    }
+
+    const APP_LEN: usize = super::APP.len();
+}
