@@ -547,14 +547,7 @@ fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Failure> {
 
 fn init_command(args: &InitArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
     let written = crate::init::write_starter(&args.dir).map_err(report_error)?;
-    // Paths as the user would type them from here: `spec/homelab.kdl`, not `./spec/homelab.kdl`.
-    let shown = |relative: &str| {
-        if args.dir == Path::new(".") {
-            PathBuf::from(relative)
-        } else {
-            args.dir.join(relative)
-        }
-    };
+    let shown = |relative| crate::init::shown(&args.dir, relative);
     {
         let mut stdout = io::stdout().lock();
         for path in written {

@@ -480,11 +480,12 @@ fn graph_mermaid() {
     insta::assert_snapshot!(run_in_repo(&["graph", "--format", "mermaid"], 0));
 }
 
-/// Runs `scripts/install-test-tools.sh`, which installs graphviz's `dot` when it is missing (and is
-/// quick when it is not). Fails the test, never skips it: rendering the output is the point.
+/// Runs `scripts/install-test-tools.sh dot`, which installs graphviz's `dot` when it is missing
+/// (and is quick when it is not). Fails the test, never skips it: rendering the output is the point.
 fn install_dot() {
     let script = support::repo_root().join("scripts/install-test-tools.sh");
     let output = Command::new(&script)
+        .arg("dot")
         .output()
         .unwrap_or_else(|error| panic!("cannot run {}: {error}", script.display()));
     assert!(

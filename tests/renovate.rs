@@ -652,9 +652,9 @@ fn a_version_renovate_would_miss_is_an_error() {
 
 #[test]
 fn the_recompile_workflow_passes_actionlint() {
-    support::kubectl(); // runs scripts/install-test-tools.sh, which also installs actionlint
+    let actionlint = support::tool("actionlint");
     let workflow = repo_root().join("docs/examples/renovate-recompile.yml");
-    let output = Command::new(repo_root().join(".tools/bin/actionlint"))
+    let output = Command::new(actionlint)
         .arg(&workflow)
         .output()
         .expect("run actionlint");

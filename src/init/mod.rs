@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use miette::Diagnostic;
 use thiserror::Error;
@@ -69,6 +69,16 @@ pub(crate) enum InitError {
     },
 }
 
+/// `relative` inside `dir` as the user would type it from here: `spec/homelab.kdl` rather than
+/// `./spec/homelab.kdl` when `dir` is the current directory.
+pub(crate) fn shown(dir: &Path, relative: &str) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(relative)
+    } else {
+        dir.join(relative)
+    }
+}
+
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> InitError {
     let path = path.display().to_string();
     move |source| InitError::Io {
@@ -81,17 +91,15 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Init
 /// Writes the starter files into `dir` (created if missing) and returns their paths relative to
 /// it, or writes nothing if any of them, or a non-empty `generated/`, is there already.
 pub(crate) fn write_starter(dir: &Path) -> Result<Vec<&'static str>, InitError> {
-    let spec = dir.join(SPEC);
-    if spec.symlink_metadata().is_ok() {
+    if dir.join(SPEC).symlink_metadata().is_ok() {
         return Err(InitError::SpecExists {
-            path: spec.display().to_string(),
+            path: shown(dir, SPEC).display().to_string(),
         });
     }
     let in_the_way: Vec<String> = STARTER
         .iter()
-        .map(|(path, _)| dir.join(path))
-        .filter(|path| path.symlink_metadata().is_ok())
-        .map(|path| path.display().to_string())
+        .filter(|(path, _)| dir.join(path).symlink_metadata().is_ok())
+        .map(|(path, _)| shown(dir, path).display().to_string())
         .collect();
     if !in_the_way.is_empty() {
         return Err(InitError::FilesExist { paths: in_the_way });
@@ -101,7 +109,7 @@ pub(crate) fn write_starter(dir: &Path) -> Result<Vec<&'static str>, InitError> 
         && entries.next().is_some()
     {
         return Err(InitError::OutputExists {
-            path: out.display().to_string(),
+            path: shown(dir, OUT).display().to_string(),
         });
     }
     let mut written = Vec::new();

@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests that check the generated Flux tree.
 
+// Each test binary that includes this module uses only some of its helpers.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -55,16 +58,23 @@ pub(crate) fn assert_no_failures(what: &str, failures: &[String]) {
 /// install fails: the kustomize checks are the point of these tests.
 #[allow(dead_code)] // not every test binary that includes `support` builds with kubectl
 pub(crate) fn kubectl() -> PathBuf {
+    tool("kubectl")
+}
+
+/// `.tools/bin/<name>`, installed by `scripts/install-test-tools.sh <name>` unless it is there
+/// already. Fails the test, never skips it, when the install fails.
+pub(crate) fn tool(name: &str) -> PathBuf {
     let script = repo_root().join("scripts/install-test-tools.sh");
     let output = Command::new(&script)
+        .arg(name)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
     assert!(
         output.status.success(),
-        "{} failed, so kubectl is missing:\n{}{}",
+        "{} {name} failed, so {name} is missing:\n{}{}",
         script.display(),
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    repo_root().join(".tools/bin/kubectl")
+    repo_root().join(".tools/bin").join(name)
 }

@@ -1,0 +1,193 @@
+//! `fluxspec fmt` through the binary: the example stays formatted; a spec full of awkward
+//! comments and layouts formats to its reviewed canonical text with every comment kept and the
+//! compiled output unchanged; formatting is idempotent; `--check` exit codes; the file's mode is
+//! kept.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fluxspec(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fluxspec"))
+        .current_dir(cwd)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run fluxspec")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[track_caller]
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+/// A spec directory in a temp dir: the starter's files, with `spec` as its homelab.kdl.
+fn spec_dir(spec: &str) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let starter = repo().join("src/init/starter");
+    for entry in walkdir::WalkDir::new(&starter) {
+        let entry = entry.expect("walk the starter");
+        let target = temp
+            .path()
+            .join("spec")
+            .join(entry.path().strip_prefix(&starter).expect("under starter"));
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+    fs::write(temp.path().join("spec/homelab.kdl"), spec).expect("write spec");
+    temp
+}
+
+/// Every comment in `spec`, found without a KDL parser: each `//` to the end of its line (a URL
+/// such as `oci://` counts too, harmlessly: it must survive as well) and each `/* ... */`,
+/// with the indentation of its lines removed.
+fn comments(spec: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = spec;
+    while let Some(start) = rest.find(['/']) {
+        let after = &rest[start..];
+        if after.starts_with("//") {
+            let end = after.find('\n').unwrap_or(after.len());
+            found.push(after[..end].trim_end().to_owned());
+            rest = &after[end..];
+        } else if after.starts_with("/*") {
+            let end = after.find("*/").expect("closed block comment") + 2;
+            let lines: Vec<&str> = after[..end].lines().map(str::trim).collect();
+            found.push(lines.join("\n"));
+            rest = &after[end..];
+        } else {
+            rest = &after[1..];
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn the_example_spec_is_formatted() {
+    let output = fluxspec(repo(), &["fmt", "--check"]);
+    assert_exit(&output, 0);
+    assert_eq!(text(&output.stdout), "");
+}
+
+#[test]
+fn an_awkward_spec_formats_to_its_reviewed_text_keeping_comments_and_output() {
+    let awkward = include_str!("fmt_cases/awkward.kdl");
+    let expected = include_str!("fmt_cases/awkward.formatted.kdl");
+    let temp = spec_dir(awkward);
+    let root = temp.path();
+    assert_exit(&fluxspec(root, &["compile", "--quiet"]), 0);
+
+    // --check: exit 1, the diff on stdout, the spec untouched.
+    let check = fluxspec(root, &["fmt", "--check"]);
+    assert_exit(&check, 1);
+    let diff = text(&check.stdout);
+    assert!(
+        diff.starts_with("--- a/spec/homelab.kdl\n+++ b/spec/homelab.kdl\n@@ "),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(
+            "\n-  image \"traefik/whoami\" { version v1.11.0 } // after a one-line block\n"
+        )
+    );
+    assert!(diff.contains("\n+        version \"v1.11.0\"\n"));
+    assert!(text(&check.stderr).contains("`spec/homelab.kdl` is not formatted"));
+    let spec = root.join("spec/homelab.kdl");
+    assert_eq!(fs::read_to_string(&spec).expect("spec"), awkward);
+
+    let fmt = fluxspec(root, &["fmt"]);
+    assert_exit(&fmt, 0);
+    assert_eq!(text(&fmt.stdout), "formatted spec/homelab.kdl\n");
+    let formatted = fs::read_to_string(&spec).expect("spec");
+    assert_eq!(formatted, expected);
+    assert_eq!(comments(&formatted), comments(awkward));
+    assert!(comments(awkward).len() > 15, "{:?}", comments(awkward));
+
+    // The compiled output did not change.
+    let check = fluxspec(root, &["check"]);
+    assert_exit(&check, 0);
+
+    // Idempotent: a second fmt changes nothing and says nothing.
+    let again = fluxspec(root, &["fmt"]);
+    assert_exit(&again, 0);
+    assert_eq!(text(&again.stdout), "");
+    assert_eq!(fs::read_to_string(&spec).expect("spec"), expected);
+    assert_exit(&fluxspec(root, &["fmt", "--check"]), 0);
+}
+
+#[test]
+fn version_lines_always_come_out_in_the_form_renovate_matches() {
+    let spec = include_str!("../src/init/starter/homelab.kdl").replace(
+        "version \"6.9.2\" cluster=\"dev\"",
+        "version cluster=dev #\"6.9.2\"#",
+    );
+    let temp = spec_dir(&spec);
+    assert_exit(&fluxspec(temp.path(), &["fmt"]), 0);
+    let formatted = fs::read_to_string(temp.path().join("spec/homelab.kdl")).expect("spec");
+    assert!(
+        formatted.contains("\n        version \"6.9.2\" cluster=\"dev\"               // dev runs")
+    );
+    for line in formatted
+        .lines()
+        .filter(|line| line.trim_start().starts_with("version "))
+    {
+        let line = line.split(" //").next().unwrap_or(line).trim();
+        let ok = line
+            .strip_prefix("version \"")
+            .and_then(|rest| rest.split_once('"'))
+            .is_some_and(|(_, tail)| tail.is_empty() || tail.starts_with(" cluster=\""));
+        assert!(ok, "not canonical: {line}");
+    }
+}
+
+#[test]
+fn an_invalid_spec_is_not_formatted() {
+    let spec = "cluster \"dev\" {}\napp \"a\" {\n  colour \"blue\"\n}\n";
+    let temp = spec_dir(spec);
+    for args in [&["fmt", "--check"][..], &["fmt"][..]] {
+        let output = fluxspec(temp.path(), args);
+        assert_exit(&output, 2);
+        assert!(text(&output.stderr).contains("fluxspec::unknown-node"));
+        assert_eq!(
+            fs::read_to_string(temp.path().join("spec/homelab.kdl")).expect("spec"),
+            spec
+        );
+    }
+    let missing = fluxspec(temp.path(), &["fmt", "--spec", "nope.kdl"]);
+    assert_exit(&missing, 2);
+    assert!(text(&missing.stderr).contains("cannot read the spec `nope.kdl`"));
+}
+
+#[cfg(unix)]
+#[test]
+fn formatting_keeps_the_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let temp = spec_dir("cluster   \"dev\"   {}\n");
+    let spec = temp.path().join("spec/homelab.kdl");
+    fs::set_permissions(&spec, fs::Permissions::from_mode(0o640)).expect("chmod");
+    assert_exit(&fluxspec(temp.path(), &["fmt"]), 0);
+    assert_eq!(
+        fs::read_to_string(&spec).expect("spec"),
+        "cluster \"dev\" {}\n"
+    );
+    let mode = fs::metadata(&spec).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+}

@@ -1,0 +1,148 @@
+//! What fluxspec gives a shell: completion scripts (the bash one is loaded into a real bash and
+//! asked to complete), the man pages, `--version`.
+
+use std::fs;
+use std::process::{Command, Output};
+
+const SUBCOMMANDS: &[&str] = &["compile", "check", "init", "fmt", "completions", "man"];
+
+fn fluxspec(args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
+        .args(args)
+        .output()
+        .expect("run fluxspec");
+    assert!(
+        output.status.success(),
+        "fluxspec {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(args: &[&str]) -> String {
+    String::from_utf8(fluxspec(args).stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn every_shell_gets_a_script_naming_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = stdout(&["completions", shell]);
+        for subcommand in SUBCOMMANDS {
+            assert!(script.contains(subcommand), "{shell}: no `{subcommand}`");
+        }
+    }
+}
+
+/// Runs `script` in bash after sourcing the completion script, and returns what it prints.
+fn bash(completion: &str, script: &str) -> String {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let file = temp.path().join("fluxspec.bash");
+    fs::write(&file, completion).expect("write the script");
+    let syntax = Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()
+        .expect("run bash -n");
+    assert!(
+        syntax.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    let output = Command::new("bash")
+        .arg("--norc")
+        .arg("-c")
+        .arg(format!("source '{}' && {script}", file.display()))
+        .output()
+        .expect("run bash");
+    assert!(
+        output.status.success() && output.stderr.is_empty(),
+        "bash: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+/// Completes the words of `line` (the cursor at its end) with the loaded function.
+fn complete(completion: &str, words: &[&str]) -> Vec<String> {
+    let line = words.join(" ");
+    let quoted: Vec<String> = words.iter().map(|word| format!("'{word}'")).collect();
+    let script = format!(
+        "COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{line}'; COMP_POINT={point}; \
+         _fluxspec fluxspec '{current}' '{previous}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        words = quoted.join(" "),
+        cword = words.len() - 1,
+        point = line.len(),
+        current = words[words.len() - 1],
+        previous = words[words.len() - 2],
+    );
+    bash(completion, &script)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_bash_script_loads_and_completes() {
+    let completion = stdout(&["completions", "bash"]);
+    assert_eq!(
+        bash(&completion, "complete -p fluxspec"),
+        "complete -o bashdefault -o default -o nosort -F _fluxspec fluxspec\n"
+    );
+    let subcommands = complete(&completion, &["fluxspec", "c"]);
+    for expected in ["check", "compile", "completions"] {
+        assert!(subcommands.iter().any(|s| s == expected), "{subcommands:?}");
+    }
+    assert!(!subcommands.iter().any(|s| s == "fmt"), "{subcommands:?}");
+    let options = complete(&completion, &["fluxspec", "fmt", "--"]);
+    for expected in ["--check", "--spec", "--color", "--help"] {
+        assert!(options.iter().any(|s| s == expected), "{options:?}");
+    }
+    let shells = complete(&completion, &["fluxspec", "completions", ""]);
+    for expected in ["bash", "zsh", "fish", "powershell"] {
+        assert!(shells.iter().any(|s| s == expected), "{shells:?}");
+    }
+}
+
+#[test]
+fn the_man_page_documents_every_subcommand() {
+    let page = stdout(&["man"]);
+    assert!(page.contains(".TH fluxspec 1"), "{page}");
+    for subcommand in SUBCOMMANDS {
+        assert!(
+            page.contains(&format!("fluxspec\\-{subcommand}(1)")),
+            "no `{subcommand}`"
+        );
+    }
+
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path().join("man1");
+    fluxspec(&["man", "--dir", dir.to_str().expect("UTF-8 path")]);
+    let mut pages: Vec<String> = fs::read_dir(&dir)
+        .expect("man pages written")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    pages.sort();
+    let mut expected: Vec<String> = SUBCOMMANDS
+        .iter()
+        .map(|subcommand| format!("fluxspec-{subcommand}.1"))
+        .chain(["fluxspec.1".to_owned()])
+        .collect();
+    expected.sort();
+    assert_eq!(pages, expected);
+    let fmt = fs::read_to_string(dir.join("fluxspec-fmt.1")).expect("fmt page");
+    assert!(fmt.contains("\\-\\-check"), "{fmt}");
+}
+
+#[test]
+fn version_is_the_package_version() {
+    assert_eq!(
+        stdout(&["--version"]),
+        format!("fluxspec {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
