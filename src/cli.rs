@@ -31,10 +31,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a new repository: write a commented starter spec into `DIR/spec/` and compile it.
+    Init(InitArgs),
     /// Compile the spec and update the output directory, writing only files whose content changed.
     Compile(CompileArgs),
     /// Check that the output directory matches the spec; write nothing.
     Check(CheckArgs),
+    /// Rewrite the spec in canonical layout: node order, indentation, one form per version line.
+    ///
+    /// Keeps every comment. Formats only a spec that compiles, and checks that the formatted
+    /// spec compiles to the same output before writing it.
+    Fmt(FmtArgs),
     /// Show the version of every Helm chart and image in each cluster, and where clusters drift.
     Versions(VersionsArgs),
     /// Give a cluster another cluster's versions: edit the spec, then compile.
@@ -54,13 +61,6 @@ enum Command {
     /// Show how what Flux applies to each cluster changes between a Git revision's spec and the
     /// working tree's, object by object.
     Diff(DiffArgs),
-    /// Start a new repository: write a commented starter spec into `DIR/spec/` and compile it.
-    Init(InitArgs),
-    /// Rewrite the spec in canonical layout: node order, indentation, one form per version line.
-    ///
-    /// Keeps every comment. Formats only a spec that compiles, and checks that the formatted
-    /// spec compiles to the same output before writing it.
-    Fmt(FmtArgs),
     /// Print the completion script for a shell.
     ///
     /// bash: `fluxspec completions bash > ~/.local/share/bash-completion/completions/fluxspec`;
@@ -596,7 +596,9 @@ fn fmt_command(args: &FmtArgs, color: anstream::ColorChoice) -> Result<ExitCode,
         return Ok(ExitCode::from(EXIT_STALE));
     }
     sync::spec_file::write(&args.spec, &formatted).map_err(report_error)?;
-    println!("formatted {label}");
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "formatted {label}")?;
+    stdout.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
