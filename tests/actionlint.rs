@@ -7,6 +7,7 @@
 //! with shellcheck), the test also lints a workflow made of them: a reusable workflow with the
 //! action's inputs and one job that runs its steps.
 
+#[allow(dead_code)] // this test uses some of the helpers
 mod support;
 
 use std::fs;

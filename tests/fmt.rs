@@ -1,7 +1,7 @@
 //! `fluxspec fmt` through the binary: the example stays formatted; a spec full of awkward
-//! comments and layouts formats to its reviewed canonical text with every comment kept and the
-//! compiled output unchanged; formatting is idempotent; `--check` exit codes; the file's mode is
-//! kept.
+//! comments and layouts formats to its reviewed canonical text with every comment kept, the
+//! compiled output unchanged, and every version where Renovate's patterns find it; formatting is
+//! idempotent; `--check` exit codes; the file's mode is kept.
 
 use std::fs;
 use std::path::Path;
@@ -113,6 +113,12 @@ fn an_awkward_spec_formats_to_its_reviewed_text_keeping_comments_and_output() {
     let spec = root.join("spec/homelab.kdl");
     assert_eq!(fs::read_to_string(&spec).expect("spec"), awkward);
 
+    // `fluxspec renovate` checks that Renovate's patterns see every version of the spec: they
+    // miss some in the awkward form...
+    let renovate = fluxspec(root, &["renovate"]);
+    assert_exit(&renovate, 2);
+    assert!(text(&renovate.stderr).contains("fluxspec::renovate-missed-version"));
+
     let fmt = fluxspec(root, &["fmt"]);
     assert_exit(&fmt, 0);
     assert_eq!(text(&fmt.stdout), "formatted spec/homelab.kdl\n");
@@ -124,6 +130,8 @@ fn an_awkward_spec_formats_to_its_reviewed_text_keeping_comments_and_output() {
     // The compiled output did not change.
     let check = fluxspec(root, &["check"]);
     assert_exit(&check, 0);
+    // ...and see them all in the formatted one.
+    assert_exit(&fluxspec(root, &["renovate"]), 0);
 
     // Idempotent: a second fmt changes nothing and says nothing.
     let again = fluxspec(root, &["fmt"]);

@@ -1,6 +1,7 @@
 //! `fluxspec init`: in an empty directory it writes a starter spec that compiles, passes `check`
 //! and `fmt --check`, and whose output kustomize builds; it never overwrites anything.
 
+#[allow(dead_code)] // this test uses some of the helpers
 mod support;
 
 use std::fs;

@@ -8,6 +8,7 @@
 //! the sources do not change; the cargo build is cached there too, and made without optimisation
 //! (the hooks are under test here, not the code generator).
 
+#[allow(dead_code)] // this test uses some of the helpers
 mod support;
 
 use std::fs;

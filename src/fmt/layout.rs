@@ -64,6 +64,8 @@ impl Block {
 pub(super) struct Node {
     /// Position in the canonical order of its block.
     pub(super) rank: usize,
+    /// A line with one canonical form (see [`Context::canonical_props`]).
+    canonical: bool,
     pub(super) leading: Vec<Line>,
     /// Block comments before the node on its own line: `/* x */ node`.
     pub(super) prefix: Option<Text>,
@@ -326,6 +328,20 @@ impl<'a> Source<'a> {
         })
     }
 
+    /// Adds comments found on `node`'s line after it. A line in canonical form keeps only a
+    /// `//` comment there (Renovate's patterns allow no other); block comments move above it.
+    fn trail(&self, node: &mut Node, items: &[Item]) {
+        let (above, after): (Vec<Item>, Vec<Item>) = items
+            .iter()
+            .partition(|item| node.canonical && self.slice(item.start..item.end).starts_with("/*"));
+        node.leading.extend(
+            above
+                .iter()
+                .map(|item| Line::Text(self.text(item.start..item.end))),
+        );
+        add_trailing(&mut node.trailing, self.trailing(&after));
+    }
+
     fn line(&self, segment: &Segment) -> Line {
         self.join(&segment.items).map_or(Line::Blank, Line::Text)
     }
@@ -357,11 +373,10 @@ impl<'a> Source<'a> {
             let first_is_trailing =
                 !first.items.iter().any(|item| item.slashdash) && (!block.nodes.is_empty() || !top);
             if first_is_trailing {
-                let trailing = self.trailing(&first.items);
                 if let Some(previous) = block.nodes.last_mut() {
-                    add_trailing(&mut previous.trailing, trailing);
+                    self.trail(previous, &first.items);
                 } else {
-                    block.brace_comment = trailing;
+                    block.brace_comment = self.trailing(&first.items);
                 }
             } else if same_line_as_node && is_prefix(&first) {
                 prefix = self.join(&first.items);
@@ -389,7 +404,7 @@ impl<'a> Source<'a> {
         if first.items.iter().any(|item| item.slashdash) || (top && block.nodes.is_empty()) {
             block.footer.push(self.line(&first));
         } else if let Some(previous) = block.nodes.last_mut() {
-            add_trailing(&mut previous.trailing, self.trailing(&first.items));
+            self.trail(previous, &first.items);
         } else {
             block.brace_comment = self.trailing(&first.items);
         }
@@ -417,11 +432,11 @@ impl<'a> Source<'a> {
         let extent = self.extent(start)?;
         let mut head_end = self.content_end(start..extent.head_end)?;
         // Block comments after the last entry of a node without children trail it.
-        let mut trailing = None;
+        let mut trailing_comments = Vec::new();
         if extent.children.is_none() {
             let code_end = self.code_end(start..head_end)?;
             if code_end < head_end {
-                let comments: Vec<Item> = self
+                trailing_comments = self
                     .tokens_in(code_end..head_end)?
                     .iter()
                     .filter(|token| token.is_comment())
@@ -431,12 +446,12 @@ impl<'a> Source<'a> {
                         slashdash: false,
                     })
                     .collect();
-                trailing = self.trailing(&comments);
                 head_end = code_end;
             }
         }
-        let head = if context.is_version_line(name) {
-            let (head, comments) = self.version_head(kdl_node, start..head_end)?;
+        let canonical = context.canonical_props(name);
+        let head = if let Some(props) = canonical {
+            let (head, comments) = self.canonical_head(kdl_node, start..head_end, props)?;
             leading.extend(comments.into_iter().map(Line::Text));
             head
         } else {
@@ -454,15 +469,17 @@ impl<'a> Source<'a> {
             (None, None) => (None, None),
             _ => return Err(internal("a children block the parser did not see")),
         };
-        let node = Node {
+        let mut node = Node {
             rank: context.rank(name),
+            canonical: canonical.is_some(),
             leading,
             prefix,
             head,
             children,
             after_children,
-            trailing,
+            trailing: None,
         };
+        self.trail(&mut node, &trailing_comments);
         Ok((node, extent.end))
     }
 
@@ -514,52 +531,55 @@ impl<'a> Source<'a> {
         })
     }
 
-    /// `version "X" cluster="c"`, whatever form the source used. Comments inside the line move
-    /// to their own lines above it, so the line itself always has the one form Renovate matches.
-    fn version_head(
+    /// `name "X" prop="y"`, whatever form the source used, for the lines Renovate's patterns
+    /// read (`version "X" cluster="c"`, `helm "URL" chart="c"`, `image "name"`): the argument
+    /// first, then the properties in the order of `props`, every value a plain quoted string.
+    /// Comments inside the line move to their own lines above it.
+    fn canonical_head(
         &self,
         node: &KdlNode,
         range: Range<usize>,
+        props: &[&str],
     ) -> Result<(Text, Vec<Text>), Error> {
+        let name = node.name().value();
         let span = SourceSpan::from(range.clone());
-        let unformattable = |reason: &'static str| Error::Unformattable { reason, span };
+        let unformattable = |what: &str| Error::Unformattable {
+            reason: format!("a `{name}` line with {what}"),
+            span,
+        };
         let tokens = self.tokens_in(range.clone())?;
         if tokens.iter().any(|token| token.kind == Kind::Slashdash) {
-            return Err(unformattable(
-                "a `version` line with a slashdash (`/-`) in it",
-            ));
+            return Err(unformattable("a slashdash (`/-`) in it"));
         }
         if node.ty().is_some() || node.entries().iter().any(|entry| entry.ty().is_some()) {
-            return Err(unformattable("a `version` line with a type annotation"));
+            return Err(unformattable("a type annotation"));
         }
-        let mut value = None;
-        let mut cluster = None;
+        let mut argument = None;
+        let mut values: Vec<Option<&str>> = vec![None; props.len()];
         for entry in node.entries() {
-            let (slot, KdlValue::String(text)) = (
-                match entry.name().map(kdl::KdlIdentifier::value) {
-                    None => &mut value,
-                    Some("cluster") => &mut cluster,
-                    Some(_) => {
-                        return Err(unformattable("a `version` line with an unknown property"));
-                    }
+            let slot = match entry.name().map(kdl::KdlIdentifier::value) {
+                None => &mut argument,
+                Some(prop) => match props.iter().position(|known| *known == prop) {
+                    Some(index) => &mut values[index],
+                    None => return Err(unformattable(&format!("the property `{prop}`"))),
                 },
-                entry.value(),
-            ) else {
-                return Err(unformattable(
-                    "a `version` line with a value that is not a string",
-                ));
+            };
+            let KdlValue::String(text) = entry.value() else {
+                return Err(unformattable("a value that is not a string"));
             };
             if slot.replace(text.as_str()).is_some() {
-                return Err(unformattable(
-                    "a `version` line with two versions or clusters",
-                ));
+                return Err(unformattable("a value given twice"));
             }
         }
-        let value = value.ok_or_else(|| unformattable("a `version` line without a version"))?;
-        let mut text = format!("version {}", quote(value));
-        if let Some(cluster) = cluster {
-            text.push_str(" cluster=");
-            text.push_str(&quote(cluster));
+        let argument = argument.ok_or_else(|| unformattable("no argument"))?;
+        let mut text = format!("{name} {}", quote(argument));
+        for (prop, value) in props.iter().zip(values) {
+            if let Some(value) = value {
+                text.push(' ');
+                text.push_str(prop);
+                text.push('=');
+                text.push_str(&quote(value));
+            }
         }
         let comments = tokens
             .iter()

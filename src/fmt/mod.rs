@@ -2,9 +2,10 @@
 //!
 //! Canonical means: four spaces per level, one node per line, the children of each block in the
 //! order of [`order`] (stable, so apps, clusters and version lines keep their relative order),
-//! single spaces between the entries of a one-line node, and every version line in the one form
-//! `version "X" cluster="c"` that Renovate's patterns match. Comments stay with the node they
-//! precede or trail; multi-line strings and `\` continuations keep their lines.
+//! single spaces between the entries of a one-line node, and the lines Renovate's patterns read
+//! in their one form: `version "X" cluster="c"`, `helm "URL" chart="c"`, `image "name"`. Comments
+//! stay with the node they precede or trail; multi-line strings and `\` continuations keep their
+//! lines.
 //!
 //! The formatter never re-serialises the `kdl` crate's document (that loses comments after a
 //! closing brace): it moves slices of the source text ([`layout`]) and writes them out
@@ -34,10 +35,12 @@ pub(crate) enum Error {
     #[error("cannot format {reason}")]
     #[diagnostic(
         code("fluxspec::fmt-unsupported"),
-        help("write version lines as `version \"X\"` or `version \"X\" cluster=\"c\"`")
+        help(
+            "write it as `version \"X\" cluster=\"c\"`, `helm \"URL\" chart=\"c\"` or `image \"name\"`, with no `/-` or type annotation inside"
+        )
     )]
     Unformattable {
-        reason: &'static str,
+        reason: String,
         #[label("this line")]
         span: SourceSpan,
     },
@@ -165,6 +168,14 @@ mod tests {
         formats(
             "app \"a\" {\n    image \"i\" {\n        version /* pinned */ \"1\" \\ // why\n            cluster=\"dev\"\n    }\n}\n",
             "app \"a\" {\n    image \"i\" {\n        /* pinned */\n        // why\n        version \"1\" cluster=\"dev\"\n    }\n}\n",
+        );
+    }
+
+    #[test]
+    fn chart_and_image_lines_take_the_canonical_form_too() {
+        formats(
+            "app \"a\" {\n    helm chart=ingress #\"https://x\"# {\n        version \"1\"\n    }\n    image /* i */ nginx {\n        version \"2\"\n    }\n}\n",
+            "app \"a\" {\n    helm \"https://x\" chart=\"ingress\" {\n        version \"1\"\n    }\n    /* i */\n    image \"nginx\" {\n        version \"2\"\n    }\n}\n",
         );
     }
 

@@ -104,9 +104,16 @@ impl Context {
             .unwrap_or(order.len())
     }
 
-    /// `version "X" cluster="c"` lines, which have one canonical form.
-    pub(super) fn is_version_line(self, name: &str) -> bool {
-        matches!(self, Context::Helm | Context::Image) && name == "version"
+    /// The properties, in order, of the nodes that have one canonical form because Renovate's
+    /// patterns read them: `version "X" cluster="c"` and the `helm` and `image` lines that head
+    /// them. `None` for every other node.
+    pub(super) fn canonical_props(self, name: &str) -> Option<&'static [&'static str]> {
+        match (self, name) {
+            (Context::Helm | Context::Image, "version") => Some(&["cluster"]),
+            (Context::App, "helm") => Some(&["chart"]),
+            (Context::App, "image") => Some(&[]),
+            _ => None,
+        }
     }
 }
 
@@ -151,8 +158,12 @@ mod tests {
         assert_eq!(Context::Top.child("cluster"), Context::Cluster);
         assert_eq!(Context::Top.child("app").child("image"), Context::Image);
         assert_eq!(Context::Top.child("helm"), Context::Other);
-        assert!(Context::Helm.is_version_line("version"));
-        assert!(!Context::App.is_version_line("version"));
+        assert_eq!(
+            Context::Helm.canonical_props("version"),
+            Some(&["cluster"][..])
+        );
+        assert_eq!(Context::App.canonical_props("helm"), Some(&["chart"][..]));
+        assert_eq!(Context::App.canonical_props("version"), None);
         assert_eq!(Context::App.rank("layer"), 0);
         assert_eq!(Context::App.rank("no-such-node"), APP_LEN);
     }

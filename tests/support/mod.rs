@@ -1,8 +1,5 @@
 //! Helpers shared by the integration tests that check the generated Flux tree.
 
-// Each test binary that includes this module uses only some of its helpers.
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
