@@ -4,8 +4,6 @@
 use std::fs;
 use std::process::{Command, Output};
 
-const SUBCOMMANDS: &[&str] = &["compile", "check", "init", "fmt", "completions", "man"];
-
 fn fluxspec(args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
         .args(args)
@@ -23,11 +21,30 @@ fn stdout(args: &[&str]) -> String {
     String::from_utf8(fluxspec(args).stdout).expect("UTF-8 output")
 }
 
+/// The subcommands `fluxspec --help` lists (the hidden ones and `help` aside).
+fn subcommands() -> Vec<String> {
+    let help = stdout(&["--help"]);
+    let listed: Vec<String> = help
+        .lines()
+        .skip_while(|line| *line != "Commands:")
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect();
+    for expected in ["init", "compile", "check", "fmt", "completions", "man"] {
+        assert!(listed.iter().any(|name| name == expected), "{help}");
+    }
+    listed
+}
+
 #[test]
 fn every_shell_gets_a_script_naming_every_subcommand() {
+    let subcommands = subcommands();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let script = stdout(&["completions", shell]);
-        for subcommand in SUBCOMMANDS {
+        for subcommand in &subcommands {
             assert!(script.contains(subcommand), "{shell}: no `{subcommand}`");
         }
     }
@@ -105,9 +122,10 @@ fn the_bash_script_loads_and_completes() {
 
 #[test]
 fn the_man_page_documents_every_subcommand() {
+    let subcommands = subcommands();
     let page = stdout(&["man"]);
     assert!(page.contains(".TH fluxspec 1"), "{page}");
-    for subcommand in SUBCOMMANDS {
+    for subcommand in &subcommands {
         assert!(
             page.contains(&format!("fluxspec\\-{subcommand}(1)")),
             "no `{subcommand}`"
@@ -128,7 +146,7 @@ fn the_man_page_documents_every_subcommand() {
         })
         .collect();
     pages.sort();
-    let mut expected: Vec<String> = SUBCOMMANDS
+    let mut expected: Vec<String> = subcommands
         .iter()
         .map(|subcommand| format!("fluxspec-{subcommand}.1"))
         .chain(["fluxspec.1".to_owned()])
