@@ -263,7 +263,8 @@ impl Session {
                 changes.push(Change {
                     path: path.to_owned(),
                     status: Status::Changed,
-                    hand_edited: !old_manifest.wrote(path, &old_hash),
+                    // An adopted file was never fluxspec's, so nobody edited fluxspec's content.
+                    hand_edited: old_manifest.owns(path) && !old_manifest.wrote(path, &old_hash),
                     old,
                     new: new.to_vec(),
                 });
