@@ -302,6 +302,7 @@ pub fn run() -> ExitCode {
         Color::Always => anstream::ColorChoice::Always,
         Color::Never => anstream::ColorChoice::Never,
     };
+    colour_diagnostics(color);
     let result = match &cli.command {
         Command::Compile(args) => compile_command(args, color),
         Command::Check(args) => check_command(args, color),
@@ -343,6 +344,21 @@ impl From<io::Error> for Failure {
     fn from(error: io::Error) -> Self {
         Failure::Output(error)
     }
+}
+
+/// Makes the diagnostics on stderr follow the choice the data on stdout follows: `--color`, else
+/// `NO_COLOR`, `CLICOLOR_FORCE` and whether stderr is a terminal, as anstream decides them.
+/// (miette's own detection ignores `--color` and lets `CLICOLOR_FORCE` beat `NO_COLOR`.)
+fn colour_diagnostics(color: anstream::ColorChoice) {
+    let choice = match color {
+        anstream::ColorChoice::Auto => anstream::AutoStream::choice(&io::stderr()),
+        explicit => explicit,
+    };
+    let colour = choice != anstream::ColorChoice::Never;
+    // Fails only when a hook is installed already, and this is the only place that installs one.
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(miette::MietteHandlerOpts::new().color(colour).build())
+    }));
 }
 
 fn report_error(error: impl miette::Diagnostic + Send + Sync + 'static) -> Failure {
