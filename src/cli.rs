@@ -354,10 +354,10 @@ fn colour_diagnostics(color: anstream::ColorChoice) {
         anstream::ColorChoice::Auto => anstream::AutoStream::choice(&io::stderr()),
         explicit => explicit,
     };
-    let colour = choice != anstream::ColorChoice::Never;
+    let styled = choice != anstream::ColorChoice::Never;
     // Fails only when a hook is installed already, and this is the only place that installs one.
     let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(miette::MietteHandlerOpts::new().color(colour).build())
+        Box::new(miette::MietteHandlerOpts::new().color(styled).build())
     }));
 }
 
