@@ -266,7 +266,8 @@ impl Session {
                     status: Status::Created,
                     old: Vec::new(),
                     new: new.to_vec(),
-                    hand_edited: old_manifest.owns(path),
+                    // Missing after a killed compile: most likely one it had not created yet.
+                    hand_edited: old_manifest.owns(path) && !old_manifest.in_flight(),
                 });
                 continue;
             };
@@ -365,7 +366,7 @@ impl Session {
         if plan.is_clean() && plan.leftover_temp_files.is_empty() {
             return Ok(());
         }
-        let in_flight = plan.old_manifest.union(&plan.new_manifest);
+        let in_flight = plan.old_manifest.in_flight_union(&plan.new_manifest);
         self.write_atomic(manifest::FILE_NAME, in_flight.to_text().as_bytes())?;
         for change in &plan.changes {
             match change.status {
@@ -396,5 +397,38 @@ impl Session {
             }
             dir = current.parent();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Manifest, Session, hash, manifest};
+    use crate::tree::FileTree;
+
+    // Regression: after a killed compile, every file it had not created yet was called hand-edited.
+    #[test]
+    fn a_file_missing_after_a_killed_compile_is_not_a_hand_edit() {
+        let dir = tempfile::tempdir().expect("cannot create a temp dir");
+        let out = dir.path().join("out");
+        let session =
+            Session::open(&out, &dir.path().join("homelab.kdl"), true).expect("cannot open");
+        let mut tree = FileTree::default();
+        tree.insert("a.yaml".to_owned(), b"a: 1\n".to_vec());
+        let mut owned = Manifest::default();
+        owned.insert("a.yaml".to_owned(), hash(b"a: 1\n"));
+        let manifest_path = out.join(manifest::FILE_NAME);
+        let plan_with = |manifest: &Manifest| {
+            std::fs::write(&manifest_path, manifest.to_text()).expect("cannot write");
+            session.plan(&tree, false).expect("cannot plan")
+        };
+
+        // Killed after writing its in-flight manifest, before creating `a.yaml`.
+        let plan = plan_with(&Manifest::default().in_flight_union(&owned));
+        assert_eq!(plan.changes.len(), 1);
+        assert!(!plan.changes[0].hand_edited);
+        // After a compile that finished, an owned file that is missing was deleted by a person.
+        let plan = plan_with(&owned);
+        assert_eq!(plan.changes.len(), 1);
+        assert!(plan.changes[0].hand_edited);
     }
 }
