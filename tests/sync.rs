@@ -255,6 +255,20 @@ fn pruning_deletes_owned_files_and_empty_dirs_but_not_user_files() {
     assert_eq!(owned_paths(&project.out()), generated);
 }
 
+// Regression: directories of owned files that were gone already (deleted by hand, or by a
+// killed compile) stayed behind, empty, when the spec stopped generating them.
+#[test]
+fn pruning_removes_the_empty_dirs_of_files_deleted_already() {
+    let project = Project::compiled(&[PODINFO, WHOAMI]);
+    // The only file of apps/whoami/prod/.
+    fs::remove_file(project.out().join("apps/whoami/prod/kustomization.yaml")).expect("not there");
+    project.set_apps(&[PODINFO]);
+    project.compile();
+    let fresh = project.fresh();
+    assert_eq!(project.tree(), fresh);
+    assert_eq!(read_dirs(&project.out()), dirs_of(fresh.keys()));
+}
+
 #[test]
 fn unowned_file_at_a_generated_path_is_refused_and_left_untouched() {
     let project = Project::compiled(&[PODINFO]);

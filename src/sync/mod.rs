@@ -117,6 +117,9 @@ pub(crate) struct Plan {
     new_manifest: Manifest,
     manifest_changed: bool,
     leftover_temp_files: Vec<PathBuf>,
+    /// Owned files no longer generated that are gone already (a killed compile deleted them, or
+    /// a person did): nothing to delete, but their directories may be left empty.
+    vanished: Vec<String>,
 }
 
 impl Plan {
@@ -292,6 +295,7 @@ impl Session {
         if !unowned.is_empty() {
             return Err(SyncError::Unowned { paths: unowned });
         }
+        let mut vanished = Vec::new();
         for path in old_manifest.paths() {
             if new_manifest.owns(path) {
                 continue;
@@ -304,6 +308,8 @@ impl Session {
                     old,
                     new: Vec::new(),
                 });
+            } else {
+                vanished.push(path.to_owned());
             }
         }
         changes.sort_by(|a, b| a.path.cmp(&b.path));
@@ -316,6 +322,7 @@ impl Session {
             new_manifest,
             manifest_changed,
             leftover_temp_files: self.leftover_temp_files()?,
+            vanished,
         })
     }
 
@@ -379,6 +386,9 @@ impl Session {
                     self.remove_empty_parents(&full);
                 }
             }
+        }
+        for path in &plan.vanished {
+            self.remove_empty_parents(&self.root.join(path));
         }
         for temp in &plan.leftover_temp_files {
             // Gone already is fine: it was only debris.
