@@ -808,31 +808,38 @@ fn refuses_unsafe_output_dirs() {
     let project = Project::new(&[PODINFO]);
     let home = project.root().join("home");
     fs::create_dir(&home).expect("cannot create home");
+    // $HOME as a symlink to the real directory, as on systems where /home is one.
+    let home_link = project.root().join("home-link");
+    std::os::unix::fs::symlink(&home, &home_link).expect("cannot link");
     let home = home.to_str().expect("a UTF-8 temp dir").to_owned();
+    let home_link = home_link.to_str().expect("a UTF-8 temp dir").to_owned();
     let home_dot = format!("{home}/.");
-    let cases: [(&str, &str); 7] = [
-        (&home, "it is the home directory"),
-        (&home_dot, "it is the home directory"),
-        (".", "it contains the spec"),
-        ("spec", "it contains the spec"),
-        ("../elsewhere", "it goes through `..`"),
-        ("generated/../generated", "it goes through `..`"),
-        ("/", "it is the filesystem root"),
+    // (--out, $HOME, why it is refused)
+    let cases: [(&str, &str, &str); 9] = [
+        (&home, &home, "it is the home directory"),
+        (&home_dot, &home, "it is the home directory"),
+        (&home, &home_link, "it is the home directory"),
+        (&home_link, &home, "it is the home directory"),
+        (".", &home, "it contains the spec"),
+        ("spec", &home, "it contains the spec"),
+        ("../elsewhere", &home, "it goes through `..`"),
+        ("generated/../generated", &home, "it goes through `..`"),
+        ("/", &home, "it is the filesystem root"),
     ];
     let before = snapshot(project.root());
-    for (out, reason) in cases {
+    for (out, home, reason) in cases {
         // `check` and a dry run first: they write nothing even if the guard were missing.
         for command in [&["check"][..], &["compile", "--dry-run"], &["compile"]] {
             let mut args = command.to_vec();
             args.extend(["--out", out]);
             let mut command = harness::fluxspec(project.root());
-            command.args(&args).env("HOME", &home);
+            command.args(&args).env("HOME", home);
             let run = harness::finish(&mut command);
             run.expect_code(2);
             assert!(
                 run.stderr.contains("fluxspec::unsafe-output")
                     && unwrapped(&run.stderr).contains(reason),
-                "{args:?}: stderr does not say `{reason}`:\n{}",
+                "{args:?} with HOME={home}: stderr does not say `{reason}`:\n{}",
                 run.stderr
             );
             assert_eq!(snapshot(project.root()), before, "{args:?} wrote");

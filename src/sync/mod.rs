@@ -163,7 +163,10 @@ fn check_output_dir(out_dir: &Path, spec_path: &Path) -> Result<(), SyncError> {
     if absolute.parent().is_none() {
         return Err(refuse("it is the filesystem root"));
     }
-    if std::env::home_dir().is_some_and(|home| home == absolute) {
+    // `absolute` is canonical, so compare it with the home directory's canonical path too.
+    if std::env::home_dir().is_some_and(|home| {
+        home == absolute || home.canonicalize().is_ok_and(|home| home == absolute)
+    }) {
         return Err(refuse("it is the home directory"));
     }
     let spec = spec_path
