@@ -194,10 +194,10 @@ pub(crate) fn fresh_compile(root: &Path, spec: &str) -> BTreeMap<String, Vec<u8>
 }
 
 /// Every directory that holds a file of `files`, and their ancestors.
-pub(crate) fn dirs_of<'a>(files: impl IntoIterator<Item = &'a String>) -> BTreeSet<String> {
+pub(crate) fn dirs_of(files: impl IntoIterator<Item = impl AsRef<str>>) -> BTreeSet<String> {
     let mut dirs = BTreeSet::new();
     for file in files {
-        let mut path = PathBuf::from(file);
+        let mut path = PathBuf::from(file.as_ref());
         while path.pop() && !path.as_os_str().is_empty() {
             dirs.insert(path.to_string_lossy().into_owned());
         }
