@@ -256,17 +256,29 @@ fn pruning_deletes_owned_files_and_empty_dirs_but_not_user_files() {
 }
 
 // Regression: directories of owned files that were gone already (deleted by hand, or by a
-// killed compile) stayed behind, empty, when the spec stopped generating them.
+// killed compile) stayed behind, empty, when the spec stopped generating them; so did their
+// parent when they were gone too.
 #[test]
 fn pruning_removes_the_empty_dirs_of_files_deleted_already() {
-    let project = Project::compiled(&[PODINFO, WHOAMI]);
-    // The only file of apps/whoami/prod/.
-    fs::remove_file(project.out().join("apps/whoami/prod/kustomization.yaml")).expect("not there");
-    project.set_apps(&[PODINFO]);
-    project.compile();
-    let fresh = project.fresh();
-    assert_eq!(project.tree(), fresh);
-    assert_eq!(read_dirs(&project.out()), dirs_of(fresh.keys()));
+    // The only file of apps/whoami/prod/ gone; and every directory below apps/whoami/ gone, as a
+    // compile killed just before removing apps/whoami itself leaves it.
+    let deletions: [fn(&Path); 2] = [
+        |out| fs::remove_file(out.join("apps/whoami/prod/kustomization.yaml")).expect("not there"),
+        |out| {
+            for dir in ["base", "dev", "prod"] {
+                fs::remove_dir_all(out.join("apps/whoami").join(dir)).expect("not there");
+            }
+        },
+    ];
+    for delete in deletions {
+        let project = Project::compiled(&[PODINFO, WHOAMI]);
+        delete(&project.out());
+        project.set_apps(&[PODINFO]);
+        project.compile();
+        let fresh = project.fresh();
+        assert_eq!(project.tree(), fresh);
+        assert_eq!(read_dirs(&project.out()), dirs_of(fresh.keys()));
+    }
 }
 
 #[test]

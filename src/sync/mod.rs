@@ -404,9 +404,15 @@ impl Session {
     fn remove_empty_parents(&self, file: &Path) {
         let mut dir = file.parent();
         while let Some(current) = dir {
-            // `remove_dir` only removes empty directories; the first non-empty one stops us.
-            if current == self.root || fs::remove_dir(current).is_err() {
+            if current == self.root {
                 break;
+            }
+            match fs::remove_dir(current) {
+                Ok(()) => {}
+                // Gone already (a killed compile removed it): the one above may be empty still.
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                // `remove_dir` only removes empty directories; the first non-empty one stops us.
+                Err(_) => break,
             }
             dir = current.parent();
         }
