@@ -10,7 +10,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::compile::{self, compile};
 use crate::manual::Shell;
-use crate::sync::{self, Plan, Session};
+use crate::sync::{self, Plan, Session, Status};
 use crate::{graph, promote, render, report, versions};
 
 /// Compile one KDL spec into a multi-cluster Flux GitOps repository.
@@ -351,6 +351,7 @@ pub fn run() -> ExitCode {
         Color::Always => anstream::ColorChoice::Always,
         Color::Never => anstream::ColorChoice::Never,
     };
+    colour_diagnostics(color);
     let result = match &cli.command {
         Command::Compile(args) => compile_command(args, color),
         Command::Check(args) => check_command(args, color),
@@ -400,6 +401,21 @@ impl From<io::Error> for Failure {
     }
 }
 
+/// Makes the diagnostics on stderr follow the choice the data on stdout follows: `--color`, else
+/// `NO_COLOR`, `CLICOLOR_FORCE` and whether stderr is a terminal, as anstream decides them.
+/// (miette's own detection ignores `--color` and lets `CLICOLOR_FORCE` beat `NO_COLOR`.)
+fn colour_diagnostics(color: anstream::ColorChoice) {
+    let choice = match color {
+        anstream::ColorChoice::Auto => anstream::AutoStream::choice(&io::stderr()),
+        explicit => explicit,
+    };
+    let styled = choice != anstream::ColorChoice::Never;
+    // Fails only when a hook is installed already, and this is the only place that installs one.
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(miette::MietteHandlerOpts::new().color(styled).build())
+    }));
+}
+
 fn report_error(error: impl miette::Diagnostic + Send + Sync + 'static) -> Failure {
     eprintln!("{:?}", miette::Report::new(error));
     Failure::Reported
@@ -432,10 +448,30 @@ fn print_plan(output: &Output, plan: &Plan, color: anstream::ColorChoice) -> io:
     stdout.flush()
 }
 
-fn warn_hand_edits(plan: &Plan, verb: &str) {
+/// What the running command does about the changes it found, for the hand-edit warnings.
+#[derive(Clone, Copy)]
+enum Action {
+    /// `check`: nothing is written; `compile` would write.
+    Check,
+    /// A dry run of the named command.
+    DryRun(&'static str),
+    /// The named command wrote the plan.
+    Wrote(&'static str),
+}
+
+fn warn_hand_edits(plan: &Plan, action: Action) {
     for change in plan.changes.iter().filter(|change| change.hand_edited) {
+        let (verb, past, why) = match change.status {
+            Status::Deleted => ("delete", "deleted", "it is no longer generated"),
+            Status::Created | Status::Changed => ("restore", "restored", "edit the spec instead"),
+        };
+        let done = match action {
+            Action::Check => format!("`fluxspec compile` will {verb} it"),
+            Action::DryRun(command) => format!("{command} would {verb} it"),
+            Action::Wrote(command) => format!("{command} {past} it"),
+        };
         eprintln!(
-            "warning: `{}` was edited by hand; {verb} (edit the spec instead)",
+            "warning: `{}` was edited by hand; {done} ({why})",
             change.path
         );
     }
@@ -444,10 +480,10 @@ fn warn_hand_edits(plan: &Plan, verb: &str) {
 fn compile_command(args: &CompileArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
     let (session, plan) = plan(&args.paths, args.adopt, !args.dry_run)?;
     if args.dry_run {
-        warn_hand_edits(&plan, "compile would restore it");
+        warn_hand_edits(&plan, Action::DryRun("compile"));
     } else {
         session.apply(&plan).map_err(report_error)?;
-        warn_hand_edits(&plan, "compile restored it");
+        warn_hand_edits(&plan, Action::Wrote("compile"));
     }
     print_plan(&args.output, &plan, color)?;
     Ok(ExitCode::SUCCESS)
@@ -455,7 +491,7 @@ fn compile_command(args: &CompileArgs, color: anstream::ColorChoice) -> Result<E
 
 fn check_command(args: &CheckArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
     let (_session, plan) = plan(&args.paths, false, false)?;
-    warn_hand_edits(&plan, "`fluxspec compile` will restore it");
+    warn_hand_edits(&plan, Action::Check);
     print_plan(&args.output, &plan, color)?;
     Ok(if plan.is_clean() {
         ExitCode::SUCCESS
@@ -707,11 +743,11 @@ fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<E
     let session = Session::open(&args.paths.out, spec, !args.dry_run).map_err(report_error)?;
     let plan = session.plan(&tree, false).map_err(report_error)?;
     if args.dry_run {
-        warn_hand_edits(&plan, "promote would restore it");
+        warn_hand_edits(&plan, Action::DryRun("promote"));
     } else {
         sync::spec_file::write(spec, &edited.text).map_err(report_error)?;
         session.apply(&plan).map_err(report_error)?;
-        warn_hand_edits(&plan, "promote restored it");
+        warn_hand_edits(&plan, Action::Wrote("promote"));
     }
 
     report::write_change(

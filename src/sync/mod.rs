@@ -10,6 +10,7 @@
 pub(crate) mod manifest;
 pub(crate) mod spec_file;
 
+use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -31,7 +32,7 @@ pub(crate) enum SyncError {
         help("pass a dedicated directory with `--out`, e.g. `generated`")
     )]
     UnsafeOutput { path: String, reason: &'static str },
-    #[error("{} file(s) that fluxspec did not write are in the way: {}", .paths.len(), .paths.join(", "))]
+    #[error("{} file(s) that fluxspec did not write are in the way:{}", .paths.len(), path_list(.paths))]
     #[diagnostic(
         code("fluxspec::unowned-file"),
         help("move them away, or pass `--adopt` to let fluxspec overwrite and own them")
@@ -50,6 +51,23 @@ pub(crate) enum SyncError {
         path: String,
         source: io::Error,
     },
+}
+
+/// How many paths an error names before it only counts the rest.
+const LISTED_PATHS: usize = 20;
+
+/// `paths` one per line, so that no path is wrapped mid-name, the first [`LISTED_PATHS`] of them.
+fn path_list(paths: &[String]) -> String {
+    let mut list = String::new();
+    for path in paths.iter().take(LISTED_PATHS) {
+        list.push_str("\n  ");
+        list.push_str(path);
+    }
+    if paths.len() > LISTED_PATHS {
+        // Writing to a String cannot fail.
+        let _ = write!(list, "\n  and {} more", paths.len() - LISTED_PATHS);
+    }
+    list
 }
 
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> SyncError {
@@ -99,6 +117,9 @@ pub(crate) struct Plan {
     new_manifest: Manifest,
     manifest_changed: bool,
     leftover_temp_files: Vec<PathBuf>,
+    /// Owned files no longer generated that are gone already (a killed compile deleted them, or
+    /// a person did): nothing to delete, but their directories may be left empty.
+    vanished: Vec<String>,
 }
 
 impl Plan {
@@ -142,7 +163,10 @@ fn check_output_dir(out_dir: &Path, spec_path: &Path) -> Result<(), SyncError> {
     if absolute.parent().is_none() {
         return Err(refuse("it is the filesystem root"));
     }
-    if std::env::home_dir().is_some_and(|home| home == absolute) {
+    // `absolute` is canonical, so compare it with the home directory's canonical path too.
+    if std::env::home_dir().is_some_and(|home| {
+        home == absolute || home.canonicalize().is_ok_and(|home| home == absolute)
+    }) {
         return Err(refuse("it is the home directory"));
     }
     let spec = spec_path
@@ -248,7 +272,8 @@ impl Session {
                     status: Status::Created,
                     old: Vec::new(),
                     new: new.to_vec(),
-                    hand_edited: old_manifest.owns(path),
+                    // Missing after a killed compile: most likely one it had not created yet.
+                    hand_edited: old_manifest.owns(path) && !old_manifest.in_flight(),
                 });
                 continue;
             };
@@ -263,7 +288,8 @@ impl Session {
                 changes.push(Change {
                     path: path.to_owned(),
                     status: Status::Changed,
-                    hand_edited: !old_manifest.wrote(path, &old_hash),
+                    // An adopted file was never fluxspec's, so nobody edited fluxspec's content.
+                    hand_edited: old_manifest.owns(path) && !old_manifest.wrote(path, &old_hash),
                     old,
                     new: new.to_vec(),
                 });
@@ -272,6 +298,7 @@ impl Session {
         if !unowned.is_empty() {
             return Err(SyncError::Unowned { paths: unowned });
         }
+        let mut vanished = Vec::new();
         for path in old_manifest.paths() {
             if new_manifest.owns(path) {
                 continue;
@@ -284,6 +311,8 @@ impl Session {
                     old,
                     new: Vec::new(),
                 });
+            } else {
+                vanished.push(path.to_owned());
             }
         }
         changes.sort_by(|a, b| a.path.cmp(&b.path));
@@ -296,6 +325,7 @@ impl Session {
             new_manifest,
             manifest_changed,
             leftover_temp_files: self.leftover_temp_files()?,
+            vanished,
         })
     }
 
@@ -346,7 +376,7 @@ impl Session {
         if plan.is_clean() && plan.leftover_temp_files.is_empty() {
             return Ok(());
         }
-        let in_flight = plan.old_manifest.union(&plan.new_manifest);
+        let in_flight = plan.old_manifest.in_flight_union(&plan.new_manifest);
         self.write_atomic(manifest::FILE_NAME, in_flight.to_text().as_bytes())?;
         for change in &plan.changes {
             match change.status {
@@ -360,6 +390,9 @@ impl Session {
                 }
             }
         }
+        for path in &plan.vanished {
+            self.remove_empty_parents(&self.root.join(path));
+        }
         for temp in &plan.leftover_temp_files {
             // Gone already is fine: it was only debris.
             let _ = fs::remove_file(temp);
@@ -371,11 +404,50 @@ impl Session {
     fn remove_empty_parents(&self, file: &Path) {
         let mut dir = file.parent();
         while let Some(current) = dir {
-            // `remove_dir` only removes empty directories; the first non-empty one stops us.
-            if current == self.root || fs::remove_dir(current).is_err() {
+            if current == self.root {
                 break;
+            }
+            match fs::remove_dir(current) {
+                Ok(()) => {}
+                // Gone already (a killed compile removed it): the one above may be empty still.
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                // `remove_dir` only removes empty directories; the first non-empty one stops us.
+                Err(_) => break,
             }
             dir = current.parent();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Manifest, Session, hash, manifest};
+    use crate::tree::FileTree;
+
+    // Regression: after a killed compile, every file it had not created yet was called hand-edited.
+    #[test]
+    fn a_file_missing_after_a_killed_compile_is_not_a_hand_edit() {
+        let dir = tempfile::tempdir().expect("cannot create a temp dir");
+        let out = dir.path().join("out");
+        let session =
+            Session::open(&out, &dir.path().join("homelab.kdl"), true).expect("cannot open");
+        let mut tree = FileTree::default();
+        tree.insert("a.yaml".to_owned(), b"a: 1\n".to_vec());
+        let mut owned = Manifest::default();
+        owned.insert("a.yaml".to_owned(), hash(b"a: 1\n"));
+        let manifest_path = out.join(manifest::FILE_NAME);
+        let plan_with = |manifest: &Manifest| {
+            std::fs::write(&manifest_path, manifest.to_text()).expect("cannot write");
+            session.plan(&tree, false).expect("cannot plan")
+        };
+
+        // Killed after writing its in-flight manifest, before creating `a.yaml`.
+        let plan = plan_with(&Manifest::default().in_flight_union(&owned));
+        assert_eq!(plan.changes.len(), 1);
+        assert!(!plan.changes[0].hand_edited);
+        // After a compile that finished, an owned file that is missing was deleted by a person.
+        let plan = plan_with(&owned);
+        assert_eq!(plan.changes.len(), 1);
+        assert!(plan.changes[0].hand_edited);
     }
 }
