@@ -32,6 +32,16 @@ fn bump_for(size: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// 1000 apps; 50 under `cargo test --all-targets`, which runs each bench once (divan's `--test`)
+/// in a debug build only to show it works.
+fn synthetic_apps() -> usize {
+    if std::env::args().any(|arg| arg == "--test") {
+        50
+    } else {
+        1000
+    }
+}
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-pipeline")
 }
@@ -54,7 +64,10 @@ fn write_spec(size: &str, dir: &Path) {
                 }
             }
         }
-        _ => bench::write_synthetic_spec(dir, 1000, 3).expect("write the synthetic spec"),
+        _ => {
+            bench::write_synthetic_spec(dir, synthetic_apps(), 3)
+                .expect("write the synthetic spec");
+        }
     }
 }
 
