@@ -325,14 +325,24 @@ impl Session {
         // cores, and the loop below only sorts the results.
         let files: Vec<(&str, &[u8])> = tree.iter().collect();
         let probes = parallel_map(&files, |&(path, new)| -> Result<_, SyncError> {
-            let old = self.read_existing(path)?;
-            let old_hash = old.as_deref().map(hash);
-            Ok((hash(new), old, old_hash))
+            let new_hash = hash(new);
+            let old = self.read_existing(path)?.map(|old| {
+                let old_hash = hash(&old);
+                // Only a change shows its old content; dropping the rest here keeps one copy of
+                // the tree in memory rather than two.
+                let old = if old_hash == new_hash {
+                    Vec::new()
+                } else {
+                    old
+                };
+                (old_hash, old)
+            });
+            Ok((new_hash, old))
         });
         for (&(path, new), probe) in files.iter().zip(probes) {
-            let (new_hash, old, old_hash) = probe?;
+            let (new_hash, old) = probe?;
             new_manifest.insert(path.to_owned(), new_hash.clone());
-            let Some(old) = old else {
+            let Some((old_hash, old)) = old else {
                 changes.push(Change {
                     path: path.to_owned(),
                     status: Status::Created,
@@ -346,8 +356,6 @@ impl Session {
                 unowned.push(path.to_owned());
                 continue;
             }
-            // Set whenever `old` is: both come from the same probe.
-            let old_hash = old_hash.unwrap_or_default();
             if old_hash == new_hash {
                 unchanged += 1;
             } else {
