@@ -654,7 +654,7 @@ fn man_command(args: &ManArgs) -> Result<ExitCode, Failure> {
 
 /// How generated files name the spec: its path relative to the directory holding the output
 /// directory (the repository root, by convention), so the header is the same on every machine.
-fn spec_label(spec: &Path, out: &Path) -> String {
+pub(crate) fn spec_label(spec: &Path, out: &Path) -> String {
     let absolute = |path: &Path| {
         path.canonicalize()
             .or_else(|_| std::path::absolute(path))

@@ -4,6 +4,8 @@
 //! checked model, reading the files the spec names) -> [`render`] (model -> in-memory file tree,
 //! pure) -> [`sync`] (file tree -> disk). [`cli`] is the only module that prints.
 
+#[doc(hidden)]
+pub mod bench;
 mod build;
 mod cli;
 mod compile;

@@ -125,7 +125,12 @@ impl Renderer<'_> {
     }
 
     fn write(&mut self, path: String, about: &str, documents: &[String]) {
-        let mut text = self.header(about);
+        let header = self.header(about);
+        // Sized up front: growing by doubling left up to half of every file's buffer unused, and
+        // the tree holds every file until the compile ends.
+        let mut text =
+            String::with_capacity(header.len() + documents.iter().map(String::len).sum::<usize>());
+        text.push_str(&header);
         for document in documents {
             text.push_str(document);
         }

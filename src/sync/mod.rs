@@ -10,10 +10,12 @@
 pub(crate) mod manifest;
 pub(crate) mod spec_file;
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use miette::Diagnostic;
 use thiserror::Error;
@@ -141,6 +143,53 @@ pub(crate) struct Session {
     root: PathBuf,
     // Held for the session's lifetime; released on drop.
     _lock: Option<fd_lock::RwLockWriteGuard<'static, File>>,
+    /// Directories under `root` already seen to be real directories in this session, so
+    /// [`Session::check_parents`] inspects (and `write_atomic` creates) each one once rather than
+    /// once per file below it: per file, those calls cost more than reading or writing it. Trusting
+    /// the first look is no weaker than before: a directory swapped for a symlink after it was
+    /// inspected could always slip in between the inspection and the write. A mutex because plan
+    /// and apply work on several threads.
+    /// Keyed by the `/`-separated path relative to `root`, which compares faster than a `Path`.
+    known_dirs: Mutex<BTreeSet<String>>,
+    /// Opened to write (`compile`), not only to compare (`check`, `--dry-run`).
+    writes: bool,
+}
+
+/// At most this many threads read, hash and write files. Small files on a warm page cache are
+/// bound by system calls, which scale with cores; past a few threads the disk is the limit.
+const MAX_WORKERS: usize = 4;
+
+/// Below this many items, threads cost more than they save.
+const MIN_ITEMS_PER_WORKER: usize = 64;
+
+/// `items.iter().map(work).collect()`, on up to [`MAX_WORKERS`] threads (one per core), each
+/// taking a contiguous run of items so files of one directory stay on one thread. Results are in
+/// item order, so callers see the same first error as a sequential loop would.
+fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let workers = cores
+        .min(MAX_WORKERS)
+        .min(items.len() / MIN_ITEMS_PER_WORKER)
+        .max(1);
+    if workers == 1 {
+        return items.iter().map(work).collect();
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(items.len().div_ceil(workers))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(work).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                // A panic in a worker is a bug; carry it to the caller as if it ran here.
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Refuses output directories where a prune or a write could hurt: the filesystem root, the
@@ -206,6 +255,8 @@ impl Session {
         Ok(Self {
             root: out_dir.to_path_buf(),
             _lock: lock,
+            known_dirs: Mutex::default(),
+            writes: create,
         })
     }
 
@@ -213,10 +264,18 @@ impl Session {
     fn check_parents(&self, path: &str) -> Result<(), SyncError> {
         let mut current = self.root.clone();
         let parts: Vec<&str> = path.split('/').collect();
+        // `path[..end]` is `current` relative to the root.
+        let mut end = 0;
         for part in &parts[..parts.len().saturating_sub(1)] {
             current.push(part);
+            end += part.len();
+            let relative = &path[..end];
+            end += 1;
+            if self.is_known_dir(relative) {
+                continue;
+            }
             match fs::symlink_metadata(&current) {
-                Ok(metadata) if metadata.is_dir() => {}
+                Ok(metadata) if metadata.is_dir() => self.add_known_dir(relative),
                 Ok(_) => {
                     return Err(SyncError::NotAFile {
                         path: current.display().to_string(),
@@ -229,13 +288,36 @@ impl Session {
         Ok(())
     }
 
+    fn is_known_dir(&self, dir: &str) -> bool {
+        // A poisoned set is still a valid set: a panic elsewhere cannot leave it half-inserted.
+        let known = self
+            .known_dirs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        known.contains(dir)
+    }
+
+    fn add_known_dir(&self, dir: &str) {
+        let mut known = self
+            .known_dirs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        known.insert(dir.to_owned());
+    }
+
     /// The content at `path` if it is a regular file, `None` if nothing is there.
     fn read_existing(&self, path: &str) -> Result<Option<Vec<u8>>, SyncError> {
         self.check_parents(path)?;
         let full = self.root.join(path);
         match fs::symlink_metadata(&full) {
             Ok(metadata) if metadata.is_file() => {
-                fs::read(&full).map(Some).map_err(io_error("read", &full))
+                // Sized from the metadata at hand; `fs::read` would ask the kernel again.
+                let mut contents =
+                    Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or_default());
+                File::open(&full)
+                    .and_then(|mut file| file.read_to_end(&mut contents))
+                    .map(|_| Some(contents))
+                    .map_err(io_error("read", &full))
             }
             Ok(_) => Err(SyncError::NotAFile {
                 path: full.display().to_string(),
@@ -263,10 +345,28 @@ impl Session {
         let mut unchanged = 0;
         let mut unowned = Vec::new();
         let mut new_manifest = Manifest::default();
-        for (path, new) in tree.iter() {
+        // Reading and hashing every file is most of a no-op compile or check; it runs on all
+        // cores, and the loop below only sorts the results.
+        let files: Vec<(&str, &[u8])> = tree.iter().collect();
+        let probes = parallel_map(&files, |&(path, new)| -> Result<_, SyncError> {
             let new_hash = hash(new);
+            let old = self.read_existing(path)?.map(|old| {
+                let old_hash = hash(&old);
+                // Only a change shows its old content; dropping the rest here keeps one copy of
+                // the tree in memory rather than two.
+                let old = if old_hash == new_hash {
+                    Vec::new()
+                } else {
+                    old
+                };
+                (old_hash, old)
+            });
+            Ok((new_hash, old))
+        });
+        for (&(path, new), probe) in files.iter().zip(probes) {
+            let (new_hash, old) = probe?;
             new_manifest.insert(path.to_owned(), new_hash.clone());
-            let Some(old) = self.read_existing(path)? else {
+            let Some((old_hash, old)) = old else {
                 changes.push(Change {
                     path: path.to_owned(),
                     status: Status::Created,
@@ -281,7 +381,6 @@ impl Session {
                 unowned.push(path.to_owned());
                 continue;
             }
-            let old_hash = hash(&old);
             if old_hash == new_hash {
                 unchanged += 1;
             } else {
@@ -324,7 +423,13 @@ impl Session {
             old_manifest,
             new_manifest,
             manifest_changed,
-            leftover_temp_files: self.leftover_temp_files()?,
+            // Only `apply` removes them, and finding them walks the whole tree: a tenth of a
+            // `check`, which never applies.
+            leftover_temp_files: if self.writes {
+                self.leftover_temp_files()?
+            } else {
+                Vec::new()
+            },
             vanished,
         })
     }
@@ -350,7 +455,11 @@ impl Session {
         self.check_parents(path)?;
         let full = self.root.join(path);
         let dir = full.parent().unwrap_or(&self.root);
-        fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+        let relative_dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        if !self.is_known_dir(relative_dir) {
+            fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+            self.add_known_dir(relative_dir);
+        }
         let mut temp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
             .tempfile_in(dir)
@@ -378,20 +487,29 @@ impl Session {
         }
         let in_flight = plan.old_manifest.in_flight_union(&plan.new_manifest);
         self.write_atomic(manifest::FILE_NAME, in_flight.to_text().as_bytes())?;
+        // Deletions first, so a directory they empty is gone before a file of the same name is
+        // written.
         for change in &plan.changes {
-            match change.status {
-                Status::Created | Status::Changed => {
-                    self.write_atomic(&change.path, &change.new)?;
-                }
-                Status::Deleted => {
-                    let full = self.root.join(&change.path);
-                    fs::remove_file(&full).map_err(io_error("delete", &full))?;
-                    self.remove_empty_parents(&full);
-                }
+            if change.status == Status::Deleted {
+                let full = self.root.join(&change.path);
+                fs::remove_file(&full).map_err(io_error("delete", &full))?;
+                self.remove_empty_parents(&full);
             }
         }
         for path in &plan.vanished {
             self.remove_empty_parents(&self.root.join(path));
+        }
+        // Writes are independent (each its own temp file and rename, all covered by the in-flight
+        // manifest), so they run on all cores; a cold compile is mostly file creation.
+        let writes: Vec<&Change> = plan
+            .changes
+            .iter()
+            .filter(|change| change.status != Status::Deleted)
+            .collect();
+        for result in parallel_map(&writes, |change| {
+            self.write_atomic(&change.path, &change.new)
+        }) {
+            result?;
         }
         for temp in &plan.leftover_temp_files {
             // Gone already is fine: it was only debris.
@@ -414,6 +532,11 @@ impl Session {
                 // `remove_dir` only removes empty directories; the first non-empty one stops us.
                 Err(_) => break,
             }
+            // A later write into it must create it again. Deletions are rare: forget them all.
+            self.known_dirs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
             dir = current.parent();
         }
     }

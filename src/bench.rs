@@ -1,0 +1,70 @@
+//! The pipeline's stages as plain calls, for `benches/` only: not a public API, hidden from the
+//! docs, free to change with the internals.
+//!
+//! It exposes calls, not types: the model and the rendered tree cross this boundary as opaque
+//! wrappers, so the stages stay `pub(crate)`. Every call panics on an error, because a benchmark
+//! of a failing compile measures nothing and should stop loudly. `compile` and `check` do what
+//! the CLI's `compile -q` and `check -q` do, minus printing.
+
+use std::io;
+use std::path::Path;
+
+use crate::cli::spec_label;
+use crate::sync::Session;
+use crate::{compile, model, render, synth, tree};
+
+/// A parsed and resolved spec.
+pub struct Model(model::Model);
+
+/// A rendered output tree, in memory.
+pub struct Tree(tree::FileTree);
+
+/// Writes the synthetic spec `fluxspec synth --apps <apps> --clusters <clusters> <dir>` writes.
+pub fn write_synthetic_spec(dir: &Path, apps: usize, clusters: usize) -> io::Result<()> {
+    synth::write_spec(dir, apps, clusters)
+}
+
+/// Reads, parses and resolves the spec at `spec`.
+pub fn parse_resolve(spec: &Path) -> Model {
+    let text = compile::read(spec).expect("the benchmark spec is readable");
+    Model(
+        compile::load(spec, text)
+            .expect("the benchmark spec is valid")
+            .model,
+    )
+}
+
+/// Renders `model` as it would be for a compile of `spec` into `out`.
+pub fn render(model: &Model, spec: &Path, out: &Path) -> Tree {
+    Tree(render::render(&model.0, &spec_label(spec, out)))
+}
+
+/// `fluxspec compile --spec <spec> --out <out>`: returns how many files it wrote or deleted.
+pub fn compile(spec: &Path, out: &Path) -> usize {
+    let tree = compile::compile(spec, &spec_label(spec, out)).expect("the benchmark spec is valid");
+    let session = Session::open(out, spec, true).expect("the output directory is usable");
+    let plan = session
+        .plan(&tree, false)
+        .expect("the output directory is fluxspec's");
+    session
+        .apply(&plan)
+        .expect("the output directory is writable");
+    plan.changes.len()
+}
+
+/// `fluxspec check --spec <spec> --out <out>`: whether the output is current.
+pub fn check(spec: &Path, out: &Path) -> bool {
+    let tree = compile::compile(spec, &spec_label(spec, out)).expect("the benchmark spec is valid");
+    let session = Session::open(out, spec, false).expect("the output directory is usable");
+    let plan = session
+        .plan(&tree, false)
+        .expect("the output directory is fluxspec's");
+    plan.is_clean()
+}
+
+impl Tree {
+    /// How many files the tree holds.
+    pub fn file_count(&self) -> usize {
+        self.0.iter().count()
+    }
+}
