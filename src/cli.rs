@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::compile::{self, compile};
+use crate::compile::{self, Warnings, compile};
 use crate::sync::{self, Plan, Session};
 use crate::{graph, promote, render, report, versions};
 
@@ -200,12 +200,32 @@ struct Output {
     format: Format,
 }
 
+/// How strict to be about the spec.
+#[derive(Args)]
+struct Strictness {
+    /// Treat warnings (an unused component or variable, an app on no cluster) as errors.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+impl Strictness {
+    fn warnings(&self) -> Warnings {
+        if self.deny_warnings {
+            Warnings::Deny
+        } else {
+            Warnings::Allow
+        }
+    }
+}
+
 #[derive(Args)]
 struct CompileArgs {
     #[command(flatten)]
     paths: Paths,
     #[command(flatten)]
     output: Output,
+    #[command(flatten)]
+    strictness: Strictness,
     /// Show what would change, write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -220,6 +240,8 @@ struct CheckArgs {
     paths: Paths,
     #[command(flatten)]
     output: Output,
+    #[command(flatten)]
+    strictness: Strictness,
 }
 
 #[derive(Args)]
@@ -302,6 +324,7 @@ pub fn run() -> ExitCode {
         Color::Always => anstream::ColorChoice::Always,
         Color::Never => anstream::ColorChoice::Never,
     };
+    set_diagnostic_colors(cli.color);
     let result = match &cli.command {
         Command::Compile(args) => compile_command(args, color),
         Command::Check(args) => check_command(args, color),
@@ -350,11 +373,38 @@ fn report_error(error: impl miette::Diagnostic + Send + Sync + 'static) -> Failu
     Failure::Reported
 }
 
+/// Diagnostics follow `--color` (and, for `auto`, `NO_COLOR` and whether stderr is a terminal).
+fn set_diagnostic_colors(color: Color) {
+    let colors = match color {
+        Color::Auto => return,
+        Color::Always => true,
+        Color::Never => false,
+    };
+    // Fails only if a hook is set already, and this runs once, first.
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(miette::MietteHandlerOpts::new().color(colors).build())
+    }));
+}
+
 /// Renders the spec and plans it against the output directory, under the directory's lock.
-fn plan(paths: &Paths, adopt: bool, write: bool) -> Result<(Session, Plan), Failure> {
-    let tree = compile(&paths.spec, &spec_label(&paths.spec, &paths.out)).map_err(report_error)?;
+/// Warnings go to stderr.
+fn plan(
+    paths: &Paths,
+    strictness: &Strictness,
+    adopt: bool,
+    write: bool,
+) -> Result<(Session, Plan), Failure> {
+    let compiled = compile(
+        &paths.spec,
+        &spec_label(&paths.spec, &paths.out),
+        strictness.warnings(),
+    )
+    .map_err(report_error)?;
+    if let Some(warnings) = compiled.warnings {
+        eprintln!("{:?}", miette::Report::new(warnings));
+    }
     let session = Session::open(&paths.out, &paths.spec, write).map_err(report_error)?;
-    let plan = session.plan(&tree, adopt).map_err(report_error)?;
+    let plan = session.plan(&compiled.tree, adopt).map_err(report_error)?;
     Ok((session, plan))
 }
 
@@ -387,7 +437,7 @@ fn warn_hand_edits(plan: &Plan, verb: &str) {
 }
 
 fn compile_command(args: &CompileArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let (session, plan) = plan(&args.paths, args.adopt, !args.dry_run)?;
+    let (session, plan) = plan(&args.paths, &args.strictness, args.adopt, !args.dry_run)?;
     if args.dry_run {
         warn_hand_edits(&plan, "compile would restore it");
     } else {
@@ -399,7 +449,7 @@ fn compile_command(args: &CompileArgs, color: anstream::ColorChoice) -> Result<E
 }
 
 fn check_command(args: &CheckArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let (_session, plan) = plan(&args.paths, false, false)?;
+    let (_session, plan) = plan(&args.paths, &args.strictness, false, false)?;
     warn_hand_edits(&plan, "`fluxspec compile` will restore it");
     print_plan(&args.output, &plan, color)?;
     Ok(if plan.is_clean() {
