@@ -21,6 +21,10 @@ use crate::{parse, render, resolve};
 /// thousands of apps.
 const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The most errors one report shows; past that they are noise (a binary file given as the spec
+/// has thousands).
+const MAX_SHOWN: usize = 100;
+
 type BoxedDiagnostic = Box<dyn Diagnostic + Send + Sync>;
 
 /// Every error found in a spec, and its warnings, with the spec's text so each can be shown in
@@ -387,10 +391,16 @@ fn check(
             } else {
                 format!(" and {}", count(found_warnings.len(), "warning"))
             };
+            let shown = if errors.len() > MAX_SHOWN {
+                format!(" (the first {MAX_SHOWN} are shown)")
+            } else {
+                String::new()
+            };
             let summary = format!(
-                "the spec has {}{denied}{warnings}",
+                "the spec has {}{denied}{warnings}{shown}",
                 count(errors.len(), "error")
             );
+            errors.truncate(MAX_SHOWN);
             errors.extend(found_warnings);
             Err(SpecErrors {
                 summary,
@@ -415,13 +425,19 @@ pub mod testing {
     pub fn compile_spec_text(
         text: &str,
         spec_dir: &Path,
+        deny_warnings: bool,
     ) -> Result<Vec<(String, Vec<u8>)>, String> {
+        let warnings = if deny_warnings {
+            Warnings::Deny
+        } else {
+            Warnings::Allow
+        };
         match compile_text(
             "homelab.kdl",
             text.to_owned(),
             spec_dir,
             "spec/homelab.kdl",
-            Warnings::Deny,
+            warnings,
         ) {
             Ok(compiled) => Ok(compiled
                 .tree

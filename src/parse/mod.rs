@@ -113,7 +113,7 @@ pub(crate) enum Error {
     )]
     TooDeep {
         max: usize,
-        #[label("level {max} ends here")]
+        #[label("one level too deep")]
         span: SourceSpan,
     },
     #[error("this node is {len} bytes long; the limit is {max}")]

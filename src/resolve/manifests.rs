@@ -226,12 +226,12 @@ impl Manifest {
         })
     }
 
-    /// A stand-in for content fluxspec generates from a spec file (Helm values).
-    pub(super) fn generated(path: String, doc: Doc) -> Self {
+    /// A stand-in for content fluxspec generates from a file (Helm values), with its text.
+    pub(super) fn generated(path: String, doc: Doc, text: &str) -> Self {
         Manifest {
             path,
             docs: vec![doc],
-            lines: BTreeMap::new(),
+            lines: first_lines(text),
         }
     }
 
@@ -650,12 +650,13 @@ mod tests {
                 "a",
                 Some(&serde_json::json!({"a": ["${V}"]})),
             ),
+            "a:\n  - ${V}\n",
         );
         let build = Build {
             resources: vec![origin(&generated)],
             ..Build::default()
         };
-        assert_eq!(undefined(&build, &[]), ["values.yaml V"]);
+        assert_eq!(undefined(&build, &[]), ["values.yaml:2 V"]);
     }
 
     #[test]

@@ -435,7 +435,8 @@ impl Resolver {
         }
     }
 
-    fn values(&mut self, path: &Spanned<String>) -> Option<serde_json::Value> {
+    /// A values file: its content and its text.
+    fn values(&mut self, path: &Spanned<String>) -> Option<(serde_json::Value, String)> {
         let (_, file) = self.read(path).into_iter().next()?;
         let invalid = |reason: String| Error::InvalidValues {
             path: path.value.clone(),
@@ -450,7 +451,7 @@ impl Resolver {
             &text,
             manifests::yaml_options(),
         ) {
-            Ok(value @ serde_json::Value::Object(_)) => Some(value),
+            Ok(value @ serde_json::Value::Object(_)) => Some((value, text)),
             Ok(_) => {
                 self.errors
                     .push(invalid("the top level is not a mapping".to_owned()));
@@ -585,6 +586,9 @@ impl Resolver {
                             var: var.name.value.clone(),
                             span: used.name.span,
                         });
+                        // Counted as set for the substitution checks, which would report the
+                        // same mistake again; the model is not used, as there is an error.
+                        substitute.insert(var.name.value.clone(), String::new());
                         continue;
                     }
                 };
@@ -761,7 +765,9 @@ impl Resolver {
             .iter()
             .flat_map(|helm| helm.values.iter())
             .rfind(|values| values.cluster.is_none());
-        let base_values = base_values_node.and_then(|values| self.values(&values.path));
+        let (base_values, base_text) = base_values_node
+            .and_then(|values| self.values(&values.path))
+            .unzip();
         if let Some(helm) = &app.helm {
             let base_files: Vec<_> = helm
                 .values
@@ -787,6 +793,7 @@ impl Resolver {
                 Manifest::generated(
                     path.to_owned(),
                     Doc::generated("HelmRelease", &app.name.value, base_values.as_ref()),
+                    base_text.as_deref().unwrap_or_default(),
                 ),
             ));
         }
@@ -873,7 +880,9 @@ impl Resolver {
                         .is_some_and(|name| name.as_str() == *cluster)
                 })
             });
-            let values = values_node.and_then(|values| self.values(&values.path));
+            let (values, values_text) = values_node
+                .and_then(|values| self.values(&values.path))
+                .unzip();
             let (deployment, overlay) = self.deployment(
                 app,
                 block,
@@ -903,6 +912,7 @@ impl Resolver {
                 Manifest::generated(
                     node.path.value.clone(),
                     Doc::generated("HelmRelease", &app.name.value, deployment.values.as_ref()),
+                    values_text.as_deref().unwrap_or_default(),
                 )
             });
             let cluster_vars = all_clusters
