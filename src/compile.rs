@@ -418,7 +418,7 @@ pub mod testing {
 
     use miette::{GraphicalReportHandler, GraphicalTheme};
 
-    use super::{Warnings, compile_text};
+    use super::{Warnings, compile_text, on_large_stack};
 
     /// Compiles spec text whose files live in `spec_dir`: the rendered files by path, or the
     /// diagnostics rendered as the CLI shows them without colour, 100 columns wide.
@@ -453,5 +453,11 @@ pub mod testing {
                 Err(rendered)
             }
         }
+    }
+
+    /// Parses `bytes` as a manifest file and checks its substitutions as `compile` does, with
+    /// the variables of even-length names defined; returns the number of problems found.
+    pub fn check_manifest_bytes(bytes: &[u8]) -> usize {
+        on_large_stack(|| crate::resolve::check_manifest(bytes)).unwrap_or_default()
     }
 }

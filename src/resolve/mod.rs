@@ -73,6 +73,26 @@ pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -
     }
 }
 
+/// Parses one manifest file and checks it as a resource and as a patch, with the variables of
+/// even-length names defined: the number of problems found. For the fuzzer.
+pub(crate) fn check_manifest(bytes: &[u8]) -> usize {
+    match Manifest::parse("fuzz.yaml".to_owned(), bytes) {
+        Ok(manifest) => {
+            let origin = Origin {
+                span: SourceSpan::from(0..0),
+                manifest: &manifest,
+            };
+            let build = Build {
+                resources: vec![origin],
+                patches: vec![(origin, None)],
+                all_disabled: false,
+            };
+            build.check(&|name| name.len() % 2 == 0).0.len()
+        }
+        Err(_) => 1,
+    }
+}
+
 /// A component's parsed files, for checking the apps that use it.
 struct ComponentFiles {
     manifests: Vec<Manifest>,
