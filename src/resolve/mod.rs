@@ -1474,12 +1474,12 @@ impl Resolver {
             );
         }
         if let Some(name) = name
-            && !rules::is_dns_subdomain(&name.value)
+            && !rules::is_object_name(&name.value)
         {
             self.invalid_name(
                 "object name",
                 name,
-                "a Kubernetes object name: lowercase letters, digits, `-` and `.`, at most 253 characters",
+                "a Kubernetes object name is at most 253 characters, without `/` or `%`",
             );
         }
         if let Some(namespace) = namespace {
@@ -1490,10 +1490,12 @@ impl Resolver {
     /// An inline patch must be one YAML document, and Flux does not substitute it.
     fn inline_patch(&mut self, patch: &Spanned<String>) {
         match manifests::parse_documents(&patch.value) {
-            Ok(documents) if documents.len() > 1 => self.errors.push(Error::InvalidInlinePatch {
-                reason: format!("it holds {} documents", documents.len()),
-                span: patch.span,
-            }),
+            Ok(documents) if documents.len() != 1 => {
+                self.errors.push(Error::InvalidInlinePatch {
+                    reason: format!("it holds {} documents", documents.len()),
+                    span: patch.span,
+                });
+            }
             Ok(_) => {}
             Err(reason) => self.errors.push(Error::InvalidInlinePatch {
                 reason,

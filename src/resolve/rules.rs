@@ -89,6 +89,18 @@ pub(super) fn is_api_version(text: &str) -> bool {
     }
 }
 
+/// The loosest rule Kubernetes has for an object name (`ValidatePathSegmentName`): not empty,
+/// not `.` or `..`, no `/` or `%`, at most 253 characters. Most kinds want a DNS subdomain, but
+/// some accept more (`system:controller` names a ClusterRole), and a health check may name any.
+pub(super) fn is_object_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '%'])
+        && !name.chars().any(char::is_control)
+}
+
 /// A Kubernetes kind: a letter, then letters and digits (`Deployment`, `HelmRelease`).
 pub(super) fn is_kind(text: &str) -> bool {
     text.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -260,8 +272,8 @@ pub(super) fn is_chart_name(name: &str) -> bool {
 mod tests {
     use super::{
         https_url_problem, is_api_version, is_chart_version, is_dns_label, is_dns_subdomain,
-        is_duration, is_image_tag, is_label_key, is_label_value, is_oci_tag, is_var_name,
-        repository_problem,
+        is_duration, is_image_tag, is_label_key, is_label_value, is_object_name, is_oci_tag,
+        is_var_name, repository_problem,
     };
 
     #[test]
@@ -294,6 +306,9 @@ mod tests {
         assert!(is_label_value(""));
         assert!(!is_label_value("a b"));
         assert!(!is_label_value(&"a".repeat(64)));
+        assert!(is_object_name("system:controller"));
+        assert!(!is_object_name("a/b"));
+        assert!(!is_object_name(".."));
         assert!(is_api_version("v1"));
         assert!(is_api_version("apps/v1"));
         assert!(is_api_version("postgresql.cnpg.io/v1"));
