@@ -177,6 +177,65 @@ fn warnings_alone_do_not_stop_a_compile() {
     );
     assert!(run.stderr.contains("1 warning"), "{}", run.report());
     assert_eq!(run.stdout, "");
+
+    // `check` warns too, and with `--deny-warnings` fails although the output is current.
+    let check = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_fluxspec"))
+            .current_dir(&dir)
+            .args([
+                "--color",
+                "never",
+                "check",
+                "--quiet",
+                "--spec",
+                "homelab.kdl",
+                "--out",
+            ])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run fluxspec: {error}"))
+    };
+    let allowed = check(&[]);
+    assert_eq!(allowed.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&allowed.stderr).contains("fluxspec::unused-component"));
+    let denied = check(&["--deny-warnings"]);
+    assert_eq!(denied.status.code(), Some(EXIT_INVALID));
+    assert!(
+        String::from_utf8_lossy(&denied.stderr)
+            .contains("the spec has 1 error (warnings count as errors)")
+    );
+}
+
+/// Five different mistakes, of both the shape and the meaning of the spec, come out of one run.
+#[test]
+fn five_mistakes_are_reported_together() {
+    let temp = tempfile::tempdir().unwrap_or_else(|error| panic!("temp dir: {error}"));
+    let run = compile_in(
+        &cases_dir().join("five-mistakes"),
+        &temp.path().join("out"),
+        &[],
+    );
+    assert!(
+        run.stderr.contains("the spec has 5 errors"),
+        "{}",
+        run.report()
+    );
+    let codes: BTreeSet<&str> = run
+        .stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("Error: fluxspec::"))
+        .collect();
+    assert_eq!(
+        codes,
+        BTreeSet::from([
+            "invalid-duration",
+            "undefined-variable",
+            "unknown-app",
+            "unknown-cluster",
+            "unknown-node",
+        ])
+    );
 }
 
 /// Writes `spec` into a fresh spec directory and checks it fails as `snapshot` (in

@@ -660,6 +660,19 @@ mod tests {
     }
 
     #[test]
+    fn sops_encrypted_files_are_yaml_without_references() {
+        let file = manifest(
+            "secret.sops.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n    name: db\ntype: Opaque\nstringData:\n    password: ENC[AES256_GCM,data:Tr7o=,iv:1=,tag:2=,type:str]\nsops:\n    age:\n        - recipient: age1xyz\n          enc: |\n            -----BEGIN AGE ENCRYPTED FILE-----\n            YWdl\n            -----END AGE ENCRYPTED FILE-----\n    lastmodified: \"2024-01-01T00:00:00Z\"\n    mac: ENC[AES256_GCM,data:abc=,type:str]\n    version: 3.9.0\n",
+        );
+        let build = Build {
+            resources: vec![origin(&file)],
+            ..Build::default()
+        };
+        assert_eq!(undefined(&build, &[]), Vec::<String>::new());
+    }
+
+    #[test]
     fn lines_skip_escapes() {
         let lines = first_lines("a: $${X}\nb: ${X}\nc: $$${Y:=1}\nd: ${#Z}\n");
         assert_eq!(lines.get("X"), Some(&2));
