@@ -192,7 +192,7 @@ pub(crate) fn read(spec_path: &Path) -> Result<String, ReadError> {
         return Err(ReadError::TooLarge { path, size });
     }
     let bytes = fs::read(spec_path).map_err(unreadable)?;
-    // Read once more than the limit would allow if the file grew since `metadata`.
+    // The file may have grown since `metadata`: check what was read.
     if bytes.len() as u64 > MAX_SPEC_BYTES {
         return Err(ReadError::TooLarge {
             path,
