@@ -41,7 +41,9 @@ pub fn render(model: &Model, spec: &Path, out: &Path) -> Tree {
 
 /// `fluxspec compile --spec <spec> --out <out>`: returns how many files it wrote or deleted.
 pub fn compile(spec: &Path, out: &Path) -> usize {
-    let tree = compile::compile(spec, &spec_label(spec, out)).expect("the benchmark spec is valid");
+    let tree = compile::compile(spec, &spec_label(spec, out), compile::Warnings::Allow)
+        .expect("the benchmark spec is valid")
+        .tree;
     let session = Session::open(out, spec, true).expect("the output directory is usable");
     let plan = session
         .plan(&tree, false)
@@ -54,7 +56,9 @@ pub fn compile(spec: &Path, out: &Path) -> usize {
 
 /// `fluxspec check --spec <spec> --out <out>`: whether the output is current.
 pub fn check(spec: &Path, out: &Path) -> bool {
-    let tree = compile::compile(spec, &spec_label(spec, out)).expect("the benchmark spec is valid");
+    let tree = compile::compile(spec, &spec_label(spec, out), compile::Warnings::Allow)
+        .expect("the benchmark spec is valid")
+        .tree;
     let session = Session::open(out, spec, false).expect("the output directory is usable");
     let plan = session
         .plan(&tree, false)

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::compile::{self, compile};
+use crate::compile::{self, Warnings, compile};
 use crate::manual::Shell;
 use crate::sync::{self, Plan, Session, Status};
 use crate::{graph, promote, render, report, versions};
@@ -248,12 +248,32 @@ struct Output {
     format: Format,
 }
 
+/// How strict to be about the spec.
+#[derive(Args)]
+struct Strictness {
+    /// Treat warnings (an unused component or variable, an app on no cluster) as errors.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+impl Strictness {
+    fn warnings(&self) -> Warnings {
+        if self.deny_warnings {
+            Warnings::Deny
+        } else {
+            Warnings::Allow
+        }
+    }
+}
+
 #[derive(Args)]
 struct CompileArgs {
     #[command(flatten)]
     paths: Paths,
     #[command(flatten)]
     output: Output,
+    #[command(flatten)]
+    strictness: Strictness,
     /// Show what would change, write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -268,6 +288,8 @@ struct CheckArgs {
     paths: Paths,
     #[command(flatten)]
     output: Output,
+    #[command(flatten)]
+    strictness: Strictness,
 }
 
 #[derive(Args)]
@@ -422,10 +444,24 @@ fn report_error(error: impl miette::Diagnostic + Send + Sync + 'static) -> Failu
 }
 
 /// Renders the spec and plans it against the output directory, under the directory's lock.
-fn plan(paths: &Paths, adopt: bool, write: bool) -> Result<(Session, Plan), Failure> {
-    let tree = compile(&paths.spec, &spec_label(&paths.spec, &paths.out)).map_err(report_error)?;
+/// Warnings go to stderr.
+fn plan(
+    paths: &Paths,
+    strictness: &Strictness,
+    adopt: bool,
+    write: bool,
+) -> Result<(Session, Plan), Failure> {
+    let compiled = compile(
+        &paths.spec,
+        &spec_label(&paths.spec, &paths.out),
+        strictness.warnings(),
+    )
+    .map_err(report_error)?;
+    if let Some(warnings) = compiled.warnings {
+        eprintln!("{:?}", miette::Report::new(warnings));
+    }
     let session = Session::open(&paths.out, &paths.spec, write).map_err(report_error)?;
-    let plan = session.plan(&tree, adopt).map_err(report_error)?;
+    let plan = session.plan(&compiled.tree, adopt).map_err(report_error)?;
     Ok((session, plan))
 }
 
@@ -478,7 +514,7 @@ fn warn_hand_edits(plan: &Plan, action: Action) {
 }
 
 fn compile_command(args: &CompileArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let (session, plan) = plan(&args.paths, args.adopt, !args.dry_run)?;
+    let (session, plan) = plan(&args.paths, &args.strictness, args.adopt, !args.dry_run)?;
     if args.dry_run {
         warn_hand_edits(&plan, Action::DryRun("compile"));
     } else {
@@ -490,7 +526,7 @@ fn compile_command(args: &CompileArgs, color: anstream::ColorChoice) -> Result<E
 }
 
 fn check_command(args: &CheckArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let (_session, plan) = plan(&args.paths, false, false)?;
+    let (_session, plan) = plan(&args.paths, &args.strictness, false, false)?;
     warn_hand_edits(&plan, Action::Check);
     print_plan(&args.output, &plan, color)?;
     Ok(if plan.is_clean() {
@@ -601,6 +637,9 @@ fn init_command(args: &InitArgs, color: anstream::ColorChoice) -> Result<ExitCod
             stat: true,
             quiet: false,
             format: Format::Text,
+        },
+        strictness: Strictness {
+            deny_warnings: false,
         },
         dry_run: false,
         adopt: false,

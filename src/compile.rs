@@ -1,9 +1,15 @@
 //! The front half of the pipeline as one call: spec file -> [`FileTree`], or every error in it.
+//!
+//! Reads the spec with limits (size, UTF-8, not empty), parses it, checks its meaning when it
+//! could be read completely, and gathers the errors and warnings of both stages into one report
+//! with the spec's text, so each is shown in place. `--deny-warnings` turns warnings into errors
+//! here. Prints nothing: the CLI decides what to show.
 
+use std::fmt;
 use std::fs;
 use std::path::Path;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
 use thiserror::Error;
 
 use crate::model::Model;
@@ -11,33 +17,95 @@ use crate::parse::syntax;
 use crate::tree::FileTree;
 use crate::{parse, render, resolve};
 
-/// The largest spec fluxspec reads. A home lab's spec is tens of kilobytes.
+/// The largest spec fluxspec reads. A home lab's spec is tens of kilobytes; 16 MiB holds tens of
+/// thousands of apps.
 const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Every error found in a spec, with the spec's text so each can be shown in place.
+/// The most errors one report shows; past that they are noise (a binary file given as the spec
+/// has thousands).
+const MAX_SHOWN: usize = 100;
+
+type BoxedDiagnostic = Box<dyn Diagnostic + Send + Sync>;
+
+/// Every error found in a spec, and its warnings, with the spec's text so each can be shown in
+/// place.
 #[derive(Debug, Error, Diagnostic)]
-#[error("{}", summary(.errors.len()))]
+#[error("{summary}")]
 pub(crate) struct SpecErrors {
+    summary: String,
     #[source_code]
     source_code: NamedSource<String>,
     #[related]
-    errors: Vec<Box<dyn Diagnostic + Send + Sync>>,
+    diagnostics: Vec<BoxedDiagnostic>,
 }
 
-fn summary(count: usize) -> String {
-    if count == 1 {
-        "the spec has an error".to_owned()
-    } else {
-        format!("the spec has {count} errors")
+/// The warnings of a spec that compiled.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{}", count(.warnings.len(), "warning"))]
+#[diagnostic(severity(Warning))]
+pub(crate) struct SpecWarnings {
+    #[source_code]
+    source_code: NamedSource<String>,
+    #[related]
+    warnings: Vec<BoxedDiagnostic>,
+}
+
+fn count(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
     }
 }
 
-/// The spec file itself could not be read.
+/// The spec file itself could not be used.
 #[derive(Debug, Error, Diagnostic)]
 pub(crate) enum ReadError {
     #[error("cannot read the spec `{path}`: {reason}")]
     #[diagnostic(code("fluxspec::unreadable-spec"))]
     Unreadable { path: String, reason: String },
+    #[error("the spec `{path}` is {size} bytes; the limit is {MAX_SPEC_BYTES}")]
+    #[diagnostic(
+        code("fluxspec::spec-too-large"),
+        help("a spec describes clusters and apps; manifests belong in the files it references")
+    )]
+    TooLarge { path: String, size: u64 },
+    #[error("the spec `{path}` is not UTF-8 text: invalid byte at line {line}, column {column}")]
+    #[diagnostic(
+        code("fluxspec::spec-not-utf8"),
+        help("save the file as UTF-8 (KDL is UTF-8 text)")
+    )]
+    NotUtf8 {
+        path: String,
+        line: usize,
+        column: usize,
+    },
+    #[error("cannot start the compiler thread: {reason}")]
+    #[diagnostic(code("fluxspec::no-thread"))]
+    NoThread { reason: String },
+    #[error("the spec `{path}` is empty")]
+    #[diagnostic(
+        code("fluxspec::empty-spec"),
+        help("declare at least one cluster: `cluster \"dev\" {{ }}` (see docs/spec.md)")
+    )]
+    Empty { path: String },
+}
+
+impl ReadError {
+    /// The same error, naming the spec `name` (a Git revision's copy of it, say).
+    fn named(self, name: &str) -> Self {
+        let name = name.to_owned();
+        match self {
+            ReadError::Unreadable { reason, .. } => ReadError::Unreadable { path: name, reason },
+            ReadError::TooLarge { size, .. } => ReadError::TooLarge { path: name, size },
+            ReadError::NotUtf8 { line, column, .. } => ReadError::NotUtf8 {
+                path: name,
+                line,
+                column,
+            },
+            ReadError::Empty { .. } => ReadError::Empty { path: name },
+            no_thread @ ReadError::NoThread { .. } => no_thread,
+        }
+    }
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -50,27 +118,139 @@ pub(crate) enum CompileError {
     Spec(#[from] SpecErrors),
 }
 
-fn boxed<E: Diagnostic + Send + Sync + 'static>(
-    errors: Vec<E>,
-) -> Vec<Box<dyn Diagnostic + Send + Sync>> {
+/// Whether warnings stop the compile (`--deny-warnings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Warnings {
+    Allow,
+    Deny,
+}
+
+/// A compiled spec: the output tree and the warnings to show.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub(crate) tree: FileTree,
+    pub(crate) warnings: Option<SpecWarnings>,
+}
+
+/// A warning that `--deny-warnings` made an error: the same diagnostic, severity error.
+#[derive(Debug)]
+struct Denied(BoxedDiagnostic);
+
+impl fmt::Display for Denied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Denied {}
+
+impl Diagnostic for Denied {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.code()
+    }
+    fn severity(&self) -> Option<Severity> {
+        Some(Severity::Error)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.url()
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        self.0.related()
+    }
+}
+
+fn boxed<E: Diagnostic + Send + Sync + 'static>(errors: Vec<E>) -> Vec<BoxedDiagnostic> {
     errors
         .into_iter()
-        .map(|error| Box::new(error) as Box<dyn Diagnostic + Send + Sync>)
+        .map(|error| Box::new(error) as BoxedDiagnostic)
         .collect()
 }
 
-/// A spec read and checked: its text, its syntax tree (which keeps every span) and its model.
+/// The span a diagnostic underlines first, to recognise two reports of one mistake.
+fn primary_span(diagnostic: &dyn Diagnostic) -> Option<SourceSpan> {
+    diagnostic.labels()?.next().map(|label| *label.inner())
+}
+
+/// Reads the spec file's text, within the limits: not too large, UTF-8, not empty.
+pub(crate) fn read(spec_path: &Path) -> Result<String, ReadError> {
+    let path = spec_path.display().to_string();
+    let unreadable = |error: std::io::Error| ReadError::Unreadable {
+        path: path.clone(),
+        reason: error.to_string(),
+    };
+    let size = fs::metadata(spec_path).map_err(unreadable)?.len();
+    if size > MAX_SPEC_BYTES {
+        return Err(ReadError::TooLarge { path, size });
+    }
+    let bytes = fs::read(spec_path).map_err(unreadable)?;
+    // The file may have grown since `metadata`: check what was read.
+    if bytes.len() as u64 > MAX_SPEC_BYTES {
+        return Err(ReadError::TooLarge {
+            path,
+            size: bytes.len() as u64,
+        });
+    }
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let bytes = error.as_bytes();
+        let valid = bytes
+            .get(..error.utf8_error().valid_up_to())
+            .unwrap_or_default();
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column_bytes = valid.get(line_start..).unwrap_or_default();
+        ReadError::NotUtf8 {
+            path: path.clone(),
+            line: valid.split(|&b| b == b'\n').count(),
+            // The bytes before the bad one are valid UTF-8, so counting characters is exact.
+            column: String::from_utf8_lossy(column_bytes).chars().count() + 1,
+        }
+    })?;
+    if text.trim_start_matches('\u{FEFF}').trim().is_empty() {
+        return Err(ReadError::Empty { path });
+    }
+    Ok(text)
+}
+
+/// A spec read and checked: its text, its syntax tree (which keeps every span), its model and
+/// its warnings.
 pub(crate) struct Loaded {
     pub(crate) text: String,
     pub(crate) syntax: syntax::Spec,
     pub(crate) model: Model,
+    pub(crate) warnings: Vec<BoxedDiagnostic>,
+}
+
+/// The directory holding the spec file, against which the paths in it are resolved.
+fn spec_dir(spec_path: &Path) -> &Path {
+    match spec_path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
 }
 
 /// Reads, parses, resolves and renders the spec at `spec_path`. `spec_label` is how generated
 /// files name the spec in their header.
-pub(crate) fn compile(spec_path: &Path, spec_label: &str) -> Result<FileTree, CompileError> {
-    let loaded = load(spec_path, read(spec_path)?)?;
-    Ok(render::render(&loaded.model, spec_label))
+pub(crate) fn compile(
+    spec_path: &Path,
+    spec_label: &str,
+    warnings: Warnings,
+) -> Result<Compiled, CompileError> {
+    let text = read(spec_path)?;
+    compile_text(
+        &spec_path.display().to_string(),
+        text,
+        spec_dir(spec_path),
+        spec_label,
+        warnings,
+    )
 }
 
 /// A rendered spec and where its output directory sits in the Git repository Flux syncs.
@@ -82,72 +262,202 @@ pub(crate) struct Rendered {
 
 /// [`compile`], also returning the output path, for commands that lay the tree out as Flux sees
 /// it. `source_name` names the spec in diagnostics (`HEAD:spec/homelab.kdl` for a copy of a Git
-/// revision's spec).
+/// revision's spec). Warnings are not reported.
 pub(crate) fn render_spec(
     spec_path: &Path,
     spec_label: &str,
     source_name: &str,
 ) -> Result<Rendered, CompileError> {
-    let text =
-        read(spec_path).map_err(
-            |ReadError::Unreadable { reason, .. }| ReadError::Unreadable {
-                path: source_name.to_owned(),
-                reason,
-            },
-        )?;
-    let loaded = load(spec_path, text).map_err(|errors| SpecErrors {
-        source_code: NamedSource::new(source_name, errors.source_code.inner().clone()),
-        errors: errors.errors,
-    })?;
+    let text = read(spec_path).map_err(|error| error.named(source_name))?;
+    let loaded = load_as(spec_path, source_name, text)?;
     Ok(Rendered {
         tree: render::render(&loaded.model, spec_label),
         output_path: loaded.model.settings.output_path,
     })
 }
 
-/// Reads the spec file's text.
-pub(crate) fn read(spec_path: &Path) -> Result<String, ReadError> {
-    let unreadable = |reason: String| ReadError::Unreadable {
-        path: spec_path.display().to_string(),
-        reason,
-    };
-    let size = fs::metadata(spec_path)
-        .map_err(|error| unreadable(error.to_string()))?
-        .len();
-    if size > MAX_SPEC_BYTES {
-        return Err(unreadable(format!(
-            "it is {size} bytes; the limit is {MAX_SPEC_BYTES}"
-        )));
-    }
-    let bytes = fs::read(spec_path).map_err(|error| unreadable(error.to_string()))?;
-    String::from_utf8(bytes).map_err(|error| unreadable(format!("it is not UTF-8 ({error})")))
+/// Parses and resolves `text` as the spec at `spec_path` (whose directory holds the files it
+/// names), on a thread with a large stack. `text` need not be what is on disk: `promote` checks
+/// its edit before writing it. Warnings are kept in [`Loaded`], not reported.
+pub(crate) fn load(spec_path: &Path, text: String) -> Result<Loaded, CompileError> {
+    load_as(spec_path, &spec_path.display().to_string(), text)
 }
 
-/// Parses and resolves `text` as the spec at `spec_path` (whose directory holds the files it
-/// names). `text` need not be what is on disk: `promote` checks its edit before writing it.
-pub(crate) fn load(spec_path: &Path, text: String) -> Result<Loaded, SpecErrors> {
-    let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
-    let spec_dir = if spec_dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        spec_dir
-    };
+/// [`load`], naming the spec `source_name` in diagnostics.
+fn load_as(spec_path: &Path, source_name: &str, text: String) -> Result<Loaded, CompileError> {
+    on_large_stack(|| check(source_name, text, spec_dir(spec_path), Warnings::Allow))?
+        .map_err(CompileError::from)
+}
 
-    let errors = match parse::parse(&text) {
-        Ok(syntax) => match resolve::resolve(&syntax, spec_dir, SourceSpan::from(0..text.len())) {
-            Ok(model) => {
-                return Ok(Loaded {
-                    text,
-                    syntax,
-                    model,
-                });
-            }
-            Err(errors) => boxed(errors),
-        },
-        Err(errors) => boxed(errors),
-    };
-    Err(SpecErrors {
-        source_code: NamedSource::new(spec_path.display().to_string(), text),
-        errors,
+/// The stack the pipeline runs on. Parsing KDL and YAML recurses per nesting level (and `kdl`
+/// per error it recovers from); the stages bound both, with a margin that a default 2 MiB thread
+/// stack does not give in a debug build. Only the pages used are committed.
+const PIPELINE_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Runs `work` on a thread with a large stack, and returns its result.
+fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, ReadError> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("compile".to_owned())
+            .stack_size(PIPELINE_STACK_BYTES)
+            .spawn_scoped(scope, work)
+            .map_err(|error| ReadError::NoThread {
+                reason: error.to_string(),
+            })?
+            .join()
+            // A panic is a bug: let it surface rather than become a diagnostic.
+            .map_err(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// Parses, resolves and renders spec text on a thread with a large stack; `name` is how
+/// diagnostics name the spec file.
+fn compile_text(
+    name: &str,
+    text: String,
+    spec_dir: &Path,
+    spec_label: &str,
+    warnings: Warnings,
+) -> Result<Compiled, CompileError> {
+    on_large_stack(|| {
+        let loaded = check(name, text, spec_dir, warnings)?;
+        let tree = render::render(&loaded.model, spec_label);
+        let warnings = (!loaded.warnings.is_empty()).then(|| SpecWarnings {
+            source_code: NamedSource::new(name, loaded.text),
+            warnings: loaded.warnings,
+        });
+        Ok::<_, SpecErrors>(Compiled { tree, warnings })
+    })?
+    .map_err(CompileError::from)
+}
+
+/// Parses and resolves spec text, gathering every diagnostic; with [`Warnings::Deny`], a
+/// warning is an error.
+fn check(
+    name: &str,
+    text: String,
+    spec_dir: &Path,
+    warnings: Warnings,
+) -> Result<Loaded, SpecErrors> {
+    let parsed = parse::parse(&text);
+    let parse_spans: Vec<SourceSpan> = parsed
+        .errors
+        .iter()
+        .filter_map(|error| primary_span(error))
+        .collect();
+    let mut errors = boxed(parsed.errors);
+    let mut found_warnings = Vec::new();
+    let mut model = None;
+    // A spec with unreadable parts lacks nodes; checking its meaning would invent errors.
+    if parsed.complete {
+        let resolved = resolve::resolve(&parsed.spec, spec_dir, SourceSpan::from(0..text.len()));
+        // A mistake the parser reported (a number where a string belongs) may upset `resolve`
+        // too, at the same place: report it once.
+        errors.extend(boxed(resolved.errors).into_iter().filter(|error| {
+            primary_span(error.as_ref()).is_none_or(|span| !parse_spans.contains(&span))
+        }));
+        found_warnings = boxed(resolved.warnings);
+        model = Some(resolved.model);
+    }
+    let denied = warnings == Warnings::Deny && !found_warnings.is_empty();
+    if denied {
+        errors.extend(
+            found_warnings
+                .drain(..)
+                .map(|warning| Box::new(Denied(warning)) as BoxedDiagnostic),
+        );
+    }
+    // In reading order, as the mistakes appear in the spec.
+    let position = |diagnostic: &BoxedDiagnostic| {
+        primary_span(diagnostic.as_ref()).map_or(0, |span| span.offset())
+    };
+    errors.sort_by_key(position);
+    found_warnings.sort_by_key(position);
+    match model {
+        Some(model) if errors.is_empty() => Ok(Loaded {
+            text,
+            syntax: parsed.spec,
+            model,
+            warnings: found_warnings,
+        }),
+        _ => {
+            let denied = if denied {
+                " (warnings count as errors)"
+            } else {
+                ""
+            };
+            let warnings = if found_warnings.is_empty() {
+                String::new()
+            } else {
+                format!(" and {}", count(found_warnings.len(), "warning"))
+            };
+            let shown = if errors.len() > MAX_SHOWN {
+                format!(" (the first {MAX_SHOWN} are shown)")
+            } else {
+                String::new()
+            };
+            let summary = format!(
+                "the spec has {}{denied}{warnings}{shown}",
+                count(errors.len(), "error")
+            );
+            errors.truncate(MAX_SHOWN);
+            errors.extend(found_warnings);
+            Err(SpecErrors {
+                summary,
+                source_code: NamedSource::new(name, text),
+                diagnostics: errors,
+            })
+        }
+    }
+}
+
+/// Entry points for the fuzzer and the property tests; not a stable API.
+#[doc(hidden)]
+pub mod testing {
+    use std::path::Path;
+
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+
+    use super::{Warnings, compile_text, on_large_stack};
+
+    /// Compiles spec text whose files live in `spec_dir`: the rendered files by path, or the
+    /// diagnostics rendered as the CLI shows them without colour, 100 columns wide.
+    pub fn compile_spec_text(
+        text: &str,
+        spec_dir: &Path,
+        deny_warnings: bool,
+    ) -> Result<Vec<(String, Vec<u8>)>, String> {
+        let warnings = if deny_warnings {
+            Warnings::Deny
+        } else {
+            Warnings::Allow
+        };
+        match compile_text(
+            "homelab.kdl",
+            text.to_owned(),
+            spec_dir,
+            "spec/homelab.kdl",
+            warnings,
+        ) {
+            Ok(compiled) => Ok(compiled
+                .tree
+                .iter()
+                .map(|(path, bytes)| (path.to_owned(), bytes.to_vec()))
+                .collect()),
+            Err(errors) => {
+                let mut rendered = String::new();
+                GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+                    .with_width(100)
+                    .render_report(&mut rendered, &errors)
+                    .map_err(|error| format!("cannot render the diagnostics: {error}"))?;
+                Err(rendered)
+            }
+        }
+    }
+
+    /// Parses `bytes` as a manifest file and checks its substitutions as `compile` does, with
+    /// the variables of even-length names defined; returns the number of problems found.
+    pub fn check_manifest_bytes(bytes: &[u8]) -> usize {
+        on_large_stack(|| crate::resolve::check_manifest(bytes)).unwrap_or_default()
+    }
 }

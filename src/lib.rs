@@ -31,3 +31,5 @@ mod versions;
 pub mod substitute;
 
 pub use cli::run;
+#[doc(hidden)]
+pub use compile::testing;

@@ -335,8 +335,11 @@ mod tests {
     /// Promotes `app` from dev to prod in `spec` (clusters prepended) and returns the new text.
     fn run(spec: &str, app: &str) -> Result<String, PromoteError> {
         let text = format!("{CLUSTERS}{spec}");
-        let syntax = parse::parse(&text).expect("the test spec parses");
+        let syntax = parse::parse(&text)
+            .into_result()
+            .expect("the test spec parses");
         let model = resolve::resolve(&syntax, Path::new("."), SourceSpan::from(0..text.len()))
+            .into_result()
             .expect("the test spec resolves");
         let request = Request {
             apps: vec![app.to_owned()],

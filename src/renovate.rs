@@ -149,7 +149,7 @@ pub(crate) enum CoverageError {
 /// exactly the spec's versions.
 pub(crate) fn generate(options: &Options<'_>) -> Result<String, Error> {
     let text = read(options.spec).map_err(CompileError::from)?;
-    let loaded = load(options.spec, text).map_err(CompileError::from)?;
+    let loaded = load(options.spec, text)?;
     let clusters: Vec<&str> = loaded
         .syntax
         .clusters
@@ -686,7 +686,7 @@ mod tests {
 
     /// The coverage problems of `spec`: (kind, the spec text under the span).
     fn problems(spec: &str) -> Vec<(&'static str, String)> {
-        let syntax = match parse::parse(spec) {
+        let syntax = match parse::parse(spec).into_result() {
             Ok(syntax) => syntax,
             Err(errors) => panic!("test spec does not parse: {errors:?}"),
         };
@@ -770,7 +770,7 @@ app "crlf" {
             "the test covers CRLF lines"
         );
         assert_eq!(problems(&spec), Vec::<(&str, String)>::new());
-        let syntax = parse::parse(&spec).expect("parses");
+        let syntax = parse::parse(&spec).into_result().expect("parses");
         assert_eq!(dependencies(&syntax).len(), 10);
     }
 
@@ -847,7 +847,7 @@ app "a" {
         let spec = format!(
             "{CLUSTERS}app \"a\" {{\n    image \"x\" {{\n        version \"1\"\n    }}\n}}\n"
         );
-        let syntax = parse::parse(&spec).expect("parses");
+        let syntax = parse::parse(&spec).into_result().expect("parses");
         let expected = dependencies(&syntax);
         let mut seen = expected
             .iter()

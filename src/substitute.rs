@@ -711,6 +711,7 @@ fn apply_func(op: &str, s: &[u8], args: &[Vec<u8>]) -> Result<Vec<u8>, Substitut
             _ => s.to_vec(),
         },
         ("/%", _) => match args {
+            // In bounds: `s` ends with `old`, so it is at least as long.
             [old, new] if s.ends_with(old) => [&s[..s.len() - old.len()], new.as_slice()].concat(),
             _ => s.to_vec(),
         },
@@ -773,6 +774,9 @@ fn go_replace(s: &[u8], old: &[u8], new: &[u8], n: usize) -> Vec<u8> {
         return s.to_vec();
     }
     let mut out = Vec::with_capacity(s.len());
+    // Slicing below is in bounds: `start <= s.len()` holds at the top of each pass (checked
+    // for an empty `old`; a match of a non-empty `old` ends inside `s`), and `j` is a match
+    // position at or after `start`.
     let mut start = 0;
     for i in 0..n {
         let j = if old.is_empty() {
@@ -807,6 +811,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// `trimShortest` / `trimLongest`: cut the shortest or longest non-empty prefix
 /// the glob matches; a malformed pattern leaves the value alone.
 fn trim_prefix(s: &[u8], pattern: &[u8], longest: bool) -> Vec<u8> {
+    // `end` and `cut` never exceed `s.len()`, so every slice is in bounds.
     let mut cut = 0;
     for end in (1..=s.len()).rev() {
         match glob_match(pattern, &s[..end]) {
@@ -833,6 +838,7 @@ fn reverse_runes(s: &[u8]) -> Vec<u8> {
     let mut runes = Vec::new();
     let mut rest = s;
     while !rest.is_empty() {
+        // `decode_rune` of a non-empty slice returns a width within it.
         let (r, w) = decode_rune(rest);
         runes.push(r);
         rest = &rest[w..];
@@ -844,6 +850,7 @@ fn map_first(s: &[u8], f: fn(char) -> char) -> Vec<u8> {
     if s.is_empty() {
         return Vec::new();
     }
+    // `s` is not empty, and `decode_rune` returns a width within it.
     let (r, w) = decode_rune(s);
     let mut out = f(r).to_string().into_bytes();
     out.extend_from_slice(&s[w..]);
@@ -855,6 +862,7 @@ fn map_runes(s: &[u8], f: fn(char) -> char) -> Vec<u8> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while !rest.is_empty() {
+        // `decode_rune` of a non-empty slice returns a width within it.
         let (r, w) = decode_rune(rest);
         out.push(f(r));
         rest = &rest[w..];
@@ -890,6 +898,7 @@ fn go_to_upper(c: char) -> char {
 /// `utf8.DecodeRune`: the first rune and its width; an invalid byte is U+FFFD
 /// of width 1. `s` must not be empty.
 fn decode_rune(s: &[u8]) -> (char, usize) {
+    // In bounds by `min`; the width returned is at most `head.len()`, or 1 for a non-empty `s`.
     let head = &s[..s.len().min(4)];
     head.utf8_chunks()
         .next()
@@ -916,6 +925,7 @@ fn glob_match(mut pattern: &[u8], mut name: &[u8]) -> Result<bool, ()> {
         }
         if star {
             for i in 0..name.len() {
+                // In bounds: `i < name.len()`, so `i + 1 <= name.len()`.
                 let (t, ok) = match_chunk(chunk, &name[i + 1..])?;
                 if ok {
                     if pattern.is_empty() && !t.is_empty() {
@@ -938,6 +948,8 @@ fn scan_chunk(pattern: &[u8]) -> (bool, &[u8], &[u8]) {
         pattern = rest;
         star = true;
     }
+    // `i` stays below `pattern.len()` inside the loop (an escape skips only when a byte
+    // follows), and at most equal to it after, so the indexing and the split are in bounds.
     let mut in_range = false;
     let mut i = 0;
     while i < pattern.len() {
@@ -962,6 +974,8 @@ fn match_chunk<'a>(mut chunk: &[u8], mut s: &'a [u8]) -> Result<(&'a [u8], bool)
             return MISMATCH;
         }
         match c {
+            // Slicing in this loop is in bounds: `chunk` starts with `c` and `s` is not empty
+            // (both checked above), and `decode_rune` returns a width within `s`.
             b'[' => {
                 let (r, n) = decode_rune(s);
                 s = &s[n..];
@@ -1030,6 +1044,7 @@ fn get_esc(chunk: &[u8]) -> Result<(char, &[u8]), ()> {
         }
         _ => {}
     }
+    // `chunk` is not empty here (matched above), and `decode_rune` returns a width within it.
     let (r, n) = decode_rune(chunk);
     let rest = &chunk[n..];
     if (r == char::REPLACEMENT_CHARACTER && n == 1) || rest.is_empty() {

@@ -8,8 +8,12 @@ pub(crate) fn did_you_mean<'a>(
     candidates
         .into_iter()
         .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
-        // A third of the name's length, at least one edit: `prdo` -> `prod`, not `db` -> `dev`.
-        .filter(|(distance, _)| *distance <= (name.chars().count() / 3).max(1))
+        // A third of the name's length, at least one edit: `prdo` -> `prod`, not `db` -> `dev`;
+        // and never every character: `b` -> `a` is no typo.
+        .filter(|(distance, _)| {
+            let len = name.chars().count();
+            *distance <= (len / 3).max(1) && *distance < len
+        })
         .min()
         .map(|(_, candidate)| format!("did you mean `{candidate}`?"))
 }
@@ -26,5 +30,6 @@ mod tests {
             Some("did you mean `prod`?")
         );
         assert_eq!(did_you_mean("staging", clusters), None);
+        assert_eq!(did_you_mean("b", ["a"]), None);
     }
 }

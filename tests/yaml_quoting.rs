@@ -40,7 +40,7 @@ app "yes" {
     component "off"
     var "APP_VAR" "no"
     label "y" "n"
-    health-check kind="off" name="yes" api-version="1.10"
+    health-check kind="off" name="yes" api-version="on"
     health-check-expr api-version="y" kind="n" current="yes" failed="no" in-progress="~"
     inline-patch "on" kind="yes" name="no" group="y" version="1.10" label-selector="off" annotation-selector="0755"
     helm "oci://example.com/charts/yes" {

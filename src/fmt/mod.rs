@@ -25,6 +25,7 @@ use kdl::KdlDocument;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+use crate::compile::CompileError;
 use crate::compile::{self, ReadError, SpecErrors};
 use crate::render;
 use crate::tree::FileTree;
@@ -111,8 +112,12 @@ fn format_once(source: &str) -> Result<String, Error> {
 }
 
 /// What `text` compiles to, as the spec at `path`.
-fn compile_text(path: &Path, text: String, spec_label: &str) -> Result<FileTree, SpecErrors> {
-    compile::load(path, text).map(|loaded| render::render(&loaded.model, spec_label))
+fn compile_text(path: &Path, text: String, spec_label: &str) -> Result<FileTree, FmtError> {
+    match compile::load(path, text) {
+        Ok(loaded) => Ok(render::render(&loaded.model, spec_label)),
+        Err(CompileError::Read(error)) => Err(error.into()),
+        Err(CompileError::Spec(errors)) => Err(errors.into()),
+    }
 }
 
 /// The spec at `path` and its canonical text. The spec must compile, and compile to the same

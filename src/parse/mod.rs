@@ -2,15 +2,21 @@
 //!
 //! Checks the shape of every node (known names, argument counts, property names, value types) and
 //! nothing else: whether a named cluster or file exists is `resolve`'s business. Reads no files.
+//!
+//! The `kdl` crate recurses per nesting level and per error it recovers from; [`split`] bounds
+//! both, but the bound is still deeper than a 2 MiB thread stack holds in a debug build, so
+//! callers run this on a large stack, as `compile` does.
 
 mod reader;
+mod split;
 pub(crate) mod syntax;
 
 use kdl::{KdlDocument, KdlNode};
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
-use reader::{Props, Reader, children, name, name_span};
+use reader::{Props, Reader, children, name};
+use split::Refusal;
 use syntax::{
     App, AppCluster, Cluster, Component, ComponentUse, ComponentVar, FilePatch, HealthCheck,
     HealthCheckExpr, Helm, Image, InlinePatch, Knobs, Settings, Spanned, Spec, Target, Timings,
@@ -100,6 +106,27 @@ pub(crate) enum Error {
         #[help]
         help: Option<String>,
     },
+    #[error("blocks nest deeper than {max} levels")]
+    #[diagnostic(
+        code("fluxspec::too-deep"),
+        help("a spec nests at most four levels (`app {{ cluster {{ ... }} }}`): close the blocks")
+    )]
+    TooDeep {
+        max: usize,
+        #[label("one level too deep")]
+        span: SourceSpan,
+    },
+    #[error("this node is {len} bytes long; the limit is {max}")]
+    #[diagnostic(
+        code("fluxspec::node-too-long"),
+        help("move long inline text (an `inline-patch`) into a file and reference it")
+    )]
+    NodeTooLong {
+        len: usize,
+        max: usize,
+        #[label("this node")]
+        span: SourceSpan,
+    },
     #[error("`{name}` is given twice")]
     #[diagnostic(code("fluxspec::duplicate-node"), help("keep one of them"))]
     DuplicateNode {
@@ -184,48 +211,98 @@ pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
     }
 }
 
-/// Parses spec text into its syntax tree, or every error found.
-pub(crate) fn parse(source: &str) -> Result<Spec, Vec<Error>> {
-    let document = match KdlDocument::parse(source) {
-        Ok(document) => document,
-        Err(error) => {
-            return Err(error
-                .diagnostics
-                .into_iter()
-                .map(|diagnostic| Error::Syntax {
-                    message: diagnostic
-                        .message
-                        .unwrap_or_else(|| "invalid KDL".to_owned()),
-                    label: diagnostic.label.unwrap_or_else(|| "here".to_owned()),
-                    span: diagnostic.span,
-                    help: diagnostic.help,
-                })
-                .collect());
+/// What parsing found: the spec as far as it could be read, and every error in it.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub(crate) spec: Spec,
+    pub(crate) errors: Vec<Error>,
+    /// False when some text could not be read at all (a KDL syntax error, input refused as too
+    /// deep or too long): `spec` then lacks nodes, and checking its meaning would report errors
+    /// that are not there.
+    pub(crate) complete: bool,
+}
+
+#[cfg(test)]
+impl Parsed {
+    /// The spec, or its errors: for tests that need a valid spec.
+    pub(crate) fn into_result(self) -> Result<Spec, Vec<Error>> {
+        if self.errors.is_empty() {
+            Ok(self.spec)
+        } else {
+            Err(self.errors)
         }
-    };
-    let mut reader = Reader::default();
-    let spec = read_spec(&mut reader, &document);
-    if reader.errors.is_empty() {
-        Ok(spec)
-    } else {
-        Err(reader.errors)
     }
 }
 
-fn read_spec(reader: &mut Reader, document: &KdlDocument) -> Spec {
+/// Parses spec text into its syntax tree, collecting every error.
+pub(crate) fn parse(source: &str) -> Parsed {
+    let split = split::split(source);
+    let mut errors: Vec<Error> = split
+        .refused
+        .iter()
+        .map(|refusal| match *refusal {
+            Refusal::TooDeep { at } => Error::TooDeep {
+                max: split::MAX_DEPTH,
+                span: at,
+            },
+            Refusal::TooLong { at, len } => Error::NodeTooLong {
+                len,
+                max: split::MAX_CHUNK_BYTES,
+                span: at,
+            },
+        })
+        .collect();
+    let mut reader = Reader::default();
     let mut spec = Spec::default();
-    let mut settings_span: Option<SourceSpan> = None;
+    let mut settings_span = None;
+    let mut complete = split.refused.is_empty();
+    for range in split.chunks {
+        reader.offset = range.start;
+        match KdlDocument::parse(source.get(range).unwrap_or_default()) {
+            Ok(document) => read_spec(&mut reader, &document, &mut spec, &mut settings_span),
+            Err(error) => {
+                complete = false;
+                for diagnostic in error.diagnostics {
+                    let span = reader.at(diagnostic.span);
+                    reader.errors.push(Error::Syntax {
+                        message: diagnostic
+                            .message
+                            .unwrap_or_else(|| "invalid KDL".to_owned()),
+                        label: diagnostic.label.unwrap_or_else(|| "here".to_owned()),
+                        span,
+                        help: diagnostic.help,
+                    });
+                }
+            }
+        }
+    }
+    errors.extend(reader.errors);
+    Parsed {
+        spec,
+        errors,
+        complete,
+    }
+}
+
+/// Reads the top-level nodes of one chunk into `spec`; `settings_span` remembers a `settings`
+/// node across chunks.
+fn read_spec(
+    reader: &mut Reader,
+    document: &KdlDocument,
+    spec: &mut Spec,
+    settings_span: &mut Option<SourceSpan>,
+) {
     for node in document.nodes() {
         match name(node) {
             "settings" => {
-                if let Some(first) = settings_span {
+                if let Some(first) = *settings_span {
                     reader.errors.push(Error::DuplicateNode {
                         name: "settings".to_owned(),
-                        span: name_span(node),
+                        span: reader.name_span(node),
                         first,
                     });
                 } else {
-                    settings_span = Some(name_span(node));
+                    *settings_span = Some(reader.name_span(node));
                     spec.settings = Some(read_settings(reader, node));
                 }
             }
@@ -235,7 +312,6 @@ fn read_spec(reader: &mut Reader, document: &KdlDocument) -> Spec {
             _ => reader.unknown_node(node, "the spec", TOP_LEVEL),
         }
     }
-    spec
 }
 
 /// Reads `interval`, `retry-interval` and `timeout`; returns false for any other node.
@@ -442,7 +518,7 @@ fn read_helm(reader: &mut Reader, node: &KdlNode) -> Option<Helm> {
         }
     }
     Some(Helm {
-        span: name_span(node),
+        span: reader.name_span(node),
         url: url?,
         chart,
         versions,
@@ -507,11 +583,12 @@ fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
     let mut app = App {
         name: app_name.clone().unwrap_or(Spanned {
             value: String::new(),
-            span: name_span(node),
+            span: reader.name_span(node),
         }),
         layer: None,
         namespace: None,
         clusters: None,
+        clusters_span: None,
         depends_on: Vec::new(),
         manifests: Vec::new(),
         components: Vec::new(),
@@ -522,7 +599,6 @@ fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
         per_cluster: Vec::new(),
     };
     let mut helm_span: Option<SourceSpan> = None;
-    let mut clusters_span: Option<SourceSpan> = None;
     for child in children(node) {
         if read_knob(reader, child, &mut app.knobs) {
             continue;
@@ -540,15 +616,16 @@ fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
             }
             "clusters" => {
                 reader.shape(child, None, &Props::Only(&[]), false);
-                let names = reader.string_args(child, "one or more cluster names");
-                if let Some(first) = clusters_span {
+                // No name at all parks the app: it is deployed nowhere (a warning).
+                let names = reader.strings(child);
+                if let Some(first) = app.clusters_span {
                     reader.errors.push(Error::DuplicateNode {
                         name: "clusters".to_owned(),
-                        span: name_span(child),
+                        span: reader.name_span(child),
                         first,
                     });
                 } else {
-                    clusters_span = Some(name_span(child));
+                    app.clusters_span = Some(reader.name_span(child));
                     app.clusters = Some(names);
                 }
             }
@@ -575,11 +652,11 @@ fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
                 if let Some(first) = helm_span {
                     reader.errors.push(Error::DuplicateNode {
                         name: "helm".to_owned(),
-                        span: name_span(child),
+                        span: reader.name_span(child),
                         first,
                     });
                 } else {
-                    helm_span = Some(name_span(child));
+                    helm_span = Some(reader.name_span(child));
                     app.helm = helm;
                 }
             }

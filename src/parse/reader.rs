@@ -19,6 +19,9 @@ pub(super) enum Props<'a> {
 #[derive(Default)]
 pub(super) struct Reader {
     pub(super) errors: Vec<Error>,
+    /// Where the text `kdl` parsed starts in the spec: `kdl` sees one chunk at a time (see
+    /// `split`), and every span it reports is shifted by this much.
+    pub(super) offset: usize,
 }
 
 pub(super) fn name(node: &KdlNode) -> &str {
@@ -40,6 +43,17 @@ fn type_name(value: &KdlValue) -> &'static str {
 }
 
 impl Reader {
+    /// A span of the chunk being read, as a span of the whole spec.
+    pub(super) fn at(&self, span: SourceSpan) -> SourceSpan {
+        SourceSpan::new((span.offset() + self.offset).into(), span.len())
+    }
+
+    /// The span to underline for the node as a whole: its name, which is short and always
+    /// present.
+    pub(super) fn name_span(&self, node: &KdlNode) -> SourceSpan {
+        self.at(node.name().span())
+    }
+
     /// Checks the node's entries against its shape: how many arguments, which properties, whether
     /// it may have children. Every surplus or unknown entry is an error.
     pub(super) fn shape(
@@ -54,7 +68,7 @@ impl Reader {
             for entry in args(node).skip(max) {
                 self.errors.push(Error::UnexpectedArgument {
                     node: node_name.to_owned(),
-                    span: entry.span(),
+                    span: self.at(entry.span()),
                 });
             }
         }
@@ -68,7 +82,7 @@ impl Reader {
                 self.errors.push(Error::UnknownProperty {
                     name: prop.to_owned(),
                     node: node_name.to_owned(),
-                    span: entry.span(),
+                    span: self.at(entry.span()),
                     help: did_you_mean(prop, allowed.iter().copied()).or_else(|| {
                         Some(if allowed.is_empty() {
                             format!("`{node_name}` takes no properties")
@@ -81,7 +95,7 @@ impl Reader {
             if seen.contains(&prop) {
                 self.errors.push(Error::DuplicateProperty {
                     name: prop.to_owned(),
-                    span: entry.span(),
+                    span: self.at(entry.span()),
                 });
             }
             seen.push(prop);
@@ -89,17 +103,18 @@ impl Reader {
         if !children && let Some(block) = node.children() {
             self.errors.push(Error::UnexpectedChildren {
                 node: node_name.to_owned(),
-                span: block.span(),
+                span: self.at(block.span()),
             });
         }
     }
 
-    fn string(&mut self, entry: &KdlEntry) -> Option<Spanned<String>> {
+    /// The entry's value as a string; any other type is an error.
+    fn string(&mut self, entry: &KdlEntry) -> Spanned<String> {
         match entry.value() {
-            KdlValue::String(text) => Some(Spanned {
+            KdlValue::String(text) => Spanned {
                 value: text.clone(),
-                span: entry.span(),
-            }),
+                span: self.at(entry.span()),
+            },
             other => {
                 let help = match other {
                     KdlValue::Integer(_) | KdlValue::Float(_) => Some(
@@ -110,10 +125,16 @@ impl Reader {
                 self.errors.push(Error::WrongType {
                     expected: "a string",
                     found: type_name(other),
-                    span: entry.span(),
+                    span: self.at(entry.span()),
                     help,
                 });
-                None
+                // The spec is invalid now, but its meaning is still checked: keeping the value,
+                // as KDL prints it, spares a second, misleading error (a version or a variable
+                // reported missing) about the same mistake.
+                Spanned {
+                    value: other.to_string(),
+                    span: self.at(entry.span()),
+                }
             }
         }
     }
@@ -126,15 +147,20 @@ impl Reader {
         what: &'static str,
     ) -> Option<Spanned<String>> {
         if let Some(entry) = args(node).nth(index) {
-            self.string(entry)
+            Some(self.string(entry))
         } else {
             self.errors.push(Error::MissingArgument {
                 node: name(node).to_owned(),
                 what,
-                span: node.name().span(),
+                span: self.at(node.name().span()),
             });
             None
         }
+    }
+
+    /// All arguments as strings, perhaps none.
+    pub(super) fn strings(&mut self, node: &KdlNode) -> Vec<Spanned<String>> {
+        args(node).map(|entry| self.string(entry)).collect()
     }
 
     /// All arguments as strings, at least one.
@@ -143,12 +169,12 @@ impl Reader {
         node: &KdlNode,
         what: &'static str,
     ) -> Vec<Spanned<String>> {
-        let values: Vec<_> = args(node).filter_map(|entry| self.string(entry)).collect();
+        let values = self.strings(node);
         if args(node).next().is_none() {
             self.errors.push(Error::MissingArgument {
                 node: name(node).to_owned(),
                 what,
-                span: node.name().span(),
+                span: self.at(node.name().span()),
             });
         }
         values
@@ -159,20 +185,20 @@ impl Reader {
             self.errors.push(Error::MissingArgument {
                 node: name(node).to_owned(),
                 what: "#true or #false",
-                span: node.name().span(),
+                span: self.at(node.name().span()),
             });
             return None;
         };
         if let KdlValue::Bool(value) = entry.value() {
             Some(Spanned {
                 value: *value,
-                span: entry.span(),
+                span: self.at(entry.span()),
             })
         } else {
             self.errors.push(Error::WrongType {
                 expected: "#true or #false",
                 found: type_name(entry.value()),
-                span: entry.span(),
+                span: self.at(entry.span()),
                 help: None,
             });
             None
@@ -184,7 +210,7 @@ impl Reader {
             .entries()
             .iter()
             .find(|entry| entry.name().is_some_and(|name| name.value() == key))?;
-        self.string(entry)
+        Some(self.string(entry))
     }
 
     pub(super) fn required_prop(
@@ -201,7 +227,7 @@ impl Reader {
             self.errors.push(Error::MissingProperty {
                 node: name(node).to_owned(),
                 name: key,
-                span: node.name().span(),
+                span: self.at(node.name().span()),
             });
         }
         value
@@ -213,11 +239,11 @@ impl Reader {
             .iter()
             .filter_map(|entry| {
                 let key = entry.name()?;
-                let value = self.string(entry)?;
+                let value = self.string(entry);
                 Some(super::syntax::Var {
                     name: Spanned {
                         value: key.value().to_owned(),
-                        span: key.span(),
+                        span: self.at(key.span()),
                     },
                     value,
                 })
@@ -236,7 +262,7 @@ impl Reader {
         if let Some(first) = slot {
             self.errors.push(Error::DuplicateNode {
                 name: name(node).to_owned(),
-                span: node.span(),
+                span: self.at(node.span()),
                 first: first.span,
             });
         } else {
@@ -249,7 +275,7 @@ impl Reader {
         self.errors.push(Error::UnknownNode {
             name: node_name.to_owned(),
             parent: parent.to_owned(),
-            span: node.name().span(),
+            span: self.at(node.name().span()),
             help: did_you_mean(node_name, allowed.iter().copied())
                 .or_else(|| Some(format!("`{parent}` accepts {}", list(allowed)))),
         });
@@ -259,11 +285,6 @@ impl Reader {
 /// The children of a node; none when it has no block.
 pub(super) fn children(node: &KdlNode) -> &[KdlNode] {
     node.children().map_or(&[], |block| block.nodes())
-}
-
-/// The span to underline for the node as a whole: its name, which is short and always present.
-pub(super) fn name_span(node: &KdlNode) -> SourceSpan {
-    node.name().span()
 }
 
 fn list(names: &[&str]) -> String {

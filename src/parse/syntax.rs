@@ -77,6 +77,8 @@ pub(crate) struct App {
     pub(crate) layer: Option<Spanned<String>>,
     pub(crate) namespace: Option<Spanned<String>>,
     pub(crate) clusters: Option<Vec<Spanned<String>>>,
+    /// The `clusters` node's name, when there is one.
+    pub(crate) clusters_span: Option<SourceSpan>,
     pub(crate) depends_on: Vec<Spanned<String>>,
     pub(crate) manifests: Vec<Spanned<String>>,
     pub(crate) components: Vec<ComponentUse>,

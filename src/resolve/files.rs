@@ -56,15 +56,19 @@ impl SpecDir {
     }
 
     /// Reads one file, or every YAML/JSON file under a directory. Names are relative to the
-    /// directory, or the file's own name.
-    pub(super) fn read(&self, path: &Spanned<String>) -> Result<Vec<SourceFile>, Error> {
+    /// directory, or the file's own name. Each file comes with its path relative to the spec
+    /// directory, for messages.
+    pub(super) fn read(&self, path: &Spanned<String>) -> Result<Vec<(String, SourceFile)>, Error> {
         let location = self.locate(path)?;
         if location.is_file() {
             let name = location
                 .file_name()
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            return Ok(vec![read_file(&location, name, path)?]);
+            return Ok(vec![(
+                path.value.clone(),
+                read_file(&location, name, path)?,
+            )]);
         }
         let mut files = Vec::new();
         for entry in walkdir::WalkDir::new(&location).sort_by_file_name() {
@@ -101,7 +105,8 @@ impl SpecDir {
                 .map(|component| component.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            files.push(read_file(&canonical, name, path)?);
+            let shown = format!("{}/{name}", path.value.trim_end_matches('/'));
+            files.push((shown, read_file(&canonical, name, path)?));
         }
         if files.is_empty() {
             return Err(Error::EmptyDirectory {

@@ -1,17 +1,21 @@
 //! Stage 2: spanned syntax -> [`Model`].
 //!
-//! Checks every reference (clusters, apps, components, files), applies defaults, works out each
-//! app's versions, values and variables per cluster, and reads the files the spec names. Every
-//! error is collected, so one run reports them all. This stage reads the spec directory and
-//! writes nothing.
+//! Checks every reference (clusters, apps, components, files), every name, version and URL the
+//! other side would reject ([`rules`]), applies defaults, works out each app's versions, values
+//! and variables per cluster, and reads the files the spec names ([`files`]), checking that they
+//! are YAML and that Flux can substitute every variable in them ([`manifests`]). Every error is
+//! collected, so one run reports them all, with the warnings. This stage reads the spec directory
+//! and writes nothing.
 
+mod error;
 mod files;
+mod manifests;
+mod rules;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use miette::{Diagnostic, SourceSpan};
-use thiserror::Error;
+use miette::SourceSpan;
 
 use crate::model::{
     App, Chart, ChartSource, Cluster, Component, Deployment, FluxKnobs, HealthCheck,
@@ -19,220 +23,96 @@ use crate::model::{
     Timings,
 };
 use crate::parse::syntax::{self, Spanned};
+use crate::substitute::{self, SUBSTITUTE_KEY};
 use crate::suggest::did_you_mean;
+pub(crate) use error::{Error, Warning};
 use files::SpecDir;
+use manifests::{Build, Doc, Finding, Manifest, Origin, Selector};
 
-/// A mistake in the meaning of the spec.
-#[derive(Debug, Error, Diagnostic)]
-pub(crate) enum Error {
-    #[error("the spec declares no cluster")]
-    #[diagnostic(code("fluxspec::no-cluster"), help("add `cluster \"dev\" {{ }}`"))]
-    NoCluster {
-        #[label("in this spec")]
-        span: SourceSpan,
-    },
-    #[error("{what} `{name}` is declared twice")]
-    #[diagnostic(code("fluxspec::duplicate-name"), help("rename or remove one of them"))]
-    Duplicate {
-        what: &'static str,
-        name: String,
-        #[label("second `{name}`")]
-        span: SourceSpan,
-        #[label("first declared here")]
-        first: SourceSpan,
-    },
-    #[error("unknown {what} `{name}`")]
-    #[diagnostic(code("fluxspec::unknown-reference"))]
-    Unknown {
-        what: &'static str,
-        name: String,
-        #[label("no {what} of this name")]
-        span: SourceSpan,
-        #[help]
-        help: Option<String>,
-    },
-    #[error("`{value}` is not a valid {what}")]
-    #[diagnostic(code("fluxspec::invalid-value"))]
-    Invalid {
-        what: &'static str,
-        value: String,
-        #[label("invalid {what}")]
-        span: SourceSpan,
-        #[help]
-        help: String,
-    },
-    #[error("`{name}` is reserved")]
-    #[diagnostic(code("fluxspec::reserved-name"))]
-    Reserved {
-        name: String,
-        #[label("reserved")]
-        span: SourceSpan,
-        #[help]
-        help: String,
-    },
-    #[error("app `{app}` has no version for cluster `{cluster}`")]
-    #[diagnostic(
-        code("fluxspec::missing-version"),
-        help(
-            "add `version \"...\" cluster=\"{cluster}\"`, or a `version \"...\"` line for every cluster"
-        )
-    )]
-    MissingVersion {
-        app: String,
-        cluster: String,
-        #[label("no version for `{cluster}`")]
-        span: SourceSpan,
-    },
-    #[error("app `{app}` is not deployed to cluster `{cluster}`")]
-    #[diagnostic(code("fluxspec::cluster-not-deployed"))]
-    NotDeployed {
-        app: String,
-        cluster: String,
-        #[label("`{app}` does not run on `{cluster}`")]
-        span: SourceSpan,
-        #[help]
-        help: String,
-    },
-    #[error("component `{component}` needs a value for `{var}`")]
-    #[diagnostic(
-        code("fluxspec::missing-component-var"),
-        help(
-            "set it: `component \"{component}\" {var}=\"...\"`, or give the var a default in the component"
-        )
-    )]
-    MissingComponentVar {
-        component: String,
-        var: String,
-        #[label("`{var}` is not set")]
-        span: SourceSpan,
-    },
-    #[error("component `{component}` declares no variable `{var}`")]
-    #[diagnostic(code("fluxspec::undeclared-component-var"))]
-    UndeclaredComponentVar {
-        component: String,
-        var: String,
-        #[label("not a variable of `{component}`")]
-        span: SourceSpan,
-        #[help]
-        help: Option<String>,
-    },
-    #[error("app `{app}` depends on `{dependency}`, which does not run on cluster `{cluster}`")]
-    #[diagnostic(
-        code("fluxspec::dependency-not-deployed"),
-        help(
-            "Flux would wait for it forever: deploy `{dependency}` to `{cluster}` or limit `{app}`'s `clusters`"
-        )
-    )]
-    DependencyNotDeployed {
-        app: String,
-        dependency: String,
-        cluster: String,
-        #[label("not on `{cluster}`")]
-        span: SourceSpan,
-    },
-    #[error("platform app `{app}` depends on apps-layer app `{dependency}`")]
-    #[diagnostic(
-        code("fluxspec::layer-inversion"),
-        help(
-            "the apps layer waits for the platform layer, so this would deadlock: move `{dependency}` to the platform layer or `{app}` to apps"
-        )
-    )]
-    LayerInversion {
-        app: String,
-        dependency: String,
-        #[label("an apps-layer app")]
-        span: SourceSpan,
-    },
-    #[error("dependency cycle: {cycle}")]
-    #[diagnostic(
-        code("fluxspec::dependency-cycle"),
-        help("Flux would never reconcile these apps: remove one `depends-on`")
-    )]
-    DependencyCycle {
-        cycle: String,
-        #[label("closes the cycle")]
-        span: SourceSpan,
-    },
-    #[error("`{path}` is not inside the spec directory")]
-    #[diagnostic(
-        code("fluxspec::path-escapes"),
-        help(
-            "paths are relative to the spec directory and may not use `..`, `/` or symlinks out of it"
-        )
-    )]
-    PathEscapes {
-        path: String,
-        #[label("outside the spec directory")]
-        span: SourceSpan,
-    },
-    #[error("`{path}` does not exist")]
-    #[diagnostic(
-        code("fluxspec::file-not-found"),
-        help("paths are relative to the spec file's directory")
-    )]
-    FileNotFound {
-        path: String,
-        #[label("not found")]
-        span: SourceSpan,
-    },
-    #[error("`{path}` holds no .yaml, .yml or .json file")]
-    #[diagnostic(code("fluxspec::empty-directory"))]
-    EmptyDirectory {
-        path: String,
-        #[label("empty")]
-        span: SourceSpan,
-    },
-    #[error("cannot read `{path}`: {reason}")]
-    #[diagnostic(code("fluxspec::unreadable-file"))]
-    Unreadable {
-        path: String,
-        reason: String,
-        #[label("cannot read this")]
-        span: SourceSpan,
-    },
-    #[error("`{path}` is not a YAML mapping of Helm values: {reason}")]
-    #[diagnostic(code("fluxspec::invalid-values"))]
-    InvalidValues {
-        path: String,
-        reason: String,
-        #[label("invalid values file")]
-        span: SourceSpan,
-    },
-    #[error("two files would be written to `{name}`")]
-    #[diagnostic(
-        code("fluxspec::file-collision"),
-        help(
-            "rename one of them; `kustomization.yaml` and the files fluxspec generates are taken"
-        )
-    )]
-    FileCollision {
-        name: String,
-        #[label("this file collides")]
-        span: SourceSpan,
-    },
+/// What resolving found: the model (complete only when there are no errors), the errors and the
+/// warnings.
+#[derive(Debug)]
+pub(crate) struct Resolved {
+    pub(crate) model: Model,
+    pub(crate) errors: Vec<Error>,
+    pub(crate) warnings: Vec<Warning>,
 }
 
-/// Where fluxspec reads the spec's referenced files from, and the spec's declarations.
-pub(crate) fn resolve(
-    spec: &syntax::Spec,
-    spec_dir: &Path,
-    whole: SourceSpan,
-) -> Result<Model, Vec<Error>> {
+#[cfg(test)]
+impl Resolved {
+    /// The model, or the errors: for tests that need a valid spec.
+    pub(crate) fn into_result(self) -> Result<Model, Vec<Error>> {
+        if self.errors.is_empty() {
+            Ok(self.model)
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+/// Resolves the spec, reading the files it names from `spec_dir`; `whole` spans the spec text.
+pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -> Resolved {
     let mut resolver = Resolver {
         dir: SpecDir::new(spec_dir),
         errors: Vec::new(),
+        warnings: Vec::new(),
+        components: BTreeMap::new(),
+        used_by_cluster: BTreeMap::new(),
+        undefined: BTreeMap::new(),
+        malformed: BTreeSet::new(),
     };
     let model = resolver.model(spec, whole);
+    resolver.substitution_errors();
     if resolver.errors.is_empty() {
-        Ok(model)
-    } else {
-        Err(resolver.errors)
+        resolver.unused(spec, &model);
+    }
+    Resolved {
+        model,
+        errors: resolver.errors,
+        warnings: resolver.warnings,
     }
 }
+
+/// Parses one manifest file and checks it as a resource and as a patch, with the variables of
+/// even-length names defined: the number of problems found. For the fuzzer.
+pub(crate) fn check_manifest(bytes: &[u8]) -> usize {
+    match Manifest::parse("fuzz.yaml".to_owned(), bytes) {
+        Ok(manifest) => {
+            let origin = Origin {
+                span: SourceSpan::from(0..0),
+                manifest: &manifest,
+            };
+            let build = Build {
+                resources: vec![origin],
+                patches: vec![(origin, None)],
+                all_disabled: false,
+            };
+            build.check(&|name| name.len() % 2 == 0).0.len()
+        }
+        Err(_) => 1,
+    }
+}
+
+/// A component's parsed files, for checking the apps that use it.
+struct ComponentFiles {
+    manifests: Vec<Manifest>,
+}
+
+/// Where an undefined variable is used: the spec node, the file and line, the variable.
+type UndefinedKey = (usize, usize, String, String);
 
 struct Resolver {
     dir: SpecDir,
     errors: Vec<Error>,
+    warnings: Vec<Warning>,
+    components: BTreeMap<String, ComponentFiles>,
+    /// For each cluster, the variables some substituted object on it references.
+    used_by_cluster: BTreeMap<String, BTreeSet<String>>,
+    /// Undefined variables, by place, with the app and the clusters where they are undefined;
+    /// reported once per place.
+    undefined: BTreeMap<UndefinedKey, (String, Vec<String>, Vec<String>)>,
+    /// Malformed `${…}` expressions, by place: reported once.
+    malformed: BTreeSet<(usize, usize, String, String)>,
 }
 
 /// Variables fluxspec sets itself.
@@ -246,51 +126,36 @@ const GENERATED_NAMES: &[&str] = &[
     "helmrelease-values.yaml",
     "helmrelease-version.yaml",
 ];
+/// The longest cluster name: `platform-<cluster>` names a Flux Kustomization, and Flux puts
+/// that name in a label on every object it applies, where values are at most 63 characters.
+const MAX_CLUSTER_NAME: usize = 63 - "platform-".len();
 
-fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
+const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
 
-/// Flux's rule for variable names: `^[_[:alpha:]][_[:alpha:][:digit:]]*$`.
-fn is_var_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes
-        .next()
-        .is_some_and(|first| first == b'_' || first.is_ascii_alphabetic())
-        && bytes.all(|byte| byte == b'_' || byte.is_ascii_alphanumeric())
-}
-
-/// A Go duration as Flux parses it (`5m`, `1h30m`, `0.5s`).
-fn is_duration(text: &str) -> bool {
-    let mut rest = text;
-    if rest.is_empty() {
-        return false;
+/// `a`, `a` and `b`, `a`, `b` and `c`, each in backticks.
+fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: Vec<String> = names.into_iter().map(|name| format!("`{name}`")).collect();
+    match names.as_slice() {
+        [] => "none".to_owned(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if number_len == 0 {
-            return false;
+}
+
+/// The help for an unknown name: the likely one, or the known ones.
+fn unknown_help<'a>(
+    name: &str,
+    what: &str,
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
+    did_you_mean(name, known.clone()).unwrap_or_else(|| {
+        let known: Vec<&str> = known.into_iter().collect();
+        if known.is_empty() {
+            format!("the spec declares no {what}")
+        } else {
+            format!("the {what}s are {}", list(known))
         }
-        rest = &rest[number_len..];
-        let Some(unit) = ["ns", "us", "µs", "ms", "s", "m", "h"]
-            .into_iter()
-            // `ms` before `m`, `ns` before `s`: longest unit first.
-            .filter(|unit| rest.starts_with(unit))
-            .max_by_key(|unit| unit.len())
-        else {
-            return false;
-        };
-        rest = &rest[unit.len()..];
-    }
-    true
+    })
 }
 
 impl Resolver {
@@ -319,14 +184,10 @@ impl Resolver {
             .collect();
         components.sort_by(|a, b| a.name.cmp(&b.name));
 
-        let cluster_names: Vec<&str> = clusters
-            .iter()
-            .map(|cluster| cluster.name.as_str())
-            .collect();
         for app in &spec.apps {
-            for cluster in &cluster_names {
+            for cluster in &clusters {
                 for layer in Layer::ALL {
-                    let root = format!("{}-{cluster}", layer.as_str());
+                    let root = format!("{}-{}", layer.as_str(), cluster.name);
                     if app.name.value == root {
                         self.errors.push(Error::Reserved {
                             name: root,
@@ -341,7 +202,7 @@ impl Resolver {
         let mut apps: Vec<App> = spec
             .apps
             .iter()
-            .map(|app| self.app(app, spec, &settings))
+            .map(|app| self.app(app, spec, &settings, &clusters))
             .collect();
         apps.sort_by(|a, b| a.name.cmp(&b.name));
         self.dependencies(spec, &apps);
@@ -371,26 +232,33 @@ impl Resolver {
     }
 
     fn dns_label(&mut self, what: &'static str, name: &Spanned<String>) {
-        if !is_dns_label(&name.value) {
-            self.errors.push(Error::Invalid {
+        if !rules::is_dns_label(&name.value) {
+            self.errors.push(Error::InvalidName {
                 what,
                 value: name.value.clone(),
                 span: name.span,
-                help: "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit".to_owned(),
+                help: DNS_LABEL_HELP.to_owned(),
             });
         }
+    }
+
+    fn invalid_name(&mut self, what: &'static str, name: &Spanned<String>, help: &str) {
+        self.errors.push(Error::InvalidName {
+            what,
+            value: name.value.clone(),
+            span: name.span,
+            help: help.to_owned(),
+        });
     }
 
     fn duration(&mut self, value: Option<&Spanned<String>>, fallback: &str) -> String {
         let Some(value) = value else {
             return fallback.to_owned();
         };
-        if !is_duration(&value.value) {
-            self.errors.push(Error::Invalid {
-                what: "duration",
+        if !rules::is_duration(&value.value) {
+            self.errors.push(Error::InvalidDuration {
                 value: value.value.clone(),
                 span: value.span,
-                help: "use Go duration syntax, such as `30s`, `5m` or `1h30m`".to_owned(),
             });
         }
         value.value.clone()
@@ -424,23 +292,30 @@ impl Resolver {
             |path| {
                 let trimmed = path.value.trim_end_matches('/');
                 let valid = trimmed.starts_with("./")
-                    && !trimmed.split('/').any(|part| part == ".." || part.is_empty());
+                    && !trimmed
+                        .split('/')
+                        .any(|part| part == ".." || part.is_empty())
+                    && !trimmed.contains(|c: char| c.is_whitespace() || c.is_control());
                 if !valid {
-                    self.errors.push(Error::Invalid {
-                        what: "output path",
+                    self.errors.push(Error::InvalidOutputPath {
                         value: path.value.clone(),
                         span: path.span,
-                        help: "give the output directory's path from the repository root, starting with `./`, e.g. `./generated`".to_owned(),
                     });
                 }
                 trimmed.to_owned()
             },
         );
-        for name in [&settings.source_name, &settings.source_namespace]
-            .into_iter()
-            .flatten()
+        if let Some(name) = &settings.source_name
+            && !rules::is_dns_subdomain(&name.value)
         {
-            self.dns_label("name", name);
+            self.invalid_name(
+                "GitRepository name",
+                name,
+                "a Kubernetes object name: lowercase letters, digits, `-` and `.`",
+            );
+        }
+        if let Some(namespace) = &settings.source_namespace {
+            self.dns_label("namespace", namespace);
         }
         Settings {
             source_name: settings
@@ -475,18 +350,26 @@ impl Resolver {
                 help: "fluxspec sets `APP` to the app's name and `CLUSTER` to the cluster's"
                     .to_owned(),
             });
-        } else if !is_var_name(&name.value) {
-            self.errors.push(Error::Invalid {
-                what: "variable name",
+        } else if !rules::is_var_name(&name.value) {
+            self.errors.push(Error::InvalidVarName {
                 value: name.value.clone(),
                 span: name.span,
-                help: "Flux substitutes only names matching `^[_A-Za-z][_A-Za-z0-9]*$`".to_owned(),
             });
         }
     }
 
     fn cluster(&mut self, cluster: &syntax::Cluster, defaults: &Timings) -> Cluster {
-        self.dns_label("cluster name", &cluster.name);
+        if rules::is_dns_label(&cluster.name.value) && cluster.name.value.len() > MAX_CLUSTER_NAME {
+            self.invalid_name(
+                "cluster name",
+                &cluster.name,
+                &format!(
+                    "at most {MAX_CLUSTER_NAME} characters: Flux labels every object with `platform-<cluster>`, and label values are at most 63"
+                ),
+            );
+        } else {
+            self.dns_label("cluster name", &cluster.name);
+        }
         let mut vars = self.vars(&cluster.vars);
         vars.insert("CLUSTER".to_owned(), cluster.name.value.clone());
         let mut suspend_platform = false;
@@ -495,11 +378,11 @@ impl Resolver {
             match layer.as_str() {
                 "platform" => suspend_platform = true,
                 "apps" => suspend_apps = true,
-                _ => self.errors.push(Error::Invalid {
-                    what: "layer",
-                    value: layer.value.clone(),
+                other => self.errors.push(Error::InvalidLayer {
+                    value: other.to_owned(),
                     span: layer.span,
-                    help: "a layer is `platform` or `apps`".to_owned(),
+                    help: did_you_mean(other, ["platform", "apps"])
+                        .unwrap_or_else(|| "a layer is `platform` or `apps`".to_owned()),
                 }),
             }
         }
@@ -512,11 +395,30 @@ impl Resolver {
         }
     }
 
-    fn read(&mut self, path: &Spanned<String>) -> Vec<SourceFile> {
+    fn read(&mut self, path: &Spanned<String>) -> Vec<(String, SourceFile)> {
         self.dir.read(path).unwrap_or_else(|error| {
             self.errors.push(error);
             Vec::new()
         })
+    }
+
+    /// Reads manifest or patch files and parses them; a file that is not YAML is reported and
+    /// left out of the substitution checks.
+    fn read_manifests(&mut self, path: &Spanned<String>) -> (Vec<SourceFile>, Vec<Manifest>) {
+        let mut files = Vec::new();
+        let mut manifests = Vec::new();
+        for (shown, file) in self.read(path) {
+            match Manifest::parse(shown.clone(), &file.bytes) {
+                Ok(manifest) => manifests.push(manifest),
+                Err(reason) => self.errors.push(Error::InvalidYaml {
+                    path: shown,
+                    reason,
+                    span: path.span,
+                }),
+            }
+            files.push(file);
+        }
+        (files, manifests)
     }
 
     fn component(&mut self, component: &syntax::Component) -> Component {
@@ -530,8 +432,10 @@ impl Resolver {
             span: component.name.span,
         };
         let path = component.path.as_ref().unwrap_or(&default_path);
-        let files = self.read(path);
+        let (files, manifests) = self.read_manifests(path);
         self.no_collisions(&files, path.span);
+        self.components
+            .insert(component.name.value.clone(), ComponentFiles { manifests });
         Component {
             name: component.name.value.clone(),
             files,
@@ -551,30 +455,9 @@ impl Resolver {
         }
     }
 
-    fn reference<'a>(
-        &mut self,
-        what: &'static str,
-        name: &Spanned<String>,
-        known: impl IntoIterator<Item = &'a str> + Clone,
-    ) -> bool {
-        if known
-            .clone()
-            .into_iter()
-            .any(|candidate| candidate == name.as_str())
-        {
-            return true;
-        }
-        self.errors.push(Error::Unknown {
-            what,
-            name: name.value.clone(),
-            span: name.span,
-            help: did_you_mean(&name.value, known),
-        });
-        false
-    }
-
-    fn values(&mut self, path: &Spanned<String>) -> Option<serde_json::Value> {
-        let file = self.read(path).into_iter().next()?;
+    /// A values file: its content and its text.
+    fn values(&mut self, path: &Spanned<String>) -> Option<(serde_json::Value, String)> {
+        let (_, file) = self.read(path).into_iter().next()?;
         let invalid = |reason: String| Error::InvalidValues {
             path: path.value.clone(),
             reason,
@@ -584,109 +467,88 @@ impl Resolver {
             self.errors.push(invalid("it is not UTF-8".to_owned()));
             return None;
         };
-        match serde_saphyr::from_str::<serde_json::Value>(&text) {
-            Ok(value @ serde_json::Value::Object(_)) => Some(value),
+        match serde_saphyr::from_str_with_options::<serde_json::Value>(
+            &text,
+            manifests::yaml_options(),
+        ) {
+            Ok(value @ serde_json::Value::Object(_)) => Some((value, text)),
             Ok(_) => {
                 self.errors
                     .push(invalid("the top level is not a mapping".to_owned()));
                 None
             }
             Err(error) => {
-                self.errors.push(invalid(error.to_string()));
+                self.errors.push(invalid(manifests::yaml_error(&error)));
                 None
             }
         }
     }
 
-    #[allow(clippy::too_many_lines)] // one app's resolution reads best as one sequence
-    fn app(&mut self, app: &syntax::App, spec: &syntax::Spec, settings: &Settings) -> App {
-        self.dns_label("app name", &app.name);
-        let layer = match app.layer.as_ref().map(Spanned::as_str) {
-            None | Some("apps") => Layer::Apps,
-            Some("platform") => Layer::Platform,
-            Some(other) => {
-                let span = app.layer.as_ref().map_or(app.name.span, |layer| layer.span);
-                self.errors.push(Error::Invalid {
-                    what: "layer",
-                    value: other.to_owned(),
-                    span,
-                    help: did_you_mean(other, ["platform", "apps"])
-                        .unwrap_or_else(|| "a layer is `platform` or `apps`".to_owned()),
-                });
-                Layer::Apps
-            }
-        };
-        let namespace = app.namespace.as_ref().map_or_else(
-            || app.name.value.clone(),
-            |namespace| {
-                self.dns_label("namespace", namespace);
-                namespace.value.clone()
+    fn layer(&mut self, app: &syntax::App) -> Layer {
+        match app.layer.as_ref() {
+            None => Layer::Apps,
+            Some(layer) => match layer.as_str() {
+                "apps" => Layer::Apps,
+                "platform" => Layer::Platform,
+                other => {
+                    self.errors.push(Error::InvalidLayer {
+                        value: other.to_owned(),
+                        span: layer.span,
+                        help: did_you_mean(other, ["platform", "apps"])
+                            .unwrap_or_else(|| "a layer is `platform` or `apps`".to_owned()),
+                    });
+                    Layer::Apps
+                }
             },
-        );
+        }
+    }
 
-        // The clusters this app runs on.
-        let all_clusters: Vec<&str> = spec
-            .clusters
-            .iter()
-            .map(|cluster| cluster.name.as_str())
-            .collect();
-        let clusters: Vec<&str> = match &app.clusters {
-            None => all_clusters.clone(),
+    /// The clusters an app runs on: its `clusters`, or every cluster.
+    fn app_clusters<'a>(&mut self, app: &'a syntax::App, all: &[&'a str]) -> Vec<&'a str> {
+        match &app.clusters {
+            None => all.to_vec(),
             Some(names) => {
+                if names.is_empty() {
+                    self.warnings.push(Warning::AppOnNoCluster {
+                        app: app.name.value.clone(),
+                        span: app.clusters_span.unwrap_or(app.name.span),
+                    });
+                }
                 self.unique("cluster", names.iter());
                 names
                     .iter()
-                    .filter(|name| self.reference("cluster", name, all_clusters.iter().copied()))
+                    .filter(|name| self.known_cluster(name, all))
                     .map(Spanned::as_str)
                     .collect()
             }
-        };
-        let deployed = |name: &str| clusters.contains(&name);
-        let not_deployed = |cluster: &Spanned<String>| Error::NotDeployed {
-            app: app.name.value.clone(),
-            cluster: cluster.value.clone(),
-            span: cluster.span,
-            help: format!(
-                "`{}` runs on {}; add `{}` to its `clusters`",
-                app.name.value,
-                clusters
-                    .iter()
-                    .map(|name| format!("`{name}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                cluster.value
-            ),
-        };
-        // A reference to a cluster in this app: it must exist and the app must run there.
-        let cluster_ref = |resolver: &mut Self, cluster: &Spanned<String>| -> bool {
-            if !resolver.reference("cluster", cluster, all_clusters.iter().copied()) {
-                return false;
-            }
-            if deployed(cluster.as_str()) {
-                true
-            } else {
-                resolver.errors.push(not_deployed(cluster));
-                false
-            }
-        };
+        }
+    }
 
-        // Dependencies and components.
-        self.unique("dependency", app.depends_on.iter());
-        let app_names: Vec<&str> = spec.apps.iter().map(|other| other.name.as_str()).collect();
-        let mut depends_on: Vec<String> = app
-            .depends_on
-            .iter()
-            .filter(|name| self.reference("app", name, app_names.iter().copied()))
-            .map(|name| name.value.clone())
-            .collect();
-        depends_on.sort();
+    fn known_cluster(&mut self, name: &Spanned<String>, all: &[&str]) -> bool {
+        if all.contains(&name.as_str()) {
+            return true;
+        }
+        self.errors.push(Error::UnknownCluster {
+            name: name.value.clone(),
+            span: name.span,
+            help: unknown_help(&name.value, "cluster", all.iter().copied()),
+        });
+        false
+    }
 
+    /// The app's components and the variables they set: (component names, substitutions,
+    /// where each variable was set).
+    fn app_components(
+        &mut self,
+        app: &syntax::App,
+        spec: &syntax::Spec,
+        substitute: &mut BTreeMap<String, String>,
+    ) -> (Vec<String>, BTreeMap<String, SourceSpan>) {
         self.unique(
             "component",
             app.components.iter().map(|component| &component.name),
         );
         let mut component_names = Vec::new();
-        let mut substitute = BTreeMap::from([("APP".to_owned(), app.name.value.clone())]);
         let mut set_by: BTreeMap<String, SourceSpan> = BTreeMap::new();
         for used in &app.components {
             let Some(component) = spec
@@ -694,13 +556,17 @@ impl Resolver {
                 .iter()
                 .find(|component| component.name.value == used.name.value)
             else {
-                self.reference(
-                    "component",
-                    &used.name,
-                    spec.components
-                        .iter()
-                        .map(|component| component.name.as_str()),
-                );
+                self.errors.push(Error::UnknownComponent {
+                    name: used.name.value.clone(),
+                    span: used.name.span,
+                    help: unknown_help(
+                        &used.name.value,
+                        "component",
+                        spec.components
+                            .iter()
+                            .map(|component| component.name.as_str()),
+                    ),
+                });
                 continue;
             };
             component_names.push(used.name.value.clone());
@@ -710,13 +576,18 @@ impl Resolver {
                     .iter()
                     .any(|var| var.name.value == value.name.value)
                 {
+                    let declared = component.vars.iter().map(|var| var.name.as_str());
                     self.errors.push(Error::UndeclaredComponentVar {
                         component: component.name.value.clone(),
                         var: value.name.value.clone(),
                         span: value.name.span,
-                        help: did_you_mean(
-                            &value.name.value,
-                            component.vars.iter().map(|var| var.name.as_str()),
+                        help: did_you_mean(&value.name.value, declared.clone()).unwrap_or_else(
+                            || {
+                                format!(
+                                    "its variables are {}; set others with `var` in the app",
+                                    list(declared)
+                                )
+                            },
                         ),
                     });
                 }
@@ -735,6 +606,9 @@ impl Resolver {
                             var: var.name.value.clone(),
                             span: used.name.span,
                         });
+                        // Counted as set for the substitution checks, which would report the
+                        // same mistake again; the model is not used, as there is an error.
+                        substitute.insert(var.name.value.clone(), String::new());
                         continue;
                     }
                 };
@@ -753,6 +627,131 @@ impl Resolver {
             }
         }
         component_names.sort();
+        (component_names, set_by)
+    }
+
+    /// Checks the `version` lines of each chart and image: syntax, one default, one per cluster,
+    /// clusters the app runs on.
+    fn version_lines(
+        &mut self,
+        app: &syntax::App,
+        cluster_ref: &dyn Fn(&mut Self, &Spanned<String>) -> bool,
+    ) {
+        let chart_kind = app.helm.as_ref().map(|helm| {
+            if helm.url.value.starts_with("oci://") {
+                VersionKind::OciChart
+            } else {
+                VersionKind::RepositoryChart
+            }
+        });
+        let versioned = app
+            .helm
+            .iter()
+            .zip(chart_kind)
+            .map(|(helm, kind)| (helm.versions.as_slice(), kind))
+            .chain(
+                app.images
+                    .iter()
+                    .map(|image| (image.versions.as_slice(), VersionKind::Image)),
+            );
+        for (versions, kind) in versioned {
+            let mut default: Option<SourceSpan> = None;
+            let mut seen: BTreeMap<&str, SourceSpan> = BTreeMap::new();
+            for version in versions {
+                self.version_syntax(&version.value, kind);
+                match &version.cluster {
+                    None => {
+                        if let Some(first) = default {
+                            self.errors.push(Error::DuplicateVersion {
+                                what: "the default version".to_owned(),
+                                span: version.value.span,
+                                first,
+                            });
+                        }
+                        default = Some(version.value.span);
+                    }
+                    Some(cluster) => {
+                        if let Some(first) = seen.get(cluster.as_str()) {
+                            self.errors.push(Error::DuplicateVersion {
+                                what: format!("the version for cluster `{}`", cluster.value),
+                                span: cluster.span,
+                                first: *first,
+                            });
+                        } else {
+                            seen.insert(cluster.as_str(), cluster.span);
+                        }
+                        cluster_ref(self, cluster);
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_lines)] // one app's resolution reads best as one sequence
+    fn app(
+        &mut self,
+        app: &syntax::App,
+        spec: &syntax::Spec,
+        settings: &Settings,
+        all_clusters: &[Cluster],
+    ) -> App {
+        self.dns_label("app name", &app.name);
+        let layer = self.layer(app);
+        let namespace = app.namespace.as_ref().map_or_else(
+            || app.name.value.clone(),
+            |namespace| {
+                self.dns_label("namespace", namespace);
+                namespace.value.clone()
+            },
+        );
+
+        // The clusters this app runs on.
+        let all: Vec<&str> = spec
+            .clusters
+            .iter()
+            .map(|cluster| cluster.name.as_str())
+            .collect();
+        let clusters = self.app_clusters(app, &all);
+        // A reference to a cluster in this app: it must exist and the app must run there.
+        let cluster_ref = |resolver: &mut Self, cluster: &Spanned<String>| -> bool {
+            if !resolver.known_cluster(cluster, &all) {
+                return false;
+            }
+            if clusters.contains(&cluster.as_str()) {
+                return true;
+            }
+            resolver.errors.push(Error::NotDeployed {
+                app: app.name.value.clone(),
+                cluster: cluster.value.clone(),
+                span: cluster.span,
+                help: format!(
+                    "`{}` runs on {}; add `{}` to its `clusters`",
+                    app.name.value,
+                    list(clusters.iter().copied()),
+                    cluster.value
+                ),
+            });
+            false
+        };
+
+        // Dependencies, components, variables.
+        self.unique("dependency", app.depends_on.iter());
+        let app_names: Vec<&str> = spec.apps.iter().map(|other| other.name.as_str()).collect();
+        let mut depends_on: Vec<String> = Vec::new();
+        for dependency in &app.depends_on {
+            if app_names.contains(&dependency.as_str()) {
+                depends_on.push(dependency.value.clone());
+            } else {
+                self.errors.push(Error::UnknownApp {
+                    name: dependency.value.clone(),
+                    span: dependency.span,
+                    help: unknown_help(&dependency.value, "app", app_names.iter().copied()),
+                });
+            }
+        }
+        depends_on.sort();
+        let mut substitute = BTreeMap::from([("APP".to_owned(), app.name.value.clone())]);
+        let (component_names, set_by) = self.app_components(app, spec, &mut substitute);
         let app_vars = self.vars(&app.vars);
         for var in &app.vars {
             if let Some(first) = set_by.get(&var.name.value) {
@@ -768,8 +767,11 @@ impl Resolver {
 
         // Files and chart.
         let mut base_manifests: Vec<SourceFile> = Vec::new();
+        let mut base_parsed: Vec<(SourceSpan, Manifest)> = Vec::new();
         for path in &app.manifests {
-            base_manifests.extend(self.read(path));
+            let (files, manifests) = self.read_manifests(path);
+            base_manifests.extend(files);
+            base_parsed.extend(manifests.into_iter().map(|manifest| (path.span, manifest)));
         }
         let manifests_span = app
             .manifests
@@ -778,26 +780,42 @@ impl Resolver {
         self.no_collisions(&base_manifests, manifests_span);
 
         let chart = app.helm.as_ref().and_then(|helm| self.chart(helm));
-        let base_values = app.helm.as_ref().and_then(|helm| {
-            helm.values
-                .iter()
-                .rfind(|values| values.cluster.is_none())
-                .and_then(|values| self.values(&values.path))
-        });
+        let base_values_node = app
+            .helm
+            .iter()
+            .flat_map(|helm| helm.values.iter())
+            .rfind(|values| values.cluster.is_none());
+        let (base_values, base_text) = base_values_node
+            .and_then(|values| self.values(&values.path))
+            .unzip();
         if let Some(helm) = &app.helm {
             let base_files: Vec<_> = helm
                 .values
                 .iter()
                 .filter(|values| values.cluster.is_none())
                 .collect();
-            if base_files.len() > 1 {
+            if let [first, second, ..] = base_files.as_slice() {
                 self.errors.push(Error::Duplicate {
                     what: "base values file of app",
                     name: app.name.value.clone(),
-                    span: base_files[1].path.span,
-                    first: base_files[0].path.span,
+                    span: second.path.span,
+                    first: first.path.span,
                 });
             }
+        }
+        // The HelmRelease fluxspec generates carries the base values.
+        if let Some(helm) = &app.helm {
+            let (span, path) = base_values_node.map_or((helm.span, "helm"), |values| {
+                (values.path.span, values.path.as_str())
+            });
+            base_parsed.push((
+                span,
+                Manifest::generated(
+                    path.to_owned(),
+                    Doc::generated("HelmRelease", &app.name.value, base_values.as_ref()),
+                    base_text.as_deref().unwrap_or_default(),
+                ),
+            ));
         }
 
         // Per-cluster blocks, versions and values must name clusters the app runs on.
@@ -808,50 +826,17 @@ impl Resolver {
         for block in &app.per_cluster {
             cluster_ref(self, &block.name);
         }
-        let versioned: Vec<(&Spanned<String>, &[syntax::Version])> = app
-            .helm
-            .iter()
-            .map(|helm| (&helm.url, helm.versions.as_slice()))
-            .chain(
-                app.images
-                    .iter()
-                    .map(|image| (&image.name, image.versions.as_slice())),
-            )
-            .collect();
         self.unique("image", app.images.iter().map(|image| &image.name));
-        for (_, versions) in &versioned {
-            let mut default: Option<SourceSpan> = None;
-            let mut seen: BTreeMap<&str, SourceSpan> = BTreeMap::new();
-            for version in *versions {
-                self.version_syntax(&version.value);
-                match &version.cluster {
-                    None => {
-                        if let Some(first) = default {
-                            self.errors.push(Error::Duplicate {
-                                what: "default version",
-                                name: version.value.value.clone(),
-                                span: version.value.span,
-                                first,
-                            });
-                        }
-                        default = Some(version.value.span);
-                    }
-                    Some(cluster) => {
-                        if let Some(first) = seen.get(cluster.as_str()) {
-                            self.errors.push(Error::Duplicate {
-                                what: "version for cluster",
-                                name: cluster.value.clone(),
-                                span: cluster.span,
-                                first: *first,
-                            });
-                        } else {
-                            seen.insert(cluster.as_str(), cluster.span);
-                        }
-                        cluster_ref(self, cluster);
-                    }
-                }
+        for image in &app.images {
+            if let Some(reason) = rules::repository_problem(&image.name.value, false) {
+                self.errors.push(Error::InvalidImage {
+                    value: image.name.value.clone(),
+                    reason,
+                    span: image.name.span,
+                });
             }
         }
+        self.version_lines(app, &cluster_ref);
         if let Some(helm) = &app.helm {
             self.unique(
                 "values file for cluster",
@@ -868,83 +853,155 @@ impl Resolver {
             }
         }
 
-        let deployments = clusters
-            .iter()
-            .map(|cluster| {
-                let block = app
-                    .per_cluster
+        let mut deployments = Vec::new();
+        for cluster in &clusters {
+            let block = app
+                .per_cluster
+                .iter()
+                .find(|block| block.name.as_str() == *cluster);
+            let version_for = |resolver: &mut Self,
+                               dependency: &Spanned<String>,
+                               versions: &[syntax::Version]| {
+                let pick = versions
                     .iter()
-                    .find(|block| block.name.as_str() == *cluster);
-                let version_for = |resolver: &mut Self,
-                                   dependency: &Spanned<String>,
-                                   versions: &[syntax::Version]| {
-                    let pick = versions
-                        .iter()
-                        .find(|version| {
-                            version
-                                .cluster
-                                .as_ref()
-                                .is_some_and(|name| name.as_str() == *cluster)
-                        })
-                        .or_else(|| versions.iter().find(|version| version.cluster.is_none()));
-                    if pick.is_none() {
-                        resolver.errors.push(Error::MissingVersion {
-                            app: app.name.value.clone(),
-                            cluster: (*cluster).to_owned(),
-                            span: dependency.span,
-                        });
-                    }
-                    pick.map(|version| version.value.value.clone())
-                };
-                let chart_version = app
-                    .helm
-                    .as_ref()
-                    .and_then(|helm| version_for(self, &helm.url, &helm.versions));
-                let images = app
-                    .images
-                    .iter()
-                    .filter_map(|image| {
-                        version_for(self, &image.name, &image.versions)
-                            .map(|tag| (image.name.value.clone(), tag))
+                    .find(|version| {
+                        version
+                            .cluster
+                            .as_ref()
+                            .is_some_and(|name| name.as_str() == *cluster)
                     })
-                    .collect();
-                let values = app.helm.as_ref().and_then(|helm| {
-                    helm.values
-                        .iter()
-                        .find(|values| {
-                            values
-                                .cluster
-                                .as_ref()
-                                .is_some_and(|name| name.as_str() == *cluster)
-                        })
-                        .and_then(|values| self.values(&values.path))
-                });
-                self.deployment(
-                    app,
-                    block,
-                    &namespace,
-                    Deployment {
+                    .or_else(|| versions.iter().find(|version| version.cluster.is_none()));
+                if pick.is_none() {
+                    resolver.errors.push(Error::MissingVersion {
+                        app: app.name.value.clone(),
                         cluster: (*cluster).to_owned(),
-                        chart_version,
-                        values,
-                        images,
-                        depends_on: depends_on.clone(),
-                        components: component_names.clone(),
-                        patches: Vec::new(),
-                        manifests: Vec::new(),
-                        substitute: substitute.clone(),
-                        flux: FluxKnobs {
-                            wait: layer == Layer::Platform,
-                            timings: settings.timings.clone(),
-                            health_checks: Vec::new(),
-                            health_check_exprs: Vec::new(),
-                            inline_patches: Vec::new(),
-                            labels: BTreeMap::new(),
-                        },
+                        span: dependency.span,
+                    });
+                }
+                pick.map(|version| version.value.value.clone())
+            };
+            let chart_version = app
+                .helm
+                .as_ref()
+                .and_then(|helm| version_for(self, &helm.url, &helm.versions));
+            let images = app
+                .images
+                .iter()
+                .filter_map(|image| {
+                    version_for(self, &image.name, &image.versions)
+                        .map(|tag| (image.name.value.clone(), tag))
+                })
+                .collect();
+            let values_node = app.helm.as_ref().and_then(|helm| {
+                helm.values.iter().find(|values| {
+                    values
+                        .cluster
+                        .as_ref()
+                        .is_some_and(|name| name.as_str() == *cluster)
+                })
+            });
+            let (values, values_text) = values_node
+                .and_then(|values| self.values(&values.path))
+                .unzip();
+            let (deployment, overlay) = self.deployment(
+                app,
+                block,
+                &namespace,
+                Deployment {
+                    cluster: (*cluster).to_owned(),
+                    chart_version,
+                    values,
+                    images,
+                    depends_on: depends_on.clone(),
+                    components: component_names.clone(),
+                    patches: Vec::new(),
+                    manifests: Vec::new(),
+                    substitute: substitute.clone(),
+                    flux: FluxKnobs {
+                        wait: layer == Layer::Platform,
+                        timings: settings.timings.clone(),
+                        health_checks: Vec::new(),
+                        health_check_exprs: Vec::new(),
+                        inline_patches: Vec::new(),
+                        labels: BTreeMap::new(),
                     },
+                },
+            );
+            // The cluster's values reach the HelmRelease as a patch.
+            let values_patch = values_node.map(|node| {
+                Manifest::generated(
+                    node.path.value.clone(),
+                    Doc::generated("HelmRelease", &app.name.value, deployment.values.as_ref()),
+                    values_text.as_deref().unwrap_or_default(),
                 )
-            })
-            .collect();
+            });
+            let cluster_vars = all_clusters
+                .iter()
+                .find(|known| known.name == *cluster)
+                .map(|known| &known.vars);
+            let mut build = Build::default();
+            build
+                .resources
+                .extend(
+                    base_parsed
+                        .iter()
+                        .chain(&overlay.resources)
+                        .map(|(span, manifest)| Origin {
+                            span: *span,
+                            manifest,
+                        }),
+                );
+            for used in &app.components {
+                if let Some(files) = self.components.get(&used.name.value) {
+                    build
+                        .resources
+                        .extend(files.manifests.iter().map(|manifest| Origin {
+                            span: used.name.span,
+                            manifest,
+                        }));
+                }
+            }
+            build
+                .patches
+                .extend(overlay.patches.iter().map(|(span, manifest, target)| {
+                    let origin = Origin {
+                        span: *span,
+                        manifest,
+                    };
+                    (origin, target.as_ref().map(selector))
+                }));
+            if let (Some(node), Some(manifest)) = (values_node, &values_patch) {
+                build.patches.push((
+                    Origin {
+                        span: node.path.span,
+                        manifest,
+                    },
+                    None,
+                ));
+            }
+            build.all_disabled = deployment
+                .flux
+                .labels
+                .get(SUBSTITUTE_KEY)
+                .is_some_and(|value| value == "disabled");
+            let defined = |name: &str| {
+                deployment.substitute.contains_key(name)
+                    || cluster_vars.is_some_and(|vars| vars.contains_key(name))
+            };
+            let (findings, used) = build.check(&defined);
+            self.record_findings(
+                &app.name.value,
+                cluster,
+                findings,
+                &deployment,
+                cluster_vars,
+            );
+            self.used_by_cluster
+                .entry((*cluster).to_owned())
+                .or_default()
+                .extend(used);
+            deployments.push(deployment);
+        }
 
         App {
             name: app.name.value.clone(),
@@ -956,6 +1013,129 @@ impl Resolver {
                 base_values,
             }),
             deployments,
+        }
+    }
+
+    /// Files away what an app's substitution on one cluster would fail on, to be reported once
+    /// per place with every cluster it fails on.
+    fn record_findings(
+        &mut self,
+        app: &str,
+        cluster: &str,
+        findings: Vec<Finding>,
+        deployment: &Deployment,
+        cluster_vars: Option<&BTreeMap<String, String>>,
+    ) {
+        for finding in findings {
+            match finding {
+                Finding::Undefined {
+                    span,
+                    location,
+                    name,
+                } => {
+                    let defined: Vec<String> = deployment
+                        .substitute
+                        .keys()
+                        .chain(cluster_vars.into_iter().flat_map(BTreeMap::keys))
+                        .cloned()
+                        .collect();
+                    let entry = self
+                        .undefined
+                        .entry((span.offset(), span.len(), location, name))
+                        .or_insert_with(|| (app.to_owned(), Vec::new(), Vec::new()));
+                    entry.1.push(cluster.to_owned());
+                    entry.2.extend(defined);
+                }
+                Finding::Malformed { span, path, error } => {
+                    self.malformed
+                        .insert((span.offset(), span.len(), path, error));
+                }
+            }
+        }
+    }
+
+    /// Reports the substitutions recorded by [`Resolver::record_findings`].
+    fn substitution_errors(&mut self) {
+        for ((offset, len, location, var), (app, clusters, mut defined)) in
+            std::mem::take(&mut self.undefined)
+        {
+            defined.sort();
+            defined.dedup();
+            let clusters_text = if clusters.len() == 1 {
+                format!("cluster {}", list(clusters.iter().map(String::as_str)))
+            } else {
+                format!("clusters {}", list(clusters.iter().map(String::as_str)))
+            };
+            let help = did_you_mean(&var, defined.iter().map(String::as_str)).unwrap_or_else(|| {
+                format!(
+                    "Flux's strict substitution fails on it: set it with `var \"{var}\" \"...\"` in the app or in {clusters_text}, or give it a default: `${{{var}:=...}}`"
+                )
+            });
+            self.errors.push(Error::UndefinedVariable {
+                var,
+                place: format!("app `{app}` on {clusters_text}"),
+                location,
+                span: SourceSpan::from((offset, len)),
+                help,
+            });
+        }
+        for (offset, len, path, reason) in std::mem::take(&mut self.malformed) {
+            self.errors.push(Error::BadSubstitution {
+                path,
+                reason,
+                span: SourceSpan::from((offset, len)),
+            });
+        }
+    }
+
+    /// Warnings about what is declared but never used. Only for a spec without errors: an error
+    /// (an unknown component, a file that does not parse) hides uses.
+    fn unused(&mut self, spec: &syntax::Spec, model: &Model) {
+        for component in &spec.components {
+            let name = &component.name;
+            if !spec.apps.iter().any(|app| {
+                app.components
+                    .iter()
+                    .any(|used| used.name.value == name.value)
+            }) {
+                self.warnings.push(Warning::UnusedComponent {
+                    name: name.value.clone(),
+                    span: name.span,
+                });
+            }
+            let used: BTreeSet<&str> = self
+                .components
+                .get(&name.value)
+                .into_iter()
+                .flat_map(|files| files.manifests.iter())
+                .flat_map(Manifest::used_names)
+                .collect();
+            for var in &component.vars {
+                if !used.contains(var.name.as_str()) {
+                    self.warnings.push(Warning::UnusedComponentVar {
+                        component: name.value.clone(),
+                        var: var.name.value.clone(),
+                        span: var.name.span,
+                    });
+                }
+            }
+        }
+        for cluster in &spec.clusters {
+            let used = self.used_by_cluster.get(&cluster.name.value);
+            let deployed = model.apps.iter().any(|app| {
+                app.deployments
+                    .iter()
+                    .any(|d| d.cluster == cluster.name.value)
+            });
+            for var in &cluster.vars {
+                if deployed && !used.is_some_and(|used| used.contains(&var.name.value)) {
+                    self.warnings.push(Warning::UnusedClusterVar {
+                        cluster: cluster.name.value.clone(),
+                        var: var.name.value.clone(),
+                        span: var.name.span,
+                    });
+                }
+            }
         }
     }
 
@@ -1001,7 +1181,8 @@ impl Resolver {
             }
         }
         // Depth-first search from each app in name order; a cycle is reported once, at the
-        // `depends-on` entry that closes it.
+        // `depends-on` entry that closes it. Iterative, so a long chain of apps cannot exhaust
+        // the stack.
         let edges: BTreeMap<&str, Vec<&Spanned<String>>> = spec
             .apps
             .iter()
@@ -1009,109 +1190,165 @@ impl Resolver {
             .collect();
         let mut done: BTreeSet<&str> = BTreeSet::new();
         for start in edges.keys() {
-            let mut path: Vec<&str> = Vec::new();
-            self.visit(start, &edges, &mut path, &mut done);
-        }
-    }
-
-    fn visit<'a>(
-        &mut self,
-        app: &'a str,
-        edges: &BTreeMap<&'a str, Vec<&'a Spanned<String>>>,
-        path: &mut Vec<&'a str>,
-        done: &mut BTreeSet<&'a str>,
-    ) {
-        if done.contains(app) {
-            return;
-        }
-        path.push(app);
-        for dependency in edges.get(app).into_iter().flatten() {
-            let next = dependency.as_str();
-            if let Some(position) = path.iter().position(|on_path| *on_path == next) {
-                let mut cycle: Vec<&str> = path[position..].to_vec();
-                cycle.push(next);
-                self.errors.push(Error::DependencyCycle {
-                    cycle: cycle.join(" -> "),
-                    span: dependency.span,
-                });
-            } else if edges.contains_key(next) {
-                self.visit(next, edges, path, done);
+            if done.contains(start) {
+                continue;
+            }
+            // The path from `start`, each app with the index of its next dependency to visit.
+            let mut path: Vec<(&str, usize)> = vec![(start, 0)];
+            while let Some((app, next)) = path.last().copied() {
+                let dependencies = edges.get(app).map_or(&[][..], Vec::as_slice);
+                let Some(dependency) = dependencies.get(next) else {
+                    path.pop();
+                    done.insert(app);
+                    continue;
+                };
+                if let Some(top) = path.last_mut() {
+                    top.1 += 1;
+                }
+                let target = dependency.as_str();
+                if let Some(position) = path.iter().position(|(on_path, _)| *on_path == target) {
+                    let mut cycle: Vec<&str> = path
+                        .get(position..)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|(name, _)| *name)
+                        .collect();
+                    cycle.push(target);
+                    self.errors.push(Error::DependencyCycle {
+                        cycle: cycle.join(" -> "),
+                        span: dependency.span,
+                    });
+                } else if edges.contains_key(target) && !done.contains(target) {
+                    path.push((target, 0));
+                }
             }
         }
-        path.pop();
-        done.insert(app);
     }
 
-    fn version_syntax(&mut self, version: &Spanned<String>) {
-        let valid = !version.value.is_empty()
-            && version.value.len() <= 128
-            && version.value.chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '@' | ':')
-            });
-        if !valid {
-            self.errors.push(Error::Invalid {
-                what: "version",
+    fn version_syntax(&mut self, version: &Spanned<String>, kind: VersionKind) {
+        let text = version.value.as_str();
+        let problem = match kind {
+            VersionKind::Image if !rules::is_image_tag(text) => Some((
+                "image tag",
+                "a tag is letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`), optionally pinned with `@sha256:<digest>`",
+            )),
+            VersionKind::OciChart if text.contains('+') => Some((
+                "chart version",
+                "OCI tags cannot hold `+`: Helm pushes a chart `1.2.3+build` as the tag `1.2.3_build`; write that",
+            )),
+            VersionKind::OciChart
+                if !(rules::is_oci_tag(text)
+                    && rules::is_chart_version(&text.replacen('_', "+", 1))) =>
+            {
+                Some((
+                    "chart version",
+                    "a chart version is one SemVer version, such as `1.2.3`, `v1.2.3` or `1.2.3-rc.1`",
+                ))
+            }
+            VersionKind::RepositoryChart if !rules::is_chart_version(text) => Some((
+                "chart version",
+                "a chart version is one SemVer version, such as `1.2.3`, `v1.2.3` or `1.2.3-rc.1`; fluxspec pins one version per cluster, so no range",
+            )),
+            _ => None,
+        };
+        if let Some((what, help)) = problem {
+            self.errors.push(Error::InvalidVersion {
+                what,
                 value: version.value.clone(),
                 span: version.span,
-                help: "a version or tag is letters, digits and `.-_+`, optionally `@sha256:...`"
-                    .to_owned(),
+                help: help.to_owned(),
             });
         }
     }
 
     fn chart(&mut self, helm: &syntax::Helm) -> Option<ChartSource> {
         let url = &helm.url;
-        if url.value.starts_with("oci://") {
+        let invalid =
+            |reason: &str, span: SourceSpan, value: &str, help: &str| Error::InvalidChart {
+                value: value.to_owned(),
+                reason: reason.to_owned(),
+                span,
+                help: help.to_owned(),
+            };
+        if let Some(reference) = url.value.strip_prefix("oci://") {
             if let Some(chart) = &helm.chart {
-                self.errors.push(Error::Invalid {
-                    what: "property for an OCI chart",
-                    value: format!("chart=\"{}\"", chart.value),
-                    span: chart.span,
-                    help: "an oci:// URL names the chart itself; remove `chart=`".to_owned(),
-                });
+                self.errors.push(invalid(
+                    "an oci:// URL names the chart itself",
+                    chart.span,
+                    &format!("chart=\"{}\"", chart.value),
+                    "remove `chart=`",
+                ));
+            }
+            if let Some(reason) = rules::repository_problem(reference, true) {
+                self.errors.push(invalid(
+                    reason,
+                    url.span,
+                    &url.value,
+                    "an OCI chart URL is `oci://<registry>/<path>/<chart>`, the version in `version`",
+                ));
             }
             Some(ChartSource::Oci {
                 url: url.value.clone(),
             })
         } else if url.value.starts_with("https://") {
+            if let Some(reason) = rules::https_url_problem(&url.value) {
+                self.errors.push(invalid(
+                    reason,
+                    url.span,
+                    &url.value,
+                    "a Helm repository URL is `https://<host>/<path>`, as `helm repo add` takes it",
+                ));
+            }
             let Some(chart) = &helm.chart else {
-                self.errors.push(Error::Invalid {
-                    what: "Helm repository chart",
-                    value: url.value.clone(),
-                    span: helm.span,
-                    help: "name the chart in the repository: `helm \"https://...\" chart=\"name\"`"
-                        .to_owned(),
-                });
+                self.errors.push(invalid(
+                    "a Helm repository needs the chart's name",
+                    helm.span,
+                    &url.value,
+                    "name the chart in the repository: `helm \"https://...\" chart=\"name\"`",
+                ));
                 return None;
             };
+            if !rules::is_chart_name(&chart.value) {
+                self.errors.push(invalid(
+                    "not a chart name",
+                    chart.span,
+                    &chart.value,
+                    "a chart name is letters, digits, `-`, `_` and `.`, as `helm search repo` lists it",
+                ));
+            }
             Some(ChartSource::Repository {
                 url: url.value.clone(),
                 chart: chart.value.clone(),
             })
         } else {
-            self.errors.push(Error::Invalid {
-                what: "chart URL",
-                value: url.value.clone(),
-                span: url.span,
-                help:
-                    "use `oci://registry/path/chart` or an `https://` Helm repository with `chart=`"
-                        .to_owned(),
-            });
+            let advice = if url.value.starts_with("http://") {
+                "Flux fetches charts over `https://` (or `oci://`): use the repository's https URL"
+            } else {
+                "use `oci://registry/path/chart` or an `https://` Helm repository with `chart=`"
+            };
+            self.errors.push(invalid(
+                "it is neither `oci://` nor `https://`",
+                url.span,
+                &url.value,
+                advice,
+            ));
             None
         }
     }
 
-    /// Completes a deployment with the app's knobs and its cluster block, if any.
+    /// Completes a deployment with the app's knobs and its cluster block, if any; returns it
+    /// with the overlay's parsed manifests and patches.
     fn deployment(
         &mut self,
         app: &syntax::App,
         block: Option<&syntax::AppCluster>,
         namespace: &str,
         mut deployment: Deployment,
-    ) -> Deployment {
+    ) -> (Deployment, Overlay) {
+        let mut overlay = Overlay::default();
         self.knobs(&app.knobs, namespace, &mut deployment.flux);
         let Some(block) = block else {
-            return deployment;
+            return (deployment, overlay);
         };
         self.knobs(&block.knobs, namespace, &mut deployment.flux);
         for var in &block.vars {
@@ -1126,22 +1363,32 @@ impl Resolver {
         );
         let mut overlay_files: Vec<SourceFile> = Vec::new();
         for patch in &block.patches {
-            for file in self.read(&patch.path) {
+            let (files, manifests) = self.read_manifests(&patch.path);
+            for file in files {
                 overlay_files.push(file.clone());
                 deployment.patches.push(OverlayPatch {
                     file,
                     target: target(&patch.target),
                 });
             }
+            let target = target(&patch.target);
+            overlay.patches.extend(
+                manifests
+                    .into_iter()
+                    .map(|manifest| (patch.path.span, manifest, target.clone())),
+            );
         }
         for path in &block.manifests {
-            let files = self.read(path);
+            let (files, manifests) = self.read_manifests(path);
             overlay_files.extend(files.iter().cloned());
             deployment.manifests.extend(files);
+            overlay
+                .resources
+                .extend(manifests.into_iter().map(|manifest| (path.span, manifest)));
         }
         let span = block.name.span;
         self.no_collisions(&overlay_files, span);
-        deployment
+        (deployment, overlay)
     }
 
     fn knobs(&mut self, knobs: &syntax::Knobs, namespace: &str, flux: &mut FluxKnobs) {
@@ -1149,47 +1396,152 @@ impl Resolver {
             flux.wait = wait.value;
         }
         flux.timings = self.timings(&knobs.timings, &flux.timings);
-        flux.health_checks
-            .extend(knobs.health_checks.iter().map(|check| {
-                HealthCheck {
-                    api_version: check.api_version.as_ref().map(|value| value.value.clone()),
-                    kind: check.kind.value.clone(),
-                    name: check.name.value.clone(),
-                    namespace: check
-                        .namespace
-                        .as_ref()
-                        .map_or_else(|| namespace.to_owned(), |value| value.value.clone()),
-                }
-            }));
-        flux.health_check_exprs
-            .extend(knobs.health_check_exprs.iter().map(|expr| HealthCheckExpr {
+        for check in &knobs.health_checks {
+            self.health_check_names(
+                check.api_version.as_ref(),
+                &check.kind,
+                Some(&check.name),
+                check.namespace.as_ref(),
+            );
+            flux.health_checks.push(HealthCheck {
+                api_version: check.api_version.as_ref().map(|value| value.value.clone()),
+                kind: check.kind.value.clone(),
+                name: check.name.value.clone(),
+                namespace: check
+                    .namespace
+                    .as_ref()
+                    .map_or_else(|| namespace.to_owned(), |value| value.value.clone()),
+            });
+        }
+        for expr in &knobs.health_check_exprs {
+            self.health_check_names(Some(&expr.api_version), &expr.kind, None, None);
+            flux.health_check_exprs.push(HealthCheckExpr {
                 api_version: expr.api_version.value.clone(),
                 kind: expr.kind.value.clone(),
                 current: expr.current.value.clone(),
                 failed: expr.failed.as_ref().map(|value| value.value.clone()),
                 in_progress: expr.in_progress.as_ref().map(|value| value.value.clone()),
-            }));
+            });
+        }
         for patch in &knobs.inline_patches {
-            if patch.patch.value.contains("${") && !patch.patch.value.contains("$${") {
-                self.errors.push(Error::Invalid {
-                    what: "inline patch",
-                    value: "${...}".to_owned(),
-                    span: patch.patch.span,
-                    help: "since Flux 2.7 variables are not substituted in `spec.patches`: write the value itself, or use a `patch` file in a cluster block".to_owned(),
-                });
-            }
+            self.inline_patch(&patch.patch);
             flux.inline_patches.push(InlinePatch {
                 patch: patch.patch.value.clone(),
                 target: target(&patch.target),
             });
         }
         self.unique("label", knobs.labels.iter().map(|label| &label.name));
+        for label in &knobs.labels {
+            if !rules::is_label_key(&label.name.value) {
+                self.invalid_name(
+                    "label key",
+                    &label.name,
+                    "a label key is `name` or `prefix/name`: the name at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit; the prefix a DNS subdomain",
+                );
+            }
+            if !rules::is_label_value(&label.value.value) {
+                self.invalid_name(
+                    "label value",
+                    &label.value,
+                    "a label value is empty or at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit",
+                );
+            }
+        }
         flux.labels.extend(
             knobs
                 .labels
                 .iter()
                 .map(|label| (label.name.value.clone(), label.value.value.clone())),
         );
+    }
+
+    /// The names in a health check Kubernetes would reject.
+    fn health_check_names(
+        &mut self,
+        api_version: Option<&Spanned<String>>,
+        kind: &Spanned<String>,
+        name: Option<&Spanned<String>>,
+        namespace: Option<&Spanned<String>>,
+    ) {
+        if let Some(api_version) = api_version
+            && !rules::is_api_version(&api_version.value)
+        {
+            self.invalid_name(
+                "API version",
+                api_version,
+                "an API version is `v1` or `<group>/<version>`, such as `apps/v1`",
+            );
+        }
+        if !rules::is_kind(&kind.value) {
+            self.invalid_name(
+                "kind",
+                kind,
+                "a kind is letters and digits, such as `Deployment`",
+            );
+        }
+        if let Some(name) = name
+            && !rules::is_object_name(&name.value)
+        {
+            self.invalid_name(
+                "object name",
+                name,
+                "a Kubernetes object name is at most 253 characters, without `/` or `%`",
+            );
+        }
+        if let Some(namespace) = namespace {
+            self.dns_label("namespace", namespace);
+        }
+    }
+
+    /// An inline patch must be one YAML document, and Flux does not substitute it.
+    fn inline_patch(&mut self, patch: &Spanned<String>) {
+        match manifests::parse_documents(&patch.value) {
+            Ok(documents) if documents.len() != 1 => {
+                self.errors.push(Error::InvalidInlinePatch {
+                    reason: format!("it holds {} documents", documents.len()),
+                    span: patch.span,
+                });
+            }
+            Ok(_) => {}
+            Err(reason) => self.errors.push(Error::InvalidInlinePatch {
+                reason,
+                span: patch.span,
+            }),
+        }
+        if let Ok(references) = substitute::references(&patch.value)
+            && let Some(first) = references.first()
+        {
+            self.errors.push(Error::InlinePatchVariable {
+                reference: format!("${{{}}}", first.name),
+                span: patch.span,
+            });
+        }
+    }
+}
+
+/// How a version is read: an image tag, an OCI chart tag, or a Helm repository chart version.
+#[derive(Debug, Clone, Copy)]
+enum VersionKind {
+    Image,
+    OciChart,
+    RepositoryChart,
+}
+
+/// The parsed files of one app's overlay on one cluster.
+#[derive(Debug, Default)]
+struct Overlay {
+    resources: Vec<(SourceSpan, Manifest)>,
+    patches: Vec<(SourceSpan, Manifest, Option<Target>)>,
+}
+
+fn selector(target: &Target) -> Selector {
+    Selector {
+        kind: target.kind.clone(),
+        name: target.name.clone(),
+        narrowed: target.group.is_some()
+            || target.version.is_some()
+            || target.label_selector.is_some()
+            || target.annotation_selector.is_some(),
     }
 }
 
@@ -1204,31 +1556,4 @@ fn target(target: &syntax::Target) -> Option<Target> {
         annotation_selector: text(&target.annotation_selector),
     };
     (target != Target::default()).then_some(target)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{is_dns_label, is_duration, is_var_name};
-
-    #[test]
-    fn durations_follow_go_syntax() {
-        for valid in ["5m", "1h30m", "0.5s", "100ms", "2h"] {
-            assert!(is_duration(valid), "{valid}");
-        }
-        for invalid in ["", "5", "m", "5 m", "1d", "-5m"] {
-            assert!(!is_duration(invalid), "{invalid}");
-        }
-    }
-
-    #[test]
-    fn names_follow_kubernetes_and_flux_rules() {
-        assert!(is_dns_label("cert-manager"));
-        assert!(!is_dns_label("Cert-Manager"));
-        assert!(!is_dns_label("-x"));
-        assert!(!is_dns_label(&"a".repeat(64)));
-        assert!(is_var_name("CLUSTER_DOMAIN"));
-        assert!(is_var_name("_x1"));
-        assert!(!is_var_name("1X"));
-        assert!(!is_var_name("A-B"));
-    }
 }

@@ -1,0 +1,424 @@
+//! What `resolve` reports: an [`Error`] for each mistake in the meaning of a spec, a [`Warning`]
+//! for what is legal but most likely not meant. Each has a stable code, listed with an example and
+//! its fix in `docs/errors.md`.
+
+use miette::{Diagnostic, SourceSpan};
+use thiserror::Error;
+
+/// A mistake in the meaning of the spec.
+#[derive(Debug, Error, Diagnostic)]
+pub(crate) enum Error {
+    #[error("the spec declares no cluster")]
+    #[diagnostic(code("fluxspec::no-cluster"), help("add `cluster \"dev\" {{ }}`"))]
+    NoCluster {
+        #[label("in this spec")]
+        span: SourceSpan,
+    },
+    #[error("{what} `{name}` is declared twice")]
+    #[diagnostic(code("fluxspec::duplicate-name"), help("rename or remove one of them"))]
+    Duplicate {
+        what: &'static str,
+        name: String,
+        #[label("second `{name}`")]
+        span: SourceSpan,
+        #[label("first declared here")]
+        first: SourceSpan,
+    },
+    #[error("{what} is given twice")]
+    #[diagnostic(
+        code("fluxspec::duplicate-version"),
+        help(
+            "keep one line per cluster, and at most one without `cluster=` (the default for every other cluster)"
+        )
+    )]
+    DuplicateVersion {
+        what: String,
+        #[label("second")]
+        span: SourceSpan,
+        #[label("first given here")]
+        first: SourceSpan,
+    },
+    #[error("unknown cluster `{name}`")]
+    #[diagnostic(code("fluxspec::unknown-cluster"))]
+    UnknownCluster {
+        name: String,
+        #[label("no cluster of this name")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("unknown app `{name}`")]
+    #[diagnostic(code("fluxspec::unknown-app"))]
+    UnknownApp {
+        name: String,
+        #[label("no app of this name")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("unknown component `{name}`")]
+    #[diagnostic(code("fluxspec::unknown-component"))]
+    UnknownComponent {
+        name: String,
+        #[label("no component of this name")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a valid {what}")]
+    #[diagnostic(code("fluxspec::invalid-name"))]
+    InvalidName {
+        what: &'static str,
+        value: String,
+        #[label("invalid {what}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a valid variable name")]
+    #[diagnostic(
+        code("fluxspec::invalid-var-name"),
+        help(
+            "Flux substitutes only names matching `^[_A-Za-z][_A-Za-z0-9]*$`: letters, digits and `_`, not starting with a digit"
+        )
+    )]
+    InvalidVarName {
+        value: String,
+        #[label("invalid variable name")]
+        span: SourceSpan,
+    },
+    #[error("`{name}` is reserved")]
+    #[diagnostic(code("fluxspec::reserved-name"))]
+    Reserved {
+        name: String,
+        #[label("reserved")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a valid duration")]
+    #[diagnostic(
+        code("fluxspec::invalid-duration"),
+        help("use Go duration syntax, such as `30s`, `5m` or `1h30m`")
+    )]
+    InvalidDuration {
+        value: String,
+        #[label("invalid duration")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a layer")]
+    #[diagnostic(code("fluxspec::invalid-layer"))]
+    InvalidLayer {
+        value: String,
+        #[label("invalid layer")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a valid output path")]
+    #[diagnostic(
+        code("fluxspec::invalid-output-path"),
+        help(
+            "give the output directory's path from the repository root, starting with `./`, e.g. `./generated`"
+        )
+    )]
+    InvalidOutputPath {
+        value: String,
+        #[label("invalid output path")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a valid {what}")]
+    #[diagnostic(code("fluxspec::invalid-version"))]
+    InvalidVersion {
+        what: &'static str,
+        value: String,
+        #[label("invalid {what}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a valid chart source: {reason}")]
+    #[diagnostic(code("fluxspec::invalid-chart"))]
+    InvalidChart {
+        value: String,
+        reason: String,
+        #[label("invalid chart source")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a valid image name: {reason}")]
+    #[diagnostic(
+        code("fluxspec::invalid-image"),
+        help(
+            "write the repository as it appears before the `:` in a manifest, e.g. `ghcr.io/org/app`, and the tag in `version`"
+        )
+    )]
+    InvalidImage {
+        value: String,
+        reason: &'static str,
+        #[label("invalid image name")]
+        span: SourceSpan,
+    },
+    #[error("app `{app}` has no version for cluster `{cluster}`")]
+    #[diagnostic(
+        code("fluxspec::missing-version"),
+        help(
+            "add `version \"...\" cluster=\"{cluster}\"`, or a `version \"...\"` line for every cluster"
+        )
+    )]
+    MissingVersion {
+        app: String,
+        cluster: String,
+        #[label("no version for `{cluster}`")]
+        span: SourceSpan,
+    },
+    #[error("app `{app}` is not deployed to cluster `{cluster}`")]
+    #[diagnostic(code("fluxspec::cluster-not-deployed"))]
+    NotDeployed {
+        app: String,
+        cluster: String,
+        #[label("`{app}` does not run on `{cluster}`")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("component `{component}` needs a value for `{var}`")]
+    #[diagnostic(
+        code("fluxspec::missing-component-var"),
+        help(
+            "set it: `component \"{component}\" {var}=\"...\"`, or give the var a default in the component"
+        )
+    )]
+    MissingComponentVar {
+        component: String,
+        var: String,
+        #[label("`{var}` is not set")]
+        span: SourceSpan,
+    },
+    #[error("component `{component}` declares no variable `{var}`")]
+    #[diagnostic(code("fluxspec::undeclared-component-var"))]
+    UndeclaredComponentVar {
+        component: String,
+        var: String,
+        #[label("not a variable of `{component}`")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("app `{app}` depends on `{dependency}`, which does not run on cluster `{cluster}`")]
+    #[diagnostic(
+        code("fluxspec::dependency-not-deployed"),
+        help(
+            "Flux would wait for it forever: deploy `{dependency}` to `{cluster}` or limit `{app}`'s `clusters`"
+        )
+    )]
+    DependencyNotDeployed {
+        app: String,
+        dependency: String,
+        cluster: String,
+        #[label("not on `{cluster}`")]
+        span: SourceSpan,
+    },
+    #[error("platform app `{app}` depends on apps-layer app `{dependency}`")]
+    #[diagnostic(
+        code("fluxspec::layer-inversion"),
+        help(
+            "the apps layer waits for the platform layer, so this would deadlock: move `{dependency}` to the platform layer or `{app}` to apps"
+        )
+    )]
+    LayerInversion {
+        app: String,
+        dependency: String,
+        #[label("an apps-layer app")]
+        span: SourceSpan,
+    },
+    #[error("dependency cycle: {cycle}")]
+    #[diagnostic(
+        code("fluxspec::dependency-cycle"),
+        help("Flux would never reconcile these apps: remove one `depends-on`")
+    )]
+    DependencyCycle {
+        cycle: String,
+        #[label("closes the cycle")]
+        span: SourceSpan,
+    },
+    #[error("`{path}` is not inside the spec directory")]
+    #[diagnostic(
+        code("fluxspec::path-escapes"),
+        help(
+            "paths are relative to the spec directory and may not use `..`, `/` or symlinks out of it"
+        )
+    )]
+    PathEscapes {
+        path: String,
+        #[label("outside the spec directory")]
+        span: SourceSpan,
+    },
+    #[error("`{path}` does not exist")]
+    #[diagnostic(
+        code("fluxspec::file-not-found"),
+        help("paths are relative to the spec file's directory")
+    )]
+    FileNotFound {
+        path: String,
+        #[label("not found")]
+        span: SourceSpan,
+    },
+    #[error("`{path}` holds no .yaml, .yml or .json file")]
+    #[diagnostic(
+        code("fluxspec::empty-directory"),
+        help("add the manifests, or remove the reference")
+    )]
+    EmptyDirectory {
+        path: String,
+        #[label("empty")]
+        span: SourceSpan,
+    },
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code("fluxspec::unreadable-file"))]
+    Unreadable {
+        path: String,
+        reason: String,
+        #[label("cannot read this")]
+        span: SourceSpan,
+    },
+    #[error("`{path}` is not a YAML mapping of Helm values: {reason}")]
+    #[diagnostic(
+        code("fluxspec::invalid-values"),
+        help("a values file is one YAML document whose top level is a mapping, with unique keys")
+    )]
+    InvalidValues {
+        path: String,
+        reason: String,
+        #[label("invalid values file")]
+        span: SourceSpan,
+    },
+    #[error("`{path}` is not valid YAML: {reason}")]
+    #[diagnostic(
+        code("fluxspec::invalid-yaml"),
+        help(
+            "kustomize would fail to read it: fix the YAML at that line (each key once per mapping)"
+        )
+    )]
+    InvalidYaml {
+        path: String,
+        reason: String,
+        #[label("this file")]
+        span: SourceSpan,
+    },
+    #[error("the inline patch is not valid YAML: {reason}")]
+    #[diagnostic(
+        code("fluxspec::invalid-inline-patch"),
+        help(
+            "Flux would fail to apply it: the string is one YAML document, a patch or a list of JSON 6902 operations"
+        )
+    )]
+    InvalidInlinePatch {
+        reason: String,
+        #[label("this patch")]
+        span: SourceSpan,
+    },
+    #[error("variables are not substituted in inline patches")]
+    #[diagnostic(
+        code("fluxspec::inline-patch-variable"),
+        help(
+            "since Flux 2.7 `spec.patches` is not substituted, so `{reference}` would reach the cluster as is: write the value itself, or use a `patch` file in a cluster block"
+        )
+    )]
+    InlinePatchVariable {
+        reference: String,
+        #[label("contains `{reference}`")]
+        span: SourceSpan,
+    },
+    #[error("`${{{var}}}` is not defined for {place}")]
+    #[diagnostic(code("fluxspec::undefined-variable"))]
+    UndefinedVariable {
+        var: String,
+        /// The app and the clusters: "app `a` on cluster `dev`".
+        place: String,
+        location: String,
+        #[label("`${{{var}}}` in `{location}`")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{path}` has an invalid `${{...}}` expression: {reason}")]
+    #[diagnostic(
+        code("fluxspec::bad-substitution"),
+        help(
+            "Flux would fail to substitute this app's objects: fix the expression, or write a literal `${{` as `$${{`"
+        )
+    )]
+    BadSubstitution {
+        path: String,
+        reason: String,
+        #[label("`{path}`")]
+        span: SourceSpan,
+    },
+    #[error("two files would be written to `{name}`")]
+    #[diagnostic(
+        code("fluxspec::file-collision"),
+        help(
+            "rename one of them; `kustomization.yaml` and the files fluxspec generates are taken"
+        )
+    )]
+    FileCollision {
+        name: String,
+        #[label("this file collides")]
+        span: SourceSpan,
+    },
+}
+
+/// Legal, but most likely not what was meant. `--deny-warnings` makes each an error.
+#[derive(Debug, Error, Diagnostic)]
+pub(crate) enum Warning {
+    #[error("component `{name}` is not used by any app")]
+    #[diagnostic(
+        code("fluxspec::unused-component"),
+        severity(Warning),
+        help("use it in an app with `component \"{name}\"`, or remove it")
+    )]
+    UnusedComponent {
+        name: String,
+        #[label("unused")]
+        span: SourceSpan,
+    },
+    #[error("component `{component}` declares `{var}`, but its files never use `${{{var}}}`")]
+    #[diagnostic(
+        code("fluxspec::unused-component-var"),
+        severity(Warning),
+        help("remove the `var`, or use `${{{var}}}` in the component's manifests")
+    )]
+    UnusedComponentVar {
+        component: String,
+        var: String,
+        #[label("never substituted")]
+        span: SourceSpan,
+    },
+    #[error("cluster `{cluster}` sets `{var}`, but no app on it uses `${{{var}}}`")]
+    #[diagnostic(
+        code("fluxspec::unused-cluster-var"),
+        severity(Warning),
+        help(
+            "remove the `var`, or use `${{{var}}}` in the manifests of an app deployed to `{cluster}`"
+        )
+    )]
+    UnusedClusterVar {
+        cluster: String,
+        var: String,
+        #[label("never substituted")]
+        span: SourceSpan,
+    },
+    #[error("app `{app}` is deployed to no cluster")]
+    #[diagnostic(
+        code("fluxspec::app-on-no-cluster"),
+        severity(Warning),
+        help("name its clusters (`clusters \"dev\"`), or remove the app")
+    )]
+    AppOnNoCluster {
+        app: String,
+        #[label("no cluster named")]
+        span: SourceSpan,
+    },
+}
