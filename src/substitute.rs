@@ -209,8 +209,9 @@ pub fn references(text: &str) -> Result<Vec<VarRef>, SubstituteError> {
     Ok(refs)
 }
 
-/// `^[_[:alpha:]][_[:alpha:][:digit:]]*$` with Go's ASCII classes.
-fn is_valid_var_name(name: &str) -> bool {
+/// Flux's rule for variable names, `^[_[:alpha:]][_[:alpha:][:digit:]]*$` with Go's ASCII
+/// classes; `resolve` checks spec variables with it too.
+pub fn is_valid_var_name(name: &str) -> bool {
     let mut bytes = name.bytes();
     bytes
         .next()

@@ -18,13 +18,9 @@ pub(super) fn is_dns_subdomain(name: &str) -> bool {
     name.len() <= 253 && name.split('.').all(is_dns_label)
 }
 
-/// Flux's rule for variable names: `^[_[:alpha:]][_[:alpha:][:digit:]]*$`.
+/// Flux's rule for variable names, as the substitution engine applies it.
 pub(super) fn is_var_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes
-        .next()
-        .is_some_and(|first| first == b'_' || first.is_ascii_alphabetic())
-        && bytes.all(|byte| byte == b'_' || byte.is_ascii_alphanumeric())
+    crate::substitute::is_valid_var_name(name)
 }
 
 /// A Go duration as Flux parses it (`5m`, `1h30m`, `0.5s`).
