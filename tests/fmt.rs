@@ -3,36 +3,16 @@
 //! compiled output unchanged, and every version where Renovate's patterns find it; formatting is
 //! idempotent; `--check` exit codes; the file's mode is kept.
 
+#[allow(dead_code)] // this test uses some of the helpers
+mod support;
+
 use std::fs;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use support::{assert_exit, fluxspec, text};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fluxspec(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .current_dir(cwd)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fluxspec")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-#[track_caller]
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
 }
 
 /// A spec directory in a temp dir: the starter's files, with `spec` as its homelab.kdl.

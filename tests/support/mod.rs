@@ -75,3 +75,32 @@ pub(crate) fn tool(name: &str) -> PathBuf {
     );
     repo_root().join(".tools/bin").join(name)
 }
+
+/// Runs the fluxspec binary in `cwd` without colour.
+#[allow(dead_code)] // used by the tests of single commands, not by every test binary
+pub(crate) fn fluxspec(cwd: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fluxspec"))
+        .current_dir(cwd)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run fluxspec")
+}
+
+#[allow(dead_code)] // used by the tests of single commands, not by every test binary
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts the exit status, showing both streams when it differs.
+#[allow(dead_code)] // used by the tests of single commands, not by every test binary
+#[track_caller]
+pub(crate) fn assert_exit(output: &std::process::Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
