@@ -1,0 +1,104 @@
+//! The regex custom managers of the Renovate config: one per kind of `helm` or `image` block, each
+//! a list of patterns Renovate applies recursively (the `app` block, the `helm` or `image` block in
+//! it, each line, the version line's parts). The patterns are RE2 (no lookaround, no
+//! backreference) and match each block brace by brace, skipping strings and comments.
+
+/// Any character but a brace, a quote or a slash.
+const OTHER: &str = r#"[^{}"/]"#;
+/// A quoted string, which may hold braces and escaped quotes (and, read this way, the pieces of a
+/// `"""` multi-line string).
+const STRING: &str = r#""(?:[^"\\]|\\[\s\S])*""#;
+const LINE_COMMENT: &str = r"//[^\n]*\n";
+const BLOCK_COMMENT: &str = r"/\*(?:[^*]|\*+[^*/])*\*+/";
+/// A slash that starts no comment (`/-` slashdash, a path outside quotes).
+const LONE_SLASH: &str = r#"/[^/*{}"]"#;
+/// Where a node starts: the text's start, or after a newline, `;` or `{`, then indentation. A node
+/// after `//` or `/-` does not start there, so commented-out nodes are not matched.
+const NODE_START: &str = r"(?:^|[\n;{])[ \t]*";
+/// A quoted string without escapes or spaces: a name, URL or version.
+const WORD: &str = r#"[^"\\\s]+"#;
+/// Each line of a `helm` or `image` block, from its newline up to the next one.
+const LINE: &str = r"\n[^\n]*";
+/// The version's line up to the end of its value (the value is the first quoted string).
+const LINE_HEAD: &str = r#"^\n[ \t]*version[ \t]+"[^"]*""#;
+/// The value with its quotes: what Renovate replaces. Global replacement in a longer text could
+/// also change a cluster name that contains the version (`"2"` in `cluster="k8s-2"`).
+const VALUE: &str = r#""[^"]*""#;
+
+/// How deep blocks may nest inside a `helm` or `image` block.
+const BLOCK_DEPTH: usize = 3;
+
+/// Braces-balanced content: tokens, and blocks nested up to `depth` deep.
+fn balanced(depth: usize) -> String {
+    let token = [OTHER, STRING, LINE_COMMENT, BLOCK_COMMENT, LONE_SLASH].join("|");
+    let mut body = format!("(?:{token})*");
+    for _ in 0..depth {
+        body = format!(r"(?:{token}|\{{{body}\}})*");
+    }
+    body
+}
+
+/// A node named by `head` with its children block, holding blocks up to `depth` deep.
+fn block(head: &str, depth: usize) -> String {
+    format!(r"{NODE_START}{head}[ \t]*\{{{}\}}", balanced(depth))
+}
+
+/// A whole `version` line: the value, `cluster=`, and nothing else but an end-of-line comment.
+fn version_line() -> String {
+    format!(
+        r#"^\n[ \t]*version[ \t]+"(?<currentValue>{WORD})"(?:[ \t]+cluster="(?<cluster>{WORD})")?[ \t]*;?[ \t]*(?://[^\n]*)?\r?$"#
+    )
+}
+
+/// One regex custom manager: a kind of `helm` or `image` block.
+pub(super) struct Manager {
+    pub(super) description: &'static str,
+    head: String,
+    pub(super) datasource: &'static str,
+    pub(super) file_pattern: String,
+}
+
+pub(super) fn managers(spec_path: &str) -> Vec<Manager> {
+    let file_pattern = format!("/^{}$/", regex::escape(spec_path));
+    let manager = |description, head: String, datasource| Manager {
+        description,
+        head,
+        datasource,
+        file_pattern: file_pattern.clone(),
+    };
+    vec![
+        manager(
+            "fluxspec: Helm charts from OCI registries, `helm \"oci://registry/path/chart\" { version ... }`",
+            format!(r#"helm[ \t]+"oci://(?<packageName>{WORD}/(?<depName>[^"\\\s/]+))""#),
+            "docker",
+        ),
+        manager(
+            "fluxspec: Helm charts from HTTPS repositories, `helm \"https://repo\" chart=\"name\" { version ... }`",
+            format!(
+                r#"helm[ \t]+"(?<registryUrl>https://{WORD})"[ \t]+chart="(?<depName>{WORD})""#
+            ),
+            "helm",
+        ),
+        manager(
+            "fluxspec: container images, `image \"registry/name\" { version ... }`",
+            format!(r#"image[ \t]+"(?<depName>{WORD})""#),
+            "docker",
+        ),
+    ]
+}
+
+impl Manager {
+    /// The recursive steps, outermost first. fluxspec's grammar nests no block in a `helm` or
+    /// `image` block, so deeper blocks can only be slashdashed (`/-values "x" { ... }`); three
+    /// levels of them are allowed, which costs a few hundred bytes of pattern per level.
+    pub(super) fn match_strings(&self) -> Vec<String> {
+        vec![
+            block(&format!(r#"app[ \t]+"{WORD}""#), BLOCK_DEPTH + 1),
+            block(&self.head, BLOCK_DEPTH),
+            LINE.to_owned(),
+            version_line(),
+            LINE_HEAD.to_owned(),
+            VALUE.to_owned(),
+        ]
+    }
+}
