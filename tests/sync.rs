@@ -1179,3 +1179,25 @@ fn a_manifest_path_through_a_symlinked_parent_deletes_nothing() {
         );
     }
 }
+
+// Regression: a file where the output directory belongs gave only "File exists (os error 17)".
+#[test]
+fn a_file_where_the_output_directory_belongs_is_refused() {
+    let project = Project::new(&[PODINFO]);
+    write(project.root(), "generated", "not a directory\n");
+    for args in [&["compile"][..], &["check"]] {
+        let run = project.run(args);
+        run.expect_code(2);
+        assert!(
+            unwrapped(&run.stderr).contains("fluxspec::output-not-a-directory")
+                && run.stderr.contains("is a file, not a directory")
+                && run.stderr.contains("move it away"),
+            "{args:?}:\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(project.out()).expect("generated is gone"),
+        "not a directory\n"
+    );
+}

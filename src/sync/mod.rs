@@ -20,7 +20,7 @@ use std::sync::{Mutex, PoisonError};
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::input::{self, ReadFailure};
+use crate::input::{self, FileKind, ReadFailure};
 use crate::tree::FileTree;
 use manifest::Manifest;
 
@@ -39,6 +39,12 @@ pub(crate) enum SyncError {
         help("pass a dedicated directory with `--out`, e.g. `generated`")
     )]
     UnsafeOutput { path: String, reason: &'static str },
+    #[error("the output directory `{path}` is {kind}, not a directory")]
+    #[diagnostic(
+        code("fluxspec::output-not-a-directory"),
+        help("move it away (fluxspec creates the directory), or pass another `--out`")
+    )]
+    OutputNotADirectory { path: String, kind: String },
     #[error("{} file(s) that fluxspec did not write are in the way:{}", .paths.len(), path_list(.paths))]
     #[diagnostic(
         code("fluxspec::unowned-file"),
@@ -279,6 +285,16 @@ impl Session {
     /// nothing), and takes its lock, waiting for any other fluxspec working on it.
     pub(crate) fn open(out_dir: &Path, spec_path: &Path, create: bool) -> Result<Self, SyncError> {
         check_output_dir(out_dir, spec_path)?;
+        // Symlinks followed: a link to a directory is a directory.
+        if let Ok(metadata) = fs::metadata(out_dir)
+            && !metadata.is_dir()
+        {
+            return Err(SyncError::OutputNotADirectory {
+                path: out_dir.display().to_string(),
+                kind: FileKind::of(metadata.file_type())
+                    .map_or_else(|| "a file".to_owned(), |kind| kind.to_string()),
+            });
+        }
         if create {
             fs::create_dir_all(out_dir).map_err(io_error("create", out_dir))?;
         }
