@@ -1,17 +1,17 @@
 //! The front half of the pipeline as one call: spec file -> [`FileTree`], or every error in it.
 //!
-//! Reads the spec with limits (size, UTF-8, not empty), parses it, checks its meaning when it
+//! Reads the spec with limits (a regular file, size, UTF-8, not empty), parses it, checks its meaning when it
 //! could be read completely, and gathers the errors and warnings of both stages into one report
 //! with the spec's text, so each is shown in place. `--deny-warnings` turns warnings into errors
 //! here. Prints nothing: the CLI decides what to show.
 
 use std::fmt;
-use std::fs;
 use std::path::Path;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
 use thiserror::Error;
 
+use crate::input::{self, FileKind, ReadFailure};
 use crate::model::Model;
 use crate::parse::syntax;
 use crate::tree::FileTree;
@@ -63,7 +63,15 @@ pub(crate) enum ReadError {
     #[error("cannot read the spec `{path}`: {reason}")]
     #[diagnostic(code("fluxspec::unreadable-spec"))]
     Unreadable { path: String, reason: String },
-    #[error("the spec `{path}` is {size} bytes; the limit is {MAX_SPEC_BYTES}")]
+    #[error("the spec `{path}` is {kind}, not a regular file")]
+    #[diagnostic(code("fluxspec::spec-not-a-file"))]
+    NotAFile {
+        path: String,
+        kind: FileKind,
+        #[help]
+        help: String,
+    },
+    #[error("the spec `{path}` is {size} bytes or more; the limit is {MAX_SPEC_BYTES}")]
     #[diagnostic(
         code("fluxspec::spec-too-large"),
         help("a spec describes clusters and apps; manifests belong in the files it references")
@@ -96,6 +104,11 @@ impl ReadError {
         let name = name.to_owned();
         match self {
             ReadError::Unreadable { reason, .. } => ReadError::Unreadable { path: name, reason },
+            ReadError::NotAFile { kind, help, .. } => ReadError::NotAFile {
+                path: name,
+                kind,
+                help,
+            },
             ReadError::TooLarge { size, .. } => ReadError::TooLarge { path: name, size },
             ReadError::NotUtf8 { line, column, .. } => ReadError::NotUtf8 {
                 path: name,
@@ -180,38 +193,35 @@ fn primary_span(diagnostic: &dyn Diagnostic) -> Option<SourceSpan> {
     diagnostic.labels()?.next().map(|label| *label.inner())
 }
 
-/// Reads the spec file's text, within the limits: not too large, UTF-8, not empty.
+/// Reads the spec file's text, within the limits: a regular file, not too large, UTF-8, not
+/// empty.
 pub(crate) fn read(spec_path: &Path) -> Result<String, ReadError> {
     let path = spec_path.display().to_string();
-    let unreadable = |error: std::io::Error| ReadError::Unreadable {
-        path: path.clone(),
-        reason: error.to_string(),
-    };
-    let size = fs::metadata(spec_path).map_err(unreadable)?.len();
-    if size > MAX_SPEC_BYTES {
-        return Err(ReadError::TooLarge { path, size });
-    }
-    let bytes = fs::read(spec_path).map_err(unreadable)?;
-    // The file may have grown since `metadata`: check what was read.
-    if bytes.len() as u64 > MAX_SPEC_BYTES {
-        return Err(ReadError::TooLarge {
-            path,
-            size: bytes.len() as u64,
-        });
-    }
-    let text = String::from_utf8(bytes).map_err(|error| {
-        let bytes = error.as_bytes();
-        let valid = bytes
-            .get(..error.utf8_error().valid_up_to())
-            .unwrap_or_default();
-        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column_bytes = valid.get(line_start..).unwrap_or_default();
-        ReadError::NotUtf8 {
+    let bytes = input::read_capped(spec_path, MAX_SPEC_BYTES).map_err(|failure| match failure {
+        ReadFailure::NotAFile(kind) => ReadError::NotAFile {
             path: path.clone(),
-            line: valid.split(|&b| b == b'\n').count(),
-            // The bytes before the bad one are valid UTF-8, so counting characters is exact.
-            column: String::from_utf8_lossy(column_bytes).chars().count() + 1,
-        }
+            kind,
+            help: match kind {
+                FileKind::Directory => {
+                    "pass the spec file itself with `--spec`, e.g. `--spec spec/homelab.kdl`"
+                }
+                _ => "replace it with a regular file holding the spec (KDL text)",
+            }
+            .to_owned(),
+        },
+        ReadFailure::TooLarge { size } => ReadError::TooLarge {
+            path: path.clone(),
+            size,
+        },
+        ReadFailure::Io(error) => ReadError::Unreadable {
+            path: path.clone(),
+            reason: error.to_string(),
+        },
+    })?;
+    let text = input::utf8_text(bytes).map_err(|at| ReadError::NotUtf8 {
+        path: path.clone(),
+        line: at.line,
+        column: at.column,
     })?;
     if text.trim_start_matches('\u{FEFF}').trim().is_empty() {
         return Err(ReadError::Empty { path });

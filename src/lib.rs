@@ -13,6 +13,7 @@ mod diff;
 mod fmt;
 mod graph;
 mod init;
+mod input;
 mod manual;
 mod model;
 mod parse;

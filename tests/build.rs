@@ -467,3 +467,83 @@ fn a_missing_kustomize_names_the_install_command() {
         "{stderr}"
     );
 }
+
+/// The processes whose command line mentions `text`, by pid (Linux: read from `/proc`).
+fn processes_mentioning(text: &str) -> Vec<String> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            fs::read(entry.path().join("cmdline"))
+                .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(text))
+        })
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+// Regression: SIGINT or SIGTERM during `build` left `$TMPDIR/fluxspec-build-*` behind, and the
+// kustomize processes running.
+#[test]
+fn an_interrupted_build_removes_its_temp_dir_and_kills_kustomize() {
+    use std::time::{Duration, Instant};
+    let tools = support::kubectl()
+        .parent()
+        .expect("kubectl is in .tools/bin")
+        .to_path_buf();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(std::iter::once(tools).chain(std::env::split_paths(&path)))
+        .expect("PATH can be joined");
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        let tmp = tempfile::tempdir().expect("cannot create a temp dir");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
+            .current_dir(support::repo_root())
+            .env("PATH", &path)
+            .env("TMPDIR", tmp.path())
+            .args(["build", "--spec", "spec/homelab.kdl", "--cluster", "dev"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run fluxspec build");
+        // Mid-run: once kustomize runs on the build directory.
+        let started = Instant::now();
+        while processes_mentioning(&tmp.path().display().to_string()).is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_mins(1),
+                "kustomize never started"
+            );
+            assert!(
+                child.try_wait().expect("cannot wait").is_none(),
+                "the build finished before it could be interrupted"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let kill = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .expect("cannot run kill");
+        assert!(kill.success());
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("cannot wait") {
+                break status;
+            }
+            if started.elapsed() > Duration::from_mins(1) {
+                let _ = child.kill();
+                panic!("SIG{signal}: the build did not stop");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(code), "SIG{signal}: {status}");
+        let left: Vec<_> = fs::read_dir(tmp.path())
+            .expect("cannot list TMPDIR")
+            .map(|entry| entry.expect("cannot list TMPDIR").path())
+            .collect();
+        assert!(left.is_empty(), "SIG{signal} left {left:?}");
+        assert_eq!(
+            processes_mentioning(&tmp.path().display().to_string()),
+            Vec::<String>::new(),
+            "SIG{signal}: kustomize still runs"
+        );
+    }
+}

@@ -1054,3 +1054,150 @@ fn one_version_bump_rewrites_exactly_the_files_it_changes() {
         assert_eq!(differing, expected, "bump `{from}`");
     }
 }
+
+/// `text` without whitespace and miette's margin, for matching text it may have wrapped anywhere.
+fn squeezed(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !c.is_whitespace() && c != '│')
+        .collect()
+}
+
+/// Appends `line` to the committed manifest of `project`, as a pull request could.
+fn plant_manifest_line(project: &Project, line: &str) {
+    let path = project.out().join(".fluxspec-manifest");
+    let mut text = fs::read_to_string(&path).expect("no manifest");
+    text.push_str(line);
+    text.push('\n');
+    fs::write(&path, text).expect("cannot write the manifest");
+}
+
+/// The number the line `line` will have once appended to `project`'s manifest.
+fn next_manifest_line(project: &Project) -> usize {
+    let text = fs::read_to_string(project.out().join(".fluxspec-manifest")).expect("no manifest");
+    text.lines().count() + 1
+}
+
+// Regression: a planted manifest line (absolute, `..`, or an alias of a live file) made `compile`
+// delete that file, outside the output directory or not, and exit 0.
+#[test]
+fn a_manifest_path_that_is_not_plain_and_relative_deletes_nothing() {
+    // Each case: its name, and the manifest path to plant with the file it would delete.
+    type Plant = fn(&Project) -> (String, PathBuf);
+    const LIVE: &str = "apps/whoami/base/deployment.yaml";
+    let hash = "0".repeat(64);
+    let cases: [(&str, Plant); 4] = [
+        ("absolute", |project| {
+            let victim = project.root().join("victim.txt");
+            (victim.display().to_string(), victim)
+        }),
+        ("..", |project| {
+            (
+                "../spec/homelab.kdl".to_owned(),
+                project.root().join("spec/homelab.kdl"),
+            )
+        }),
+        ("empty component", |project| {
+            (
+                "apps//whoami/base/deployment.yaml".to_owned(),
+                project.out().join(LIVE),
+            )
+        }),
+        ("`.` component", |project| {
+            (
+                "./apps/whoami/base/deployment.yaml".to_owned(),
+                project.out().join(LIVE),
+            )
+        }),
+    ];
+    for (case, plant) in cases {
+        let project = Project::compiled(&[PODINFO, WHOAMI]);
+        write(project.root(), "victim.txt", "not fluxspec's\n");
+        let (listed, victim) = plant(&project);
+        let number = next_manifest_line(&project);
+        plant_manifest_line(&project, &format!("{hash}  {listed}"));
+        let before = snapshot(project.root());
+        for args in [&["compile"][..], &["check"]] {
+            let run = project.run(args);
+            run.expect_code(2);
+            // A long temp path wraps anywhere: compare without the wrapping.
+            let stderr = squeezed(&run.stderr);
+            assert!(
+                stderr.contains("fluxspec::invalid-manifest")
+                    && stderr.contains(&squeezed(&format!("line {number} `{hash}  {listed}`")))
+                    && stderr.contains("--adopt"),
+                "{case}, {args:?}: the message does not name the line:\n{}",
+                run.stderr
+            );
+            assert!(
+                victim.is_file(),
+                "{case}, {args:?}: deleted {}",
+                victim.display()
+            );
+            assert_eq!(snapshot(project.root()), before, "{case}, {args:?} wrote");
+        }
+        // `--adopt` ignores the line: nothing it names is deleted, the rest compiles.
+        project.run(&["compile", "--adopt"]).expect_code(0);
+        assert!(
+            victim.is_file(),
+            "{case}: --adopt deleted {}",
+            victim.display()
+        );
+        assert!(project.root().join("victim.txt").is_file());
+        assert_eq!(project.tree(), project.fresh(), "{case}");
+        project.run(&["check"]).expect_code(0);
+    }
+}
+
+// Regression: a manifest path through a symlinked directory inside the output directory must
+// be refused before anything is deleted, naming the manifest line.
+#[test]
+fn a_manifest_path_through_a_symlinked_parent_deletes_nothing() {
+    let project = Project::compiled(&[PODINFO, WHOAMI]);
+    let outside = project.root().join("outside");
+    write(&outside, "victim.yaml", "not fluxspec's\n");
+    std::os::unix::fs::symlink(&outside, project.out().join("linked")).expect("cannot link");
+    let number = next_manifest_line(&project);
+    plant_manifest_line(&project, &format!("{}  linked/victim.yaml", "0".repeat(64)));
+    // A real prune is due too: whoami goes.
+    project.set_apps(&[PODINFO]);
+    let before = snapshot(project.root());
+    for args in [&["compile"][..], &["compile", "--adopt"], &["check"]] {
+        let run = project.run(args);
+        run.expect_code(2);
+        let stderr = unwrapped(&run.stderr);
+        assert!(
+            stderr.contains("generated/linked")
+                && stderr.contains(&format!("line {number} of the manifest")),
+            "{args:?}: the message does not name the link and the line:\n{}",
+            run.stderr
+        );
+        assert!(outside.join("victim.yaml").is_file());
+        assert_eq!(
+            snapshot(project.root()),
+            before,
+            "{args:?} wrote or deleted"
+        );
+    }
+}
+
+// Regression: a file where the output directory belongs gave only "File exists (os error 17)".
+#[test]
+fn a_file_where_the_output_directory_belongs_is_refused() {
+    let project = Project::new(&[PODINFO]);
+    write(project.root(), "generated", "not a directory\n");
+    for args in [&["compile"][..], &["check"]] {
+        let run = project.run(args);
+        run.expect_code(2);
+        assert!(
+            unwrapped(&run.stderr).contains("fluxspec::output-not-a-directory")
+                && run.stderr.contains("is a file, not a directory")
+                && run.stderr.contains("move it away"),
+            "{args:?}:\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(project.out()).expect("generated is gone"),
+        "not a directory\n"
+    );
+}

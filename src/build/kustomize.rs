@@ -7,11 +7,12 @@ use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{Map, Value};
 
 use super::flux::Spec;
+use super::interrupt;
 
 /// The file names kustomize recognizes, in the order it looks for them.
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -59,14 +60,14 @@ impl Kustomize {
 
     /// Builds the kustomization in `dir`; on failure, kustomize's own message.
     pub(crate) fn build(&self, dir: &Path) -> Result<String, String> {
-        let output = Command::new(&self.program)
-            .arg(if self.kubectl { "kustomize" } else { "build" })
-            // kustomize-controller builds with `LoadRestrictionsNone`.
-            .args(["--load-restrictor", "LoadRestrictionsNone"])
-            .arg(dir)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|error| format!("cannot run {}: {error}", self.program.display()))?;
+        let output = interrupt::output(
+            Command::new(&self.program)
+                .arg(if self.kubectl { "kustomize" } else { "build" })
+                // kustomize-controller builds with `LoadRestrictionsNone`.
+                .args(["--load-restrictor", "LoadRestrictionsNone"])
+                .arg(dir),
+        )
+        .map_err(|error| format!("cannot run {}: {error}", self.program.display()))?;
         if !output.status.success() {
             return Err(format!(
                 "{} failed ({}): {}",
@@ -78,6 +79,61 @@ impl Kustomize {
         String::from_utf8(output.stdout)
             .map_err(|_| format!("{} printed output that is not UTF-8", self.describe()))
     }
+}
+
+/// The kustomize kustomize-controller v1.9 (Flux v2.8) builds with; `scripts/install-test-tools.sh`
+/// pins kubectl to the release that embeds it.
+const FLUX_KUSTOMIZE: semver::Version = semver::Version::new(5, 8, 1);
+
+impl Kustomize {
+    /// A warning when this kustomize is older than Flux's: it may build differently (or fail
+    /// where Flux does not). `None` when it is as new, or does not say its version.
+    pub(crate) fn outdated_warning(&self) -> Option<String> {
+        let args: &[&str] = if self.kubectl {
+            &["version", "--client"]
+        } else {
+            &["version"]
+        };
+        let output = interrupt::output(Command::new(&self.program).args(args)).ok()?;
+        let version = kustomize_version(&String::from_utf8_lossy(&output.stdout), self.kubectl)?;
+        (version < FLUX_KUSTOMIZE).then(|| {
+            format!(
+                "{} is kustomize v{version}, older than the v{FLUX_KUSTOMIZE} Flux builds with: \
+                 the build may differ from what Flux applies (`scripts/install-test-tools.sh` \
+                 installs a kubectl with v{FLUX_KUSTOMIZE})",
+                self.program.display()
+            )
+        })
+    }
+}
+
+/// The kustomize version in the output of `kustomize version` (`v5.8.1`, or before v5
+/// `{Version:kustomize/v4.5.7 GitCommit:…}`) or, from `kubectl`, of `kubectl version --client`
+/// (a `Kustomize Version: v5.8.1` line).
+fn kustomize_version(output: &str, kubectl: bool) -> Option<semver::Version> {
+    let text = if kubectl {
+        output
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("Kustomize Version:"))?
+    } else {
+        output
+    };
+    // The first `v` followed by three dot-separated numbers.
+    text.match_indices('v').find_map(|(at, _)| {
+        let candidate = &text[at + 1..];
+        let end = candidate
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(candidate.len());
+        let numbers: Vec<u64> = candidate[..end]
+            .split('.')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        match numbers[..] {
+            [major, minor, patch] => Some(semver::Version::new(major, minor, patch)),
+            _ => None,
+        }
+    })
 }
 
 /// The kustomization file in `dir`, if there is one.
@@ -195,6 +251,46 @@ fn append(
         list(fields, key)?.extend(values);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::{FLUX_KUSTOMIZE, kustomize_version};
+
+    #[test]
+    fn reads_the_version_of_kustomize_and_kubectl() {
+        let version = |output: &str, kubectl| kustomize_version(output, kubectl);
+        assert_eq!(version("v5.8.1\n", false), Some(FLUX_KUSTOMIZE));
+        assert_eq!(
+            version(
+                "{Version:kustomize/v4.5.7 GitCommit:56d82a8 BuildDate:2022-08-02}\n",
+                false
+            ),
+            Some(semver::Version::new(4, 5, 7))
+        );
+        assert_eq!(
+            version("Client Version: v1.37.1\nKustomize Version: v5.8.1\n", true),
+            Some(FLUX_KUSTOMIZE)
+        );
+        // kubectl's own version is not kustomize's.
+        assert_eq!(
+            version("Client Version: v1.31.0\nKustomize Version: v5.4.2\n", true),
+            Some(semver::Version::new(5, 4, 2))
+        );
+        assert_eq!(version("Client Version: v1.31.0\n", true), None);
+        assert_eq!(version("(devel)\n", false), None);
+    }
+
+    #[test]
+    fn orders_versions_numerically() {
+        let older = |text: &str| kustomize_version(text, false).is_some_and(|v| v < FLUX_KUSTOMIZE);
+        assert!(older("v5.4.2"));
+        assert!(older("v4.5.7"));
+        assert!(older("v5.8.0"));
+        assert!(!older("v5.8.1"));
+        assert!(!older("v5.10.0"));
+        assert!(!older("v6.0.0"));
+    }
 }
 
 #[cfg(test)]

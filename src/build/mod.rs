@@ -25,9 +25,11 @@
 //! adds when applying (`kustomize.toolkit.fluxcd.io/name`) are left out: they are bookkeeping,
 //! not content.
 //!
-//! Boundary: writes only inside its own temporary directory; runs only kustomize; prints nothing.
+//! Boundary: writes only inside its own temporary directory (removed on SIGINT and SIGTERM too,
+//! [`interrupt`]); runs only kustomize; prints nothing.
 
 mod flux;
+mod interrupt;
 mod kustomize;
 pub(crate) mod object;
 mod output;
@@ -153,7 +155,12 @@ pub(crate) fn run(
 ) -> Result<ClusterBuild, BuildError> {
     // Generated files' headers name the spec, but kustomize drops comments: any label will do.
     let rendered = render_spec(spec, "homelab.kdl", &spec.display().to_string())?;
-    Workspace::new(&rendered)?.build(cluster, app)
+    let workspace = Workspace::new(&rendered)?;
+    let mut build = workspace.build(cluster, app)?;
+    build
+        .warnings
+        .splice(0..0, workspace.kustomize.outdated_warning());
+    Ok(build)
 }
 
 /// The clusters a tree has an entry directory (`clusters/<c>/`) for, by name.
@@ -234,10 +241,8 @@ impl<'a> Workspace<'a> {
             ),
         })?;
         let clusters = clusters(&rendered.tree);
-        let dir = tempfile::Builder::new()
-            .prefix("fluxspec-build-")
-            .tempdir()
-            .map_err(|error| BuildError::Workspace {
+        let dir =
+            interrupt::temp_dir("fluxspec-build-").map_err(|error| BuildError::Workspace {
                 reason: error.to_string(),
             })?;
         materialize(&rendered.tree, &dir.path().join(output))?;
@@ -488,13 +493,24 @@ impl<'a> Workspace<'a> {
         let original = fs::read(&plan.file).map_err(|error| BuildError::Workspace {
             reason: format!("{}: {error}", plan.file.display()),
         })?;
-        let output = kustomize::write_flux_fields(&plan.file, &kustomization.spec)
-            .map_err(|reason| failed(format!("cannot rewrite its kustomization.yaml: {reason}")))
-            .and_then(|()| self.kustomize.build(&plan.dir).map_err(failed));
-        fs::write(&plan.file, original).map_err(|error| BuildError::Workspace {
-            reason: format!("{}: {error}", plan.file.display()),
+        let output = interrupt::uninterrupted(|| {
+            kustomize::write_flux_fields(&plan.file, &kustomization.spec)
+        })
+        .map_err(|reason| failed(format!("cannot rewrite its kustomization.yaml: {reason}")))
+        .and_then(|()| self.kustomize.build(&plan.dir).map_err(failed));
+        interrupt::uninterrupted(|| fs::write(&plan.file, original)).map_err(|error| {
+            BuildError::Workspace {
+                reason: format!("{}: {error}", plan.file.display()),
+            }
         })?;
         output
+    }
+}
+
+impl Drop for Workspace<'_> {
+    fn drop(&mut self) {
+        // Before `TempDir`'s own drop, so that a SIGINT or SIGTERM in between finds nothing.
+        interrupt::remove_dir(self.dir.path());
     }
 }
 
@@ -515,7 +531,7 @@ fn materialize(tree: &FileTree, root: &Path) -> Result<(), BuildError> {
     let mut made = BTreeSet::new();
     for (path, bytes) in tree.iter() {
         let file = root.join(path);
-        let mut write = || -> std::io::Result<()> {
+        let write = || -> std::io::Result<()> {
             if let Some(parent) = file.parent()
                 && made.insert(parent.to_path_buf())
             {
@@ -523,7 +539,7 @@ fn materialize(tree: &FileTree, root: &Path) -> Result<(), BuildError> {
             }
             fs::write(&file, bytes)
         };
-        write().map_err(|error| BuildError::Workspace {
+        interrupt::uninterrupted(write).map_err(|error| BuildError::Workspace {
             reason: format!("{}: {error}", file.display()),
         })?;
     }

@@ -5,6 +5,8 @@
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
+use crate::input::FileKind;
+
 /// A mistake in the meaning of the spec.
 #[derive(Debug, Error, Diagnostic)]
 pub(crate) enum Error {
@@ -273,6 +275,41 @@ pub(crate) enum Error {
     EmptyDirectory {
         path: String,
         #[label("empty")]
+        span: SourceSpan,
+    },
+    #[error("`{path}` is {kind}, not a regular file")]
+    #[diagnostic(code("fluxspec::not-a-regular-file"))]
+    NotARegularFile {
+        path: String,
+        kind: FileKind,
+        #[help]
+        help: String,
+        #[label("{kind}")]
+        span: SourceSpan,
+    },
+    #[error("`{path}` goes through `{file}`, which is a file, not a directory")]
+    #[diagnostic(
+        code("fluxspec::file-in-the-way"),
+        help("fix the path, or move the file away and put a directory there")
+    )]
+    FileInTheWay {
+        path: String,
+        file: String,
+        #[label("not a directory")]
+        span: SourceSpan,
+    },
+    #[error(
+        "`{path}` is not UTF-8 text (a binary file?): invalid byte at line {line}, column {column}"
+    )]
+    #[diagnostic(
+        code("fluxspec::binary-file"),
+        help("name a YAML or JSON text file here, or save this one as UTF-8")
+    )]
+    NotText {
+        path: String,
+        line: usize,
+        column: usize,
+        #[label("not text")]
         span: SourceSpan,
     },
     #[error("cannot read `{path}`: {reason}")]

@@ -2,12 +2,17 @@
 //!
 //! A path may name a file or a directory (read recursively, in name order, keeping only YAML and
 //! JSON files). Paths are relative to the spec directory and may not leave it: no absolute paths,
-//! no `..`, no symlink that resolves outside.
+//! no `..`, no symlink that resolves outside. Only regular files are read, each through
+//! [`input::read_capped`], and each must be UTF-8 text.
 
 use std::fs;
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use miette::SourceSpan;
+
 use super::Error;
+use crate::input::{self, FileKind, ReadFailure};
 use crate::model::SourceFile;
 use crate::parse::syntax::Spanned;
 
@@ -42,10 +47,30 @@ impl SpecDir {
             });
         }
         let joined = self.root.join(relative);
-        let canonical = joined.canonicalize().map_err(|_| Error::FileNotFound {
-            path: path.value.clone(),
-            span: path.span,
-        })?;
+        let canonical =
+            joined
+                .canonicalize()
+                .map_err(|error| match file_in_the_way(&self.root, relative) {
+                    Some(file) if error.kind() == io::ErrorKind::NotADirectory => {
+                        Error::FileInTheWay {
+                            path: path.value.clone(),
+                            file,
+                            span: path.span,
+                        }
+                    }
+                    _ => Error::FileNotFound {
+                        path: path.value.clone(),
+                        span: path.span,
+                    },
+                })?;
+        // Before the confinement check: `/dev/zero` behind a symlink is a device first.
+        if let Some(kind) = fs::metadata(&canonical)
+            .ok()
+            .and_then(|metadata| FileKind::of(metadata.file_type()))
+            .filter(|&kind| kind != FileKind::Directory)
+        {
+            return Err(not_a_regular_file(&path.value, kind, path.span));
+        }
         if !canonical.starts_with(&self.root) {
             return Err(Error::PathEscapes {
                 path: path.value.clone(),
@@ -55,20 +80,30 @@ impl SpecDir {
         Ok(canonical)
     }
 
+    /// Reads one file, where a directory is not allowed (a values file).
+    pub(super) fn read_file(&self, path: &Spanned<String>) -> Result<(String, SourceFile), Error> {
+        let location = self.locate(path)?;
+        if location.is_dir() {
+            return Err(not_a_regular_file(
+                &path.value,
+                FileKind::Directory,
+                path.span,
+            ));
+        }
+        let name = location
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok((path.value.clone(), read_file(&location, name, path)?))
+    }
+
     /// Reads one file, or every YAML/JSON file under a directory. Names are relative to the
     /// directory, or the file's own name. Each file comes with its path relative to the spec
     /// directory, for messages.
     pub(super) fn read(&self, path: &Spanned<String>) -> Result<Vec<(String, SourceFile)>, Error> {
         let location = self.locate(path)?;
-        if location.is_file() {
-            let name = location
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            return Ok(vec![(
-                path.value.clone(),
-                read_file(&location, name, path)?,
-            )]);
+        if !location.is_dir() {
+            return Ok(vec![self.read_file(path)?]);
         }
         let mut files = Vec::new();
         for entry in walkdir::WalkDir::new(&location).sort_by_file_name() {
@@ -80,6 +115,23 @@ impl SpecDir {
             let is_manifest = entry.path().extension().is_some_and(|extension| {
                 matches!(extension.to_str(), Some("yaml" | "yml" | "json"))
             });
+            // Forward slashes on every platform: the name becomes a kustomize resource path.
+            let name = entry
+                .path()
+                .strip_prefix(&location)
+                .unwrap_or(entry.path())
+                .components()
+                .map(|component| component.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let shown = format!("{}/{name}", path.value.trim_end_matches('/'));
+            // A named pipe or device among the manifests is refused, not skipped: it was meant to
+            // be read. (Symlinks are not followed by the walk.)
+            let kind = FileKind::of(entry.file_type())
+                .filter(|kind| !matches!(kind, FileKind::Directory | FileKind::Symlink));
+            if let (Some(kind), true) = (kind, is_manifest) {
+                return Err(not_a_regular_file(&shown, kind, path.span));
+            }
             if !entry.file_type().is_file() || !is_manifest {
                 continue;
             }
@@ -96,16 +148,6 @@ impl SpecDir {
                     span: path.span,
                 });
             }
-            // Forward slashes on every platform: the name becomes a kustomize resource path.
-            let name = entry
-                .path()
-                .strip_prefix(&location)
-                .unwrap_or(entry.path())
-                .components()
-                .map(|component| component.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let shown = format!("{}/{name}", path.value.trim_end_matches('/'));
             files.push((shown, read_file(&canonical, name, path)?));
         }
         if files.is_empty() {
@@ -119,19 +161,60 @@ impl SpecDir {
 }
 
 fn read_file(location: &Path, name: String, path: &Spanned<String>) -> Result<SourceFile, Error> {
-    let unreadable = |reason: String| Error::Unreadable {
-        path: path.value.clone(),
-        reason,
-        span: path.span,
-    };
-    let size = fs::metadata(location)
-        .map_err(|error| unreadable(error.to_string()))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(unreadable(format!(
-            "it is {size} bytes, more than the {MAX_FILE_BYTES} fluxspec reads"
-        )));
+    let bytes = input::read_capped(location, MAX_FILE_BYTES).map_err(|failure| match failure {
+        ReadFailure::NotAFile(kind) => not_a_regular_file(&path.value, kind, path.span),
+        ReadFailure::TooLarge { size } => Error::Unreadable {
+            path: path.value.clone(),
+            reason: format!(
+                "it is {size} bytes or more, more than the {MAX_FILE_BYTES} fluxspec reads"
+            ),
+            span: path.span,
+        },
+        ReadFailure::Io(error) => Error::Unreadable {
+            path: path.value.clone(),
+            reason: error.to_string(),
+            span: path.span,
+        },
+    })?;
+    // Every file a spec names is YAML or JSON: text. Said here, once, for all of them.
+    if let Err(at) = std::str::from_utf8(&bytes) {
+        let at = input::utf8_position(&bytes, at.valid_up_to());
+        return Err(Error::NotText {
+            path: path.value.clone(),
+            line: at.line,
+            column: at.column,
+            span: path.span,
+        });
     }
-    let bytes = fs::read(location).map_err(|error| unreadable(error.to_string()))?;
     Ok(SourceFile { name, bytes })
+}
+
+fn not_a_regular_file(path: &str, kind: FileKind, span: SourceSpan) -> Error {
+    Error::NotARegularFile {
+        path: path.to_owned(),
+        kind,
+        help: match kind {
+            FileKind::Directory => "name a file here, not a directory".to_owned(),
+            _ => format!(
+                "replace it with a regular file: fluxspec never reads {kind}, which could block \
+                 or never end"
+            ),
+        },
+        span,
+    }
+}
+
+/// The first component of `relative` under `root` that is a file, when a path goes through one
+/// (`apps/x/deployment.yaml/more.yaml`).
+fn file_in_the_way(root: &Path, relative: &Path) -> Option<String> {
+    let mut current = root.to_path_buf();
+    let mut shown = PathBuf::new();
+    for component in relative.components() {
+        current.push(component);
+        shown.push(component);
+        if current.is_file() {
+            return Some(shown.display().to_string());
+        }
+    }
+    None
 }

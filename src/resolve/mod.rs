@@ -457,7 +457,11 @@ impl Resolver {
 
     /// A values file: its content and its text.
     fn values(&mut self, path: &Spanned<String>) -> Option<(serde_json::Value, String)> {
-        let (_, file) = self.read(path).into_iter().next()?;
+        let (_, file) = self
+            .dir
+            .read_file(path)
+            .map_err(|error| self.errors.push(error))
+            .ok()?;
         let invalid = |reason: String| Error::InvalidValues {
             path: path.value.clone(),
             reason,

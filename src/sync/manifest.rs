@@ -22,20 +22,40 @@ pub(crate) struct Manifest {
     in_flight: bool,
 }
 
+/// A manifest line that is not one fluxspec writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InvalidLine {
+    /// 1-based.
+    pub(crate) number: usize,
+    pub(crate) text: String,
+    pub(crate) reason: &'static str,
+}
+
 impl Manifest {
-    pub(crate) fn parse(text: &str) -> Self {
+    /// Parses a manifest, keeping its valid lines and returning the others. The manifest is
+    /// committed, so anyone who can send a pull request can write it: a path is only taken when
+    /// it is one fluxspec could have written, since the prune deletes what the manifest lists.
+    pub(crate) fn parse(text: &str) -> (Self, Vec<InvalidLine>) {
         let mut manifest = Self::default();
-        for line in text.lines() {
+        let mut invalid = Vec::new();
+        for (index, line) in text.lines().enumerate() {
             if line == IN_FLIGHT {
                 manifest.in_flight = true;
-            } else if line.starts_with('#') {
                 continue;
             }
-            if let Some((hash, path)) = line.split_once("  ") {
-                manifest.insert(path.to_owned(), hash.to_owned());
+            if line.starts_with('#') || line.is_empty() {
+                continue;
+            }
+            match parse_entry(line) {
+                Ok((hash, path)) => manifest.insert(path.to_owned(), hash.to_owned()),
+                Err(reason) => invalid.push(InvalidLine {
+                    number: index + 1,
+                    text: line.to_owned(),
+                    reason,
+                }),
             }
         }
-        manifest
+        (manifest, invalid)
     }
 
     pub(crate) fn insert(&mut self, path: String, hash: String) {
@@ -95,23 +115,101 @@ impl Manifest {
     }
 }
 
+/// The hash and path of a manifest line, or why it is not one fluxspec writes.
+fn parse_entry(line: &str) -> Result<(&str, &str), &'static str> {
+    let (hash, path) = line
+        .split_once("  ")
+        .ok_or("is not `<blake3 hash>  <path>`")?;
+    if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err("does not start with a blake3 hash (64 lowercase hex digits)");
+    }
+    check_path(path)?;
+    Ok((hash, path))
+}
+
+/// Accepts only a path as fluxspec writes it: relative, `/`-separated, every component a plain
+/// name. So no two accepted spellings name one file (`a//b`, `./a`), and none leaves the output
+/// directory (`/etc/x`, `../x`). Symlinks on the way are the disk's business, checked before
+/// anything is deleted.
+fn check_path(path: &str) -> Result<(), &'static str> {
+    if path.starts_with('/') {
+        return Err("names an absolute path");
+    }
+    // Not a separator on Unix, but one on Windows, and never in a path fluxspec writes.
+    if path.contains('\\') {
+        return Err("has a backslash in its path");
+    }
+    if path.chars().any(char::is_control) {
+        return Err("has a control character in its path");
+    }
+    for component in path.split('/') {
+        match component {
+            "" => return Err("has an empty path component (`//`, or a `/` at an end)"),
+            "." => return Err("has a `.` component in its path"),
+            ".." => return Err("has a `..` component in its path"),
+            _ => {}
+        }
+    }
+    if path == FILE_NAME {
+        return Err("names the manifest itself");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Manifest;
+    use super::{Manifest, check_path};
+
+    #[test]
+    fn only_plain_relative_paths_are_accepted() {
+        for valid in ["a.yaml", "apps/x/base/k.yaml", "..a/b..", ".hidden/x"] {
+            assert_eq!(check_path(valid), Ok(()), "{valid}");
+        }
+        for invalid in [
+            "/etc/passwd",
+            "../spec/homelab.kdl",
+            "apps/../../x",
+            "apps//x/base/k.yaml",
+            "./x",
+            "apps/.",
+            "apps/x/",
+            "",
+            "a\\..\\b",
+            "a\u{1b}b",
+            ".fluxspec-manifest",
+        ] {
+            assert!(check_path(invalid).is_err(), "{invalid:?} accepted");
+        }
+    }
+
+    #[test]
+    fn invalid_lines_are_numbered_and_left_out() {
+        let hash = "0".repeat(64);
+        let text = format!("# header\n{hash}  a.yaml\n{hash}  ../b\nno hash\n");
+        let (manifest, invalid) = Manifest::parse(&text);
+        assert_eq!(manifest.paths().collect::<Vec<_>>(), ["a.yaml"]);
+        let numbers: Vec<usize> = invalid.iter().map(|line| line.number).collect();
+        assert_eq!(numbers, [3, 4]);
+        assert_eq!(invalid[0].text, format!("{hash}  ../b"));
+    }
 
     #[test]
     fn round_trips_and_merges() {
+        let [h1, h2, h3] = ["1", "2", "3"].map(|digit| digit.repeat(64));
         let mut old = Manifest::default();
-        old.insert("a.yaml".to_owned(), "11".to_owned());
+        old.insert("a.yaml".to_owned(), h1.clone());
         let mut new = Manifest::default();
-        new.insert("a.yaml".to_owned(), "22".to_owned());
-        new.insert("b/c.yaml".to_owned(), "33".to_owned());
+        new.insert("a.yaml".to_owned(), h2.clone());
+        new.insert("b/c.yaml".to_owned(), h3);
         let union = old.in_flight_union(&new);
-        assert!(union.wrote("a.yaml", "11") && union.wrote("a.yaml", "22"));
-        assert!(!new.wrote("a.yaml", "11"));
+        assert!(union.wrote("a.yaml", &h1) && union.wrote("a.yaml", &h2));
+        assert!(!new.wrote("a.yaml", &h1));
         assert!(union.in_flight() && !old.in_flight() && !new.in_flight());
-        assert_eq!(Manifest::parse(&union.to_text()), union);
-        assert_eq!(Manifest::parse(&new.to_text()), new);
+        assert_eq!(
+            Manifest::parse(&union.to_text()),
+            (union.clone(), Vec::new())
+        );
+        assert_eq!(Manifest::parse(&new.to_text()), (new, Vec::new()));
         assert_eq!(union.paths().collect::<Vec<_>>(), ["a.yaml", "b/c.yaml"]);
     }
 }

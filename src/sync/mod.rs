@@ -20,8 +20,13 @@ use std::sync::{Mutex, PoisonError};
 use miette::Diagnostic;
 use thiserror::Error;
 
+use crate::input::{self, FileKind, ReadFailure};
 use crate::tree::FileTree;
 use manifest::Manifest;
+
+/// The largest manifest fluxspec reads: a line per file, ~150 bytes, for hundreds of thousands
+/// of files.
+const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Prefix of in-flight temp files; any left by a killed compile are removed by the next one.
 const TEMP_PREFIX: &str = ".fluxspec-tmp-";
@@ -34,18 +39,51 @@ pub(crate) enum SyncError {
         help("pass a dedicated directory with `--out`, e.g. `generated`")
     )]
     UnsafeOutput { path: String, reason: &'static str },
+    #[error("the output directory `{path}` is {kind}, not a directory")]
+    #[diagnostic(
+        code("fluxspec::output-not-a-directory"),
+        help("move it away (fluxspec creates the directory), or pass another `--out`")
+    )]
+    OutputNotADirectory { path: String, kind: String },
     #[error("{} file(s) that fluxspec did not write are in the way:{}", .paths.len(), path_list(.paths))]
     #[diagnostic(
         code("fluxspec::unowned-file"),
         help("move them away, or pass `--adopt` to let fluxspec overwrite and own them")
     )]
     Unowned { paths: Vec<String> },
-    #[error("`{path}` is a symlink or not a regular file; fluxspec does not write through it")]
+    #[error(
+        "`{path}` is a symlink or not a regular file; fluxspec does not write through it{listed}"
+    )]
     #[diagnostic(
         code("fluxspec::not-a-file"),
         help("remove it so fluxspec can write a regular file there")
     )]
-    NotAFile { path: String },
+    NotAFile { path: String, listed: String },
+    #[error(
+        "`{manifest}` is not as fluxspec writes it: line {line_number} `{line}` {reason}{others}; \
+         nothing was deleted or written"
+    )]
+    #[diagnostic(
+        code("fluxspec::invalid-manifest"),
+        help(
+            "the manifest lists the files a compile may delete, so fluxspec only trusts paths it \
+             could have written there; restore the manifest from Git, or pass `--adopt` to ignore \
+             the invalid lines (nothing they name is deleted) and take over the generated files"
+        )
+    )]
+    InvalidManifest {
+        manifest: String,
+        line_number: usize,
+        line: String,
+        reason: &'static str,
+        others: String,
+    },
+    #[error("the manifest `{path}` is {size} bytes or more; the limit is {MAX_MANIFEST_BYTES}")]
+    #[diagnostic(
+        code("fluxspec::manifest-too-large"),
+        help("restore the manifest from Git, or delete it and compile with `--adopt`")
+    )]
+    ManifestTooLarge { path: String, size: u64 },
     #[error("cannot {action} `{path}`: {source}")]
     #[diagnostic(code("fluxspec::io"))]
     Io {
@@ -70,6 +108,17 @@ fn path_list(paths: &[String]) -> String {
         let _ = write!(list, "\n  and {} more", paths.len() - LISTED_PATHS);
     }
     list
+}
+
+/// Where the manifest `text` lists `path`, for a message: ` (line N of the manifest: ...)`.
+fn listed_at(text: &str, path: &str) -> String {
+    text.lines()
+        .position(|line| {
+            line.split_once("  ")
+                .is_some_and(|(_, listed)| listed == path)
+        })
+        .map(|index| format!(" (listed at line {} of the manifest: `{path}`)", index + 1))
+        .unwrap_or_default()
 }
 
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> SyncError {
@@ -236,6 +285,16 @@ impl Session {
     /// nothing), and takes its lock, waiting for any other fluxspec working on it.
     pub(crate) fn open(out_dir: &Path, spec_path: &Path, create: bool) -> Result<Self, SyncError> {
         check_output_dir(out_dir, spec_path)?;
+        // Symlinks followed: a link to a directory is a directory.
+        if let Ok(metadata) = fs::metadata(out_dir)
+            && !metadata.is_dir()
+        {
+            return Err(SyncError::OutputNotADirectory {
+                path: out_dir.display().to_string(),
+                kind: FileKind::of(metadata.file_type())
+                    .map_or_else(|| "a file".to_owned(), |kind| kind.to_string()),
+            });
+        }
         if create {
             fs::create_dir_all(out_dir).map_err(io_error("create", out_dir))?;
         }
@@ -279,6 +338,7 @@ impl Session {
                 Ok(_) => {
                     return Err(SyncError::NotAFile {
                         path: current.display().to_string(),
+                        listed: String::new(),
                     });
                 }
                 Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -321,26 +381,80 @@ impl Session {
             }
             Ok(_) => Err(SyncError::NotAFile {
                 path: full.display().to_string(),
+                listed: String::new(),
             }),
             Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(error) => Err(io_error("inspect", &full)(error)),
         }
     }
 
-    /// Compares the rendered tree with the disk. With `adopt`, files fluxspec did not write but
-    /// would generate are taken over instead of refused.
-    pub(crate) fn plan(&self, tree: &FileTree, adopt: bool) -> Result<Plan, SyncError> {
-        let manifest_path = self.root.join(manifest::FILE_NAME);
-        let old_manifest_text = match fs::read_to_string(&manifest_path) {
-            Ok(text) => Some(text),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-            Err(error) => return Err(io_error("read", &manifest_path)(error)),
-        };
-        let old_manifest = old_manifest_text
+    /// The ownership manifest's text, `None` if there is none. A symlink is refused as any
+    /// generated file is; the read is capped like every input's.
+    fn read_manifest(&self) -> Result<Option<String>, SyncError> {
+        let path = self.root.join(manifest::FILE_NAME);
+        match fs::symlink_metadata(&path) {
+            Ok(metadata) if metadata.is_file() => {}
+            Ok(_) => {
+                return Err(SyncError::NotAFile {
+                    path: path.display().to_string(),
+                    listed: String::new(),
+                });
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(io_error("inspect", &path)(error)),
+        }
+        let bytes =
+            input::read_capped(&path, MAX_MANIFEST_BYTES).map_err(|failure| match failure {
+                ReadFailure::NotAFile(_) => SyncError::NotAFile {
+                    path: path.display().to_string(),
+                    listed: String::new(),
+                },
+                ReadFailure::TooLarge { size } => SyncError::ManifestTooLarge {
+                    path: path.display().to_string(),
+                    size,
+                },
+                ReadFailure::Io(error) => io_error("read", &path)(error),
+            })?;
+        input::utf8_text(bytes)
+            .map(Some)
+            .map_err(|at| SyncError::InvalidManifest {
+                manifest: path.display().to_string(),
+                line_number: at.line,
+                line: format!("column {}", at.column),
+                reason: "is not UTF-8 text",
+                others: String::new(),
+            })
+    }
+
+    /// The ownership manifest's text and its entries. An invalid line stops everything, but with
+    /// `adopt`, which drops the invalid lines: nothing they name is deleted, and the files they
+    /// alias are taken over like any other.
+    fn load_manifest(&self, adopt: bool) -> Result<(Option<String>, Manifest), SyncError> {
+        let old_manifest_text = self.read_manifest()?;
+        let (old_manifest, invalid_lines) = old_manifest_text
             .as_deref()
             .map(Manifest::parse)
             .unwrap_or_default();
+        if let Some(first) = invalid_lines.first().filter(|_| !adopt) {
+            return Err(SyncError::InvalidManifest {
+                manifest: self.root.join(manifest::FILE_NAME).display().to_string(),
+                line_number: first.number,
+                line: first.text.escape_debug().to_string(),
+                reason: first.reason,
+                others: match invalid_lines.len() - 1 {
+                    0 => String::new(),
+                    1 => " (and 1 more invalid line)".to_owned(),
+                    more => format!(" (and {more} more invalid lines)"),
+                },
+            });
+        }
+        Ok((old_manifest_text, old_manifest))
+    }
 
+    /// Compares the rendered tree with the disk. With `adopt`, files fluxspec did not write but
+    /// would generate are taken over instead of refused.
+    pub(crate) fn plan(&self, tree: &FileTree, adopt: bool) -> Result<Plan, SyncError> {
+        let (old_manifest_text, old_manifest) = self.load_manifest(adopt)?;
         let mut changes = Vec::new();
         let mut unchanged = 0;
         let mut unowned = Vec::new();
@@ -402,7 +516,14 @@ impl Session {
             if new_manifest.owns(path) {
                 continue;
             }
-            if let Some(old) = self.read_existing(path)? {
+            let existing = self.read_existing(path).map_err(|error| match error {
+                SyncError::NotAFile { path: full, .. } => SyncError::NotAFile {
+                    path: full,
+                    listed: listed_at(old_manifest_text.as_deref().unwrap_or_default(), path),
+                },
+                error => error,
+            })?;
+            if let Some(old) = existing {
                 changes.push(Change {
                     path: path.to_owned(),
                     status: Status::Deleted,
@@ -522,7 +643,9 @@ impl Session {
     fn remove_empty_parents(&self, file: &Path) {
         let mut dir = file.parent();
         while let Some(current) = dir {
-            if current == self.root {
+            // Manifest paths are relative and plain, so the climb meets the root; the prefix
+            // check makes sure it never goes above it whatever the path.
+            if current == self.root || !current.starts_with(&self.root) {
                 break;
             }
             match fs::remove_dir(current) {
