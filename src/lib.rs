@@ -13,6 +13,7 @@ mod diff;
 mod fmt;
 mod graph;
 mod init;
+mod layout;
 mod manual;
 mod model;
 mod parse;

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::layout::{self, Layout};
 use crate::model::{self, App, ChartSource, Cluster, Deployment, Layer, Model};
 use crate::tree::FileTree;
 use objects::{
@@ -22,7 +23,6 @@ use objects::{
 const FLUX_KUSTOMIZATION: &str = "kustomize.toolkit.fluxcd.io/v1";
 const HELM_RELEASE: &str = "helm.toolkit.fluxcd.io/v2";
 const SOURCE: &str = "source.toolkit.fluxcd.io/v1";
-const CLUSTER_CONFIG: &str = "cluster-config";
 const SUBSTITUTE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substitute";
 
 /// `yaml-language-server` schema URLs, so editors validate what they open.
@@ -45,6 +45,7 @@ mod schema {
 pub(crate) fn render(model: &Model, spec_label: &str) -> FileTree {
     let mut renderer = Renderer {
         model,
+        layout: Layout::new(&model.settings),
         spec_label,
         tree: FileTree::default(),
     };
@@ -62,6 +63,7 @@ pub(crate) fn render(model: &Model, spec_label: &str) -> FileTree {
 
 struct Renderer<'a> {
     model: &'a Model,
+    layout: Layout<'a>,
     spec_label: &'a str,
     tree: FileTree,
 }
@@ -145,18 +147,16 @@ impl Renderer<'_> {
         }
     }
 
-    fn flux_path(&self, path: &str) -> String {
-        format!("{}/{path}", self.model.settings.output_path)
-    }
-
     fn cluster(&mut self, cluster: &Cluster) {
         let about = format!("cluster `{}`", cluster.name);
         for layer in Layer::ALL {
-            let name = format!("{}-{}", layer.as_str(), cluster.name);
+            let name = self.layout.root_kustomization_name(&cluster.name, layer);
             let depends_on = match layer {
                 Layer::Platform => Vec::new(),
                 Layer::Apps => vec![NameRef {
-                    name: format!("platform-{}", cluster.name),
+                    name: self
+                        .layout
+                        .root_kustomization_name(&cluster.name, Layer::Platform),
                 }],
             };
             let suspend = match layer {
@@ -179,11 +179,11 @@ impl Renderer<'_> {
                     images: Vec::new(),
                     interval: cluster.timings.interval.clone(),
                     patches: Vec::new(),
-                    path: self.flux_path(&format!(
-                        "app-flux-kustomizations/{}/{}",
-                        cluster.name,
-                        layer.as_str()
-                    )),
+                    path: self.layout.flux_path(
+                        &self
+                            .layout
+                            .app_flux_kustomizations_dir(&cluster.name, layer),
+                    ),
                     post_build: Some(PostBuild {
                         substitute: cluster.vars.clone(),
                         substitute_from: Vec::new(),
@@ -198,7 +198,7 @@ impl Renderer<'_> {
                 }),
             };
             self.write(
-                format!("clusters/{}/{}.yaml", cluster.name, layer.as_str()),
+                layout::root_kustomization_file(&cluster.name, layer),
                 &about,
                 &[document(
                     &schema::flux("kustomization-kustomize-v1"),
@@ -215,18 +215,19 @@ impl Renderer<'_> {
                 .filter(|app| {
                     app.layer == layer && app.deployments.iter().any(|d| d.cluster == cluster.name)
                 })
-                .map(|app| format!("{}.yaml", app.name))
+                .map(|app| layout::app_flux_kustomization_file(&app.name))
                 .collect();
             if layer == Layer::Platform {
-                resources.insert(0, "cluster-configmap.yaml".to_owned());
-                resources.insert(1, "namespaces.yaml".to_owned());
+                resources.insert(0, layout::CLUSTER_CONFIG_MAP_FILE.to_owned());
+                resources.insert(1, layout::NAMESPACES_FILE.to_owned());
             }
             let object = kustomization(resources, Vec::new(), Vec::new());
             self.write(
-                format!(
-                    "app-flux-kustomizations/{}/{}/kustomization.yaml",
-                    cluster.name,
-                    layer.as_str()
+                layout::file_in(
+                    &self
+                        .layout
+                        .app_flux_kustomizations_dir(&cluster.name, layer),
+                    layout::KUSTOMIZATION_FILE,
                 ),
                 &about,
                 &[document(schema::KUSTOMIZATION, &object)],
@@ -237,11 +238,14 @@ impl Renderer<'_> {
     /// The cluster's `ConfigMap` of variables and the Namespaces its apps run in, both applied by
     /// the platform root before any app.
     fn cluster_platform_extras(&mut self, cluster: &Cluster, about: &str) {
+        let platform_dir = self
+            .layout
+            .app_flux_kustomizations_dir(&cluster.name, Layer::Platform);
         let mut config_map = ConfigMap {
             api_version: "v1",
             kind: "ConfigMap",
             metadata: Metadata {
-                name: CLUSTER_CONFIG.to_owned(),
+                name: self.layout.cluster_config_name().to_owned(),
                 namespace: Some(self.model.settings.source_namespace.clone()),
                 ..Metadata::default()
             },
@@ -250,10 +254,7 @@ impl Renderer<'_> {
         let yaml = to_yaml(&config_map);
         opt_out_of_root_substitution(&mut config_map.metadata, &yaml);
         self.write(
-            format!(
-                "app-flux-kustomizations/{}/platform/cluster-configmap.yaml",
-                cluster.name
-            ),
+            layout::file_in(&platform_dir, layout::CLUSTER_CONFIG_MAP_FILE),
             about,
             &[document(&schema::kubernetes("configmap-v1"), &config_map)],
         );
@@ -288,10 +289,7 @@ impl Renderer<'_> {
             })
             .collect();
         self.write(
-            format!(
-                "app-flux-kustomizations/{}/platform/namespaces.yaml",
-                cluster.name
-            ),
+            layout::file_in(&platform_dir, layout::NAMESPACES_FILE),
             about,
             &documents,
         );
@@ -310,16 +308,15 @@ impl Renderer<'_> {
             components: Vec::new(),
             patches: Vec::new(),
         };
+        let dir = layout::component_dir(&component.name);
         self.write(
-            format!("components/{}/kustomization.yaml", component.name),
+            layout::file_in(&dir, layout::KUSTOMIZATION_FILE),
             &about,
             &[document(schema::KUSTOMIZATION, &object)],
         );
         for file in &component.files {
-            self.tree.insert(
-                format!("components/{}/{}", component.name, file.name),
-                file.bytes.clone(),
-            );
+            self.tree
+                .insert(layout::file_in(&dir, &file.name), file.bytes.clone());
         }
     }
 
@@ -333,7 +330,7 @@ impl Renderer<'_> {
 
     fn app_base(&mut self, app: &App) {
         let about = format!("app `{}`", app.name);
-        let base = format!("apps/{}/base", app.name);
+        let base = layout::app_base_dir(&app.name);
         let mut resources: Vec<String> = app
             .base_manifests
             .iter()
@@ -341,7 +338,7 @@ impl Renderer<'_> {
             .collect();
         for file in &app.base_manifests {
             self.tree
-                .insert(format!("{base}/{}", file.name), file.bytes.clone());
+                .insert(layout::file_in(&base, &file.name), file.bytes.clone());
         }
         if let Some(chart) = &app.chart {
             let (chart_template, chart_ref) = match &chart.source {
@@ -367,14 +364,14 @@ impl Renderer<'_> {
                         }),
                     };
                     self.write(
-                        format!("{base}/helmrepository.yaml"),
+                        layout::file_in(&base, layout::HELM_REPOSITORY_FILE),
                         &about,
                         &[document(
                             &schema::flux("helmrepository-source-v1"),
                             &repository,
                         )],
                     );
-                    resources.push("helmrepository.yaml".to_owned());
+                    resources.push(layout::HELM_REPOSITORY_FILE.to_owned());
                     (
                         Some(HelmChartTemplate {
                             spec: HelmChartTemplateSpec {
@@ -406,14 +403,14 @@ impl Renderer<'_> {
                 }),
             };
             self.write(
-                format!("{base}/helmrelease.yaml"),
+                layout::file_in(&base, layout::HELM_RELEASE_FILE),
                 &about,
                 &[document(&schema::flux("helmrelease-helm-v2"), &release)],
             );
-            resources.push("helmrelease.yaml".to_owned());
+            resources.push(layout::HELM_RELEASE_FILE.to_owned());
         }
         self.write(
-            format!("{base}/kustomization.yaml"),
+            layout::file_in(&base, layout::KUSTOMIZATION_FILE),
             &about,
             &[document(
                 schema::KUSTOMIZATION,
@@ -445,7 +442,7 @@ impl Renderer<'_> {
         patches: &mut Vec<FilePatch>,
     ) {
         let about = format!("app `{}`, cluster `{}`", app.name, deployment.cluster);
-        let overlay = format!("apps/{}/{}", app.name, deployment.cluster);
+        let overlay = layout::app_overlay_dir(&app.name, &deployment.cluster);
         if let (Some(chart), Some(version)) = (&app.chart, &deployment.chart_version) {
             match &chart.source {
                 ChartSource::Oci { url } => {
@@ -469,14 +466,14 @@ impl Renderer<'_> {
                         }),
                     };
                     self.write(
-                        format!("{overlay}/ocirepository.yaml"),
+                        layout::file_in(&overlay, layout::OCI_REPOSITORY_FILE),
                         &about,
                         &[document(
                             &schema::flux("ocirepository-source-v1"),
                             &repository,
                         )],
                     );
-                    resources.push("ocirepository.yaml".to_owned());
+                    resources.push(layout::OCI_REPOSITORY_FILE.to_owned());
                 }
                 ChartSource::Repository { .. } => {
                     let patch = Self::helm_release_patch(
@@ -493,12 +490,12 @@ impl Renderer<'_> {
                         },
                     );
                     self.write(
-                        format!("{overlay}/helmrelease-version.yaml"),
+                        layout::file_in(&overlay, layout::HELM_RELEASE_VERSION_FILE),
                         &about,
                         &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
                     );
                     patches.push(FilePatch {
-                        path: "helmrelease-version.yaml".to_owned(),
+                        path: layout::HELM_RELEASE_VERSION_FILE.to_owned(),
                         target: None,
                     });
                 }
@@ -508,8 +505,8 @@ impl Renderer<'_> {
 
     fn app_overlay(&mut self, app: &App, deployment: &Deployment) {
         let about = format!("app `{}`, cluster `{}`", app.name, deployment.cluster);
-        let overlay = format!("apps/{}/{}", app.name, deployment.cluster);
-        let mut resources = vec!["../base".to_owned()];
+        let overlay = layout::app_overlay_dir(&app.name, &deployment.cluster);
+        let mut resources = vec![layout::base_from_overlay()];
         let mut patches = Vec::new();
         self.chart_overlay(app, deployment, &mut resources, &mut patches);
         if let Some(values) = &deployment.values {
@@ -521,23 +518,23 @@ impl Renderer<'_> {
                 },
             );
             self.write(
-                format!("{overlay}/helmrelease-values.yaml"),
+                layout::file_in(&overlay, layout::HELM_RELEASE_VALUES_FILE),
                 &about,
                 &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
             );
             patches.push(FilePatch {
-                path: "helmrelease-values.yaml".to_owned(),
+                path: layout::HELM_RELEASE_VALUES_FILE.to_owned(),
                 target: None,
             });
         }
         for file in &deployment.manifests {
             self.tree
-                .insert(format!("{overlay}/{}", file.name), file.bytes.clone());
+                .insert(layout::file_in(&overlay, &file.name), file.bytes.clone());
             resources.push(file.name.clone());
         }
         for patch in &deployment.patches {
             self.tree.insert(
-                format!("{overlay}/{}", patch.file.name),
+                layout::file_in(&overlay, &patch.file.name),
                 patch.file.bytes.clone(),
             );
             patches.push(FilePatch {
@@ -548,10 +545,10 @@ impl Renderer<'_> {
         let components = deployment
             .components
             .iter()
-            .map(|component| format!("../../../components/{component}"))
+            .map(|component| layout::component_from_overlay(component))
             .collect();
         self.write(
-            format!("{overlay}/kustomization.yaml"),
+            layout::file_in(&overlay, layout::KUSTOMIZATION_FILE),
             &about,
             &[document(
                 schema::KUSTOMIZATION,
@@ -617,12 +614,14 @@ impl Renderer<'_> {
                         target: target(patch.target.as_ref()),
                     })
                     .collect(),
-                path: self.flux_path(&format!("apps/{}/{}", app.name, deployment.cluster)),
+                path: self
+                    .layout
+                    .flux_path(&layout::app_overlay_dir(&app.name, &deployment.cluster)),
                 post_build: Some(PostBuild {
                     substitute: deployment.substitute.clone(),
                     substitute_from: vec![SubstituteFrom {
                         kind: "ConfigMap",
-                        name: CLUSTER_CONFIG.to_owned(),
+                        name: self.layout.cluster_config_name().to_owned(),
                     }],
                 }),
                 prune: true,
@@ -637,11 +636,11 @@ impl Renderer<'_> {
         let yaml = to_yaml(&object);
         opt_out_of_root_substitution(&mut object.metadata, &yaml);
         self.write(
-            format!(
-                "app-flux-kustomizations/{}/{}/{}.yaml",
-                deployment.cluster,
-                app.layer.as_str(),
-                app.name
+            layout::file_in(
+                &self
+                    .layout
+                    .app_flux_kustomizations_dir(&deployment.cluster, app.layer),
+                &layout::app_flux_kustomization_file(&app.name),
             ),
             &format!("app `{}`, cluster `{}`", app.name, deployment.cluster),
             &[document(
