@@ -14,6 +14,7 @@ mod fmt;
 mod graph;
 mod init;
 mod input;
+mod layout;
 mod manual;
 mod model;
 mod parse;

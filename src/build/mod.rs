@@ -44,6 +44,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::compile::{CompileError, Rendered, render_spec};
+use crate::layout;
 use crate::substitute::{self, Strategy, SubstituteError, Substitution};
 use crate::suggest::did_you_mean;
 use crate::tree::FileTree;
@@ -166,10 +167,7 @@ pub(crate) fn run(
 /// The clusters a tree has an entry directory (`clusters/<c>/`) for, by name.
 pub(crate) fn clusters(tree: &FileTree) -> BTreeSet<String> {
     tree.iter()
-        .filter_map(|(path, _)| {
-            let rest = path.strip_prefix("clusters/")?;
-            Some(rest.split_once('/')?.0.to_owned())
-        })
+        .filter_map(|(path, _)| layout::entry_cluster(path).map(str::to_owned))
         .collect()
 }
 
@@ -345,7 +343,7 @@ impl<'a> Workspace<'a> {
     /// The cluster's entry directory as its `flux-system` Kustomization applies it: every YAML
     /// file under it, when it has no kustomization.yaml (fluxspec writes none there).
     fn entry(&self, cluster: &str) -> Result<BuiltKustomization, BuildError> {
-        let prefix = format!("clusters/{cluster}/");
+        let prefix = format!("{}/", layout::cluster_dir(cluster));
         let name = format!("{ENTRY_NAMESPACE}/{ENTRY_NAME}");
         let mut objects = Vec::new();
         for (path, bytes) in self.tree.iter() {

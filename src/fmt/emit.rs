@@ -2,7 +2,7 @@
 //! at most one blank line in a row, none at the top or bottom of a block, a trailing comment as
 //! many spaces after the code as in the source (at least one).
 
-use super::layout::{Block, Line, Node, Text, Trailing};
+use super::blocks::{Block, Line, Node, Text, Trailing};
 
 const INDENT: usize = 4;
 

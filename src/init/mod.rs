@@ -38,7 +38,7 @@ const STARTER: &[(&str, &str)] = &[
 /// Where the starter spec goes, relative to the target directory.
 pub(crate) const SPEC: &str = "spec/homelab.kdl";
 /// Where its first compile goes.
-pub(crate) const OUT: &str = "generated";
+pub(crate) const OUT: &str = crate::layout::DEFAULT_OUTPUT_DIR;
 
 #[derive(Debug, Error, Diagnostic)]
 pub(crate) enum InitError {

@@ -2,27 +2,31 @@
 //!
 //! Pure: no disk, no clock, no environment. The same model gives the same bytes on every machine.
 //! Every YAML object is a serde struct from [`objects`]; files copied from the spec are emitted
-//! byte for byte.
+//! byte for byte. Every path comes from [`crate::layout`].
+//!
+//! This file holds the entry point, the [`Renderer`] that writes each file with its header, and
+//! the helpers the others share. One file per part of the output: [`cluster`] (the roots in a
+//! cluster's entry directory, each layer's kustomization, the ConfigMap and Namespaces),
+//! [`component`], and per app [`base`], [`overlay`] (one per cluster) and
+//! [`flux_kustomization`] (one per cluster).
 
+mod base;
+mod cluster;
+mod component;
+mod flux_kustomization;
 mod objects;
-
-use std::collections::BTreeMap;
+mod overlay;
 
 use serde::Serialize;
 
-use crate::model::{self, App, ChartSource, Cluster, Deployment, Layer, Model};
+use crate::layout::Layout;
+use crate::model::{self, App, Model};
 use crate::tree::FileTree;
-use objects::{
-    CommonMetadata, ConfigMap, FilePatch, FluxKustomizationSpec, HealthCheck, HealthCheckExpr,
-    HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, HelmRepositorySpec, ImageTag,
-    InlinePatch, Kustomization, LayerSelector, Metadata, NameRef, Object, OciRef,
-    OciRepositorySpec, PostBuild, SourceRef, SubstituteFrom, Target,
-};
+use objects::{FilePatch, Kustomization, Metadata, SourceRef, Target};
 
 const FLUX_KUSTOMIZATION: &str = "kustomize.toolkit.fluxcd.io/v1";
 const HELM_RELEASE: &str = "helm.toolkit.fluxcd.io/v2";
 const SOURCE: &str = "source.toolkit.fluxcd.io/v1";
-const CLUSTER_CONFIG: &str = "cluster-config";
 const SUBSTITUTE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substitute";
 
 /// `yaml-language-server` schema URLs, so editors validate what they open.
@@ -45,6 +49,7 @@ mod schema {
 pub(crate) fn render(model: &Model, spec_label: &str) -> FileTree {
     let mut renderer = Renderer {
         model,
+        layout: Layout::new(&model.settings),
         spec_label,
         tree: FileTree::default(),
     };
@@ -62,6 +67,7 @@ pub(crate) fn render(model: &Model, spec_label: &str) -> FileTree {
 
 struct Renderer<'a> {
     model: &'a Model,
+    layout: Layout<'a>,
     spec_label: &'a str,
     tree: FileTree,
 }
@@ -145,509 +151,12 @@ impl Renderer<'_> {
         }
     }
 
-    fn flux_path(&self, path: &str) -> String {
-        format!("{}/{path}", self.model.settings.output_path)
-    }
-
-    fn cluster(&mut self, cluster: &Cluster) {
-        let about = format!("cluster `{}`", cluster.name);
-        for layer in Layer::ALL {
-            let name = format!("{}-{}", layer.as_str(), cluster.name);
-            let depends_on = match layer {
-                Layer::Platform => Vec::new(),
-                Layer::Apps => vec![NameRef {
-                    name: format!("platform-{}", cluster.name),
-                }],
-            };
-            let suspend = match layer {
-                Layer::Platform => cluster.suspend_platform,
-                Layer::Apps => cluster.suspend_apps,
-            };
-            let object = Object {
-                api_version: FLUX_KUSTOMIZATION,
-                kind: "Kustomization",
-                metadata: Metadata {
-                    name,
-                    namespace: Some(self.model.settings.source_namespace.clone()),
-                    ..Metadata::default()
-                },
-                spec: Some(FluxKustomizationSpec {
-                    common_metadata: None,
-                    depends_on,
-                    health_check_exprs: Vec::new(),
-                    health_checks: Vec::new(),
-                    images: Vec::new(),
-                    interval: cluster.timings.interval.clone(),
-                    patches: Vec::new(),
-                    path: self.flux_path(&format!(
-                        "app-flux-kustomizations/{}/{}",
-                        cluster.name,
-                        layer.as_str()
-                    )),
-                    post_build: Some(PostBuild {
-                        substitute: cluster.vars.clone(),
-                        substitute_from: Vec::new(),
-                    }),
-                    prune: true,
-                    retry_interval: cluster.timings.retry_interval.clone(),
-                    source_ref: self.source_ref(),
-                    suspend,
-                    target_namespace: None,
-                    timeout: cluster.timings.timeout.clone(),
-                    wait: true,
-                }),
-            };
-            self.write(
-                format!("clusters/{}/{}.yaml", cluster.name, layer.as_str()),
-                &about,
-                &[document(
-                    &schema::flux("kustomization-kustomize-v1"),
-                    &object,
-                )],
-            );
-        }
-        self.cluster_platform_extras(cluster, &about);
-        for layer in Layer::ALL {
-            let mut resources: Vec<String> = self
-                .model
-                .apps
-                .iter()
-                .filter(|app| {
-                    app.layer == layer && app.deployments.iter().any(|d| d.cluster == cluster.name)
-                })
-                .map(|app| format!("{}.yaml", app.name))
-                .collect();
-            if layer == Layer::Platform {
-                resources.insert(0, "cluster-configmap.yaml".to_owned());
-                resources.insert(1, "namespaces.yaml".to_owned());
-            }
-            let object = kustomization(resources, Vec::new(), Vec::new());
-            self.write(
-                format!(
-                    "app-flux-kustomizations/{}/{}/kustomization.yaml",
-                    cluster.name,
-                    layer.as_str()
-                ),
-                &about,
-                &[document(schema::KUSTOMIZATION, &object)],
-            );
-        }
-    }
-
-    /// The cluster's `ConfigMap` of variables and the Namespaces its apps run in, both applied by
-    /// the platform root before any app.
-    fn cluster_platform_extras(&mut self, cluster: &Cluster, about: &str) {
-        let mut config_map = ConfigMap {
-            api_version: "v1",
-            kind: "ConfigMap",
-            metadata: Metadata {
-                name: CLUSTER_CONFIG.to_owned(),
-                namespace: Some(self.model.settings.source_namespace.clone()),
-                ..Metadata::default()
-            },
-            data: cluster.vars.clone(),
-        };
-        let yaml = to_yaml(&config_map);
-        opt_out_of_root_substitution(&mut config_map.metadata, &yaml);
-        self.write(
-            format!(
-                "app-flux-kustomizations/{}/platform/cluster-configmap.yaml",
-                cluster.name
-            ),
-            about,
-            &[document(&schema::kubernetes("configmap-v1"), &config_map)],
-        );
-
-        let mut namespaces: Vec<&str> = self
-            .model
-            .apps
-            .iter()
-            .filter(|app| app.deployments.iter().any(|d| d.cluster == cluster.name))
-            .map(|app| app.namespace.as_str())
-            .collect();
-        namespaces.sort_unstable();
-        namespaces.dedup();
-        let documents: Vec<String> = namespaces
-            .into_iter()
-            .map(|namespace| {
-                let object: Object<()> = Object {
-                    api_version: "v1",
-                    kind: "Namespace",
-                    metadata: Metadata {
-                        name: namespace.to_owned(),
-                        // Deleting an app must not delete a namespace other apps may share.
-                        annotations: BTreeMap::from([(
-                            "kustomize.toolkit.fluxcd.io/prune".to_owned(),
-                            "disabled".to_owned(),
-                        )]),
-                        ..Metadata::default()
-                    },
-                    spec: None,
-                };
-                document(&schema::kubernetes("namespace-v1"), &object)
-            })
-            .collect();
-        self.write(
-            format!(
-                "app-flux-kustomizations/{}/platform/namespaces.yaml",
-                cluster.name
-            ),
-            about,
-            &documents,
-        );
-    }
-
-    fn component(&mut self, component: &model::Component) {
-        let about = format!("component `{}`", component.name);
-        let object = Kustomization {
-            api_version: "kustomize.config.k8s.io/v1alpha1",
-            kind: "Component",
-            resources: component
-                .files
-                .iter()
-                .map(|file| file.name.clone())
-                .collect(),
-            components: Vec::new(),
-            patches: Vec::new(),
-        };
-        self.write(
-            format!("components/{}/kustomization.yaml", component.name),
-            &about,
-            &[document(schema::KUSTOMIZATION, &object)],
-        );
-        for file in &component.files {
-            self.tree.insert(
-                format!("components/{}/{}", component.name, file.name),
-                file.bytes.clone(),
-            );
-        }
-    }
-
+    /// An app's base, and on each of its clusters its overlay and Flux Kustomization.
     fn app(&mut self, app: &App) {
         self.app_base(app);
         for deployment in &app.deployments {
             self.app_overlay(app, deployment);
             self.app_flux_kustomization(app, deployment);
         }
-    }
-
-    fn app_base(&mut self, app: &App) {
-        let about = format!("app `{}`", app.name);
-        let base = format!("apps/{}/base", app.name);
-        let mut resources: Vec<String> = app
-            .base_manifests
-            .iter()
-            .map(|file| file.name.clone())
-            .collect();
-        for file in &app.base_manifests {
-            self.tree
-                .insert(format!("{base}/{}", file.name), file.bytes.clone());
-        }
-        if let Some(chart) = &app.chart {
-            let (chart_template, chart_ref) = match &chart.source {
-                ChartSource::Oci { .. } => (
-                    None,
-                    Some(SourceRef {
-                        kind: "OCIRepository",
-                        name: app.name.clone(),
-                        namespace: None,
-                    }),
-                ),
-                ChartSource::Repository { url, chart } => {
-                    let repository = Object {
-                        api_version: SOURCE,
-                        kind: "HelmRepository",
-                        metadata: Metadata {
-                            name: app.name.clone(),
-                            ..Metadata::default()
-                        },
-                        spec: Some(HelmRepositorySpec {
-                            interval: self.model.settings.timings.interval.clone(),
-                            url: url.clone(),
-                        }),
-                    };
-                    self.write(
-                        format!("{base}/helmrepository.yaml"),
-                        &about,
-                        &[document(
-                            &schema::flux("helmrepository-source-v1"),
-                            &repository,
-                        )],
-                    );
-                    resources.push("helmrepository.yaml".to_owned());
-                    (
-                        Some(HelmChartTemplate {
-                            spec: HelmChartTemplateSpec {
-                                chart: Some(chart.clone()),
-                                source_ref: Some(SourceRef {
-                                    kind: "HelmRepository",
-                                    name: app.name.clone(),
-                                    namespace: None,
-                                }),
-                                version: None,
-                            },
-                        }),
-                        None,
-                    )
-                }
-            };
-            let release = Object {
-                api_version: HELM_RELEASE,
-                kind: "HelmRelease",
-                metadata: Metadata {
-                    name: app.name.clone(),
-                    ..Metadata::default()
-                },
-                spec: Some(HelmReleaseSpec {
-                    chart: chart_template,
-                    chart_ref,
-                    interval: Some(self.model.settings.timings.interval.clone()),
-                    values: chart.base_values.clone(),
-                }),
-            };
-            self.write(
-                format!("{base}/helmrelease.yaml"),
-                &about,
-                &[document(&schema::flux("helmrelease-helm-v2"), &release)],
-            );
-            resources.push("helmrelease.yaml".to_owned());
-        }
-        self.write(
-            format!("{base}/kustomization.yaml"),
-            &about,
-            &[document(
-                schema::KUSTOMIZATION,
-                &kustomization(resources, Vec::new(), Vec::new()),
-            )],
-        );
-    }
-
-    /// A `HelmRelease` patch: only the fields an overlay changes.
-    fn helm_release_patch(app: &App, spec: HelmReleaseSpec) -> Object<HelmReleaseSpec> {
-        Object {
-            api_version: HELM_RELEASE,
-            kind: "HelmRelease",
-            metadata: Metadata {
-                name: app.name.clone(),
-                ..Metadata::default()
-            },
-            spec: Some(spec),
-        }
-    }
-
-    /// The overlay's chart pin: an OCIRepository at the cluster's tag, or a patch of the
-    /// HelmRelease's chart version for a Helm repository.
-    fn chart_overlay(
-        &mut self,
-        app: &App,
-        deployment: &Deployment,
-        resources: &mut Vec<String>,
-        patches: &mut Vec<FilePatch>,
-    ) {
-        let about = format!("app `{}`, cluster `{}`", app.name, deployment.cluster);
-        let overlay = format!("apps/{}/{}", app.name, deployment.cluster);
-        if let (Some(chart), Some(version)) = (&app.chart, &deployment.chart_version) {
-            match &chart.source {
-                ChartSource::Oci { url } => {
-                    let repository = Object {
-                        api_version: SOURCE,
-                        kind: "OCIRepository",
-                        metadata: Metadata {
-                            name: app.name.clone(),
-                            ..Metadata::default()
-                        },
-                        spec: Some(OciRepositorySpec {
-                            interval: "15m".to_owned(),
-                            layer_selector: LayerSelector {
-                                media_type: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
-                                operation: "copy",
-                            },
-                            reference: OciRef {
-                                tag: version.clone(),
-                            },
-                            url: url.clone(),
-                        }),
-                    };
-                    self.write(
-                        format!("{overlay}/ocirepository.yaml"),
-                        &about,
-                        &[document(
-                            &schema::flux("ocirepository-source-v1"),
-                            &repository,
-                        )],
-                    );
-                    resources.push("ocirepository.yaml".to_owned());
-                }
-                ChartSource::Repository { .. } => {
-                    let patch = Self::helm_release_patch(
-                        app,
-                        HelmReleaseSpec {
-                            chart: Some(HelmChartTemplate {
-                                spec: HelmChartTemplateSpec {
-                                    chart: None,
-                                    source_ref: None,
-                                    version: Some(version.clone()),
-                                },
-                            }),
-                            ..HelmReleaseSpec::default()
-                        },
-                    );
-                    self.write(
-                        format!("{overlay}/helmrelease-version.yaml"),
-                        &about,
-                        &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
-                    );
-                    patches.push(FilePatch {
-                        path: "helmrelease-version.yaml".to_owned(),
-                        target: None,
-                    });
-                }
-            }
-        }
-    }
-
-    fn app_overlay(&mut self, app: &App, deployment: &Deployment) {
-        let about = format!("app `{}`, cluster `{}`", app.name, deployment.cluster);
-        let overlay = format!("apps/{}/{}", app.name, deployment.cluster);
-        let mut resources = vec!["../base".to_owned()];
-        let mut patches = Vec::new();
-        self.chart_overlay(app, deployment, &mut resources, &mut patches);
-        if let Some(values) = &deployment.values {
-            let patch = Self::helm_release_patch(
-                app,
-                HelmReleaseSpec {
-                    values: Some(values.clone()),
-                    ..HelmReleaseSpec::default()
-                },
-            );
-            self.write(
-                format!("{overlay}/helmrelease-values.yaml"),
-                &about,
-                &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
-            );
-            patches.push(FilePatch {
-                path: "helmrelease-values.yaml".to_owned(),
-                target: None,
-            });
-        }
-        for file in &deployment.manifests {
-            self.tree
-                .insert(format!("{overlay}/{}", file.name), file.bytes.clone());
-            resources.push(file.name.clone());
-        }
-        for patch in &deployment.patches {
-            self.tree.insert(
-                format!("{overlay}/{}", patch.file.name),
-                patch.file.bytes.clone(),
-            );
-            patches.push(FilePatch {
-                path: patch.file.name.clone(),
-                target: target(patch.target.as_ref()),
-            });
-        }
-        let components = deployment
-            .components
-            .iter()
-            .map(|component| format!("../../../components/{component}"))
-            .collect();
-        self.write(
-            format!("{overlay}/kustomization.yaml"),
-            &about,
-            &[document(
-                schema::KUSTOMIZATION,
-                &kustomization(resources, components, patches),
-            )],
-        );
-    }
-
-    fn app_flux_kustomization(&mut self, app: &App, deployment: &Deployment) {
-        let flux = &deployment.flux;
-        let mut labels = BTreeMap::from([("app.kubernetes.io/name".to_owned(), app.name.clone())]);
-        labels.extend(flux.labels.clone());
-        let mut object = Object {
-            api_version: FLUX_KUSTOMIZATION,
-            kind: "Kustomization",
-            metadata: Metadata {
-                name: app.name.clone(),
-                namespace: Some(self.model.settings.source_namespace.clone()),
-                ..Metadata::default()
-            },
-            spec: Some(FluxKustomizationSpec {
-                common_metadata: Some(CommonMetadata { labels }),
-                depends_on: deployment
-                    .depends_on
-                    .iter()
-                    .map(|name| NameRef { name: name.clone() })
-                    .collect(),
-                health_check_exprs: flux
-                    .health_check_exprs
-                    .iter()
-                    .map(|expr| HealthCheckExpr {
-                        api_version: expr.api_version.clone(),
-                        current: expr.current.clone(),
-                        failed: expr.failed.clone(),
-                        in_progress: expr.in_progress.clone(),
-                        kind: expr.kind.clone(),
-                    })
-                    .collect(),
-                health_checks: flux
-                    .health_checks
-                    .iter()
-                    .map(|check| HealthCheck {
-                        api_version: check.api_version.clone(),
-                        kind: check.kind.clone(),
-                        name: check.name.clone(),
-                        namespace: check.namespace.clone(),
-                    })
-                    .collect(),
-                images: deployment
-                    .images
-                    .iter()
-                    .map(|(name, tag)| ImageTag {
-                        name: name.clone(),
-                        new_tag: tag.clone(),
-                    })
-                    .collect(),
-                interval: flux.timings.interval.clone(),
-                patches: flux
-                    .inline_patches
-                    .iter()
-                    .map(|patch| InlinePatch {
-                        patch: patch.patch.clone(),
-                        target: target(patch.target.as_ref()),
-                    })
-                    .collect(),
-                path: self.flux_path(&format!("apps/{}/{}", app.name, deployment.cluster)),
-                post_build: Some(PostBuild {
-                    substitute: deployment.substitute.clone(),
-                    substitute_from: vec![SubstituteFrom {
-                        kind: "ConfigMap",
-                        name: CLUSTER_CONFIG.to_owned(),
-                    }],
-                }),
-                prune: true,
-                retry_interval: flux.timings.retry_interval.clone(),
-                source_ref: self.source_ref(),
-                suspend: false,
-                target_namespace: Some(app.namespace.clone()),
-                timeout: flux.timings.timeout.clone(),
-                wait: flux.wait,
-            }),
-        };
-        let yaml = to_yaml(&object);
-        opt_out_of_root_substitution(&mut object.metadata, &yaml);
-        self.write(
-            format!(
-                "app-flux-kustomizations/{}/{}/{}.yaml",
-                deployment.cluster,
-                app.layer.as_str(),
-                app.name
-            ),
-            &format!("app `{}`, cluster `{}`", app.name, deployment.cluster),
-            &[document(
-                &schema::flux("kustomization-kustomize-v1"),
-                &object,
-            )],
-        );
     }
 }

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use miette::SourceSpan;
 
+use crate::layout;
 use crate::model::{
     App, Chart, ChartSource, Cluster, Component, Deployment, FluxKnobs, HealthCheck,
     HealthCheckExpr, InlinePatch, Layer, Model, OverlayPatch, Settings, SourceFile, Target,
@@ -117,15 +118,6 @@ struct Resolver {
 
 /// Variables fluxspec sets itself.
 const RESERVED_VARS: &[&str] = &["APP", "CLUSTER"];
-/// Files fluxspec writes into `apps/<app>/{base,<cluster>}/`.
-const GENERATED_NAMES: &[&str] = &[
-    "kustomization.yaml",
-    "helmrelease.yaml",
-    "helmrepository.yaml",
-    "ocirepository.yaml",
-    "helmrelease-values.yaml",
-    "helmrelease-version.yaml",
-];
 /// The longest cluster name: `platform-<cluster>` names a Flux Kustomization, and Flux puts
 /// that name in a label on every object it applies, where values are at most 63 characters.
 const MAX_CLUSTER_NAME: usize = 63 - "platform-".len();
@@ -444,7 +436,7 @@ impl Resolver {
 
     /// Reports files whose output names clash with each other or with generated files.
     fn no_collisions(&mut self, files: &[SourceFile], span: SourceSpan) {
-        let mut names: BTreeSet<&str> = GENERATED_NAMES.iter().copied().collect();
+        let mut names: BTreeSet<&str> = layout::RESERVED_FILE_NAMES.into_iter().collect();
         for file in files {
             if !names.insert(&file.name) {
                 self.errors.push(Error::FileCollision {

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub(crate) const FILE_NAME: &str = ".fluxspec-manifest";
+pub(crate) const FILE_NAME: &str = crate::layout::MANIFEST_FILE;
 
 const HEADER: &str = "# Files fluxspec owns in this directory (blake3 of their content). Written by fluxspec; do not edit.\n";
 

@@ -1,0 +1,103 @@
+//! An app's base, shared by its clusters: the app's manifests, copied, and for a chart its
+//! HelmRelease (and HelmRepository, for a chart from a Helm repository).
+
+use super::objects::{
+    HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, HelmRepositorySpec, Metadata,
+    Object, SourceRef,
+};
+use super::{HELM_RELEASE, Renderer, SOURCE, document, kustomization, schema};
+use crate::layout;
+use crate::model::{App, ChartSource};
+
+impl Renderer<'_> {
+    pub(super) fn app_base(&mut self, app: &App) {
+        let about = format!("app `{}`", app.name);
+        let base = layout::app_base_dir(&app.name);
+        let mut resources: Vec<String> = app
+            .base_manifests
+            .iter()
+            .map(|file| file.name.clone())
+            .collect();
+        for file in &app.base_manifests {
+            self.tree
+                .insert(layout::file_in(&base, &file.name), file.bytes.clone());
+        }
+        if let Some(chart) = &app.chart {
+            let (chart_template, chart_ref) = match &chart.source {
+                ChartSource::Oci { .. } => (
+                    None,
+                    Some(SourceRef {
+                        kind: "OCIRepository",
+                        name: app.name.clone(),
+                        namespace: None,
+                    }),
+                ),
+                ChartSource::Repository { url, chart } => {
+                    let repository = Object {
+                        api_version: SOURCE,
+                        kind: "HelmRepository",
+                        metadata: Metadata {
+                            name: app.name.clone(),
+                            ..Metadata::default()
+                        },
+                        spec: Some(HelmRepositorySpec {
+                            interval: self.model.settings.timings.interval.clone(),
+                            url: url.clone(),
+                        }),
+                    };
+                    self.write(
+                        layout::file_in(&base, layout::HELM_REPOSITORY_FILE),
+                        &about,
+                        &[document(
+                            &schema::flux("helmrepository-source-v1"),
+                            &repository,
+                        )],
+                    );
+                    resources.push(layout::HELM_REPOSITORY_FILE.to_owned());
+                    (
+                        Some(HelmChartTemplate {
+                            spec: HelmChartTemplateSpec {
+                                chart: Some(chart.clone()),
+                                source_ref: Some(SourceRef {
+                                    kind: "HelmRepository",
+                                    name: app.name.clone(),
+                                    namespace: None,
+                                }),
+                                version: None,
+                            },
+                        }),
+                        None,
+                    )
+                }
+            };
+            let release = Object {
+                api_version: HELM_RELEASE,
+                kind: "HelmRelease",
+                metadata: Metadata {
+                    name: app.name.clone(),
+                    ..Metadata::default()
+                },
+                spec: Some(HelmReleaseSpec {
+                    chart: chart_template,
+                    chart_ref,
+                    interval: Some(self.model.settings.timings.interval.clone()),
+                    values: chart.base_values.clone(),
+                }),
+            };
+            self.write(
+                layout::file_in(&base, layout::HELM_RELEASE_FILE),
+                &about,
+                &[document(&schema::flux("helmrelease-helm-v2"), &release)],
+            );
+            resources.push(layout::HELM_RELEASE_FILE.to_owned());
+        }
+        self.write(
+            layout::file_in(&base, layout::KUSTOMIZATION_FILE),
+            &about,
+            &[document(
+                schema::KUSTOMIZATION,
+                &kustomization(resources, Vec::new(), Vec::new()),
+            )],
+        );
+    }
+}

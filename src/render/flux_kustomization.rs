@@ -1,0 +1,110 @@
+//! An app's Flux Kustomization on one cluster, in the directory of its layer under
+//! `app-flux-kustomizations/`: it applies the app's overlay with the cluster's variables and
+//! the app's own.
+
+use std::collections::BTreeMap;
+
+use super::objects::{
+    CommonMetadata, FluxKustomizationSpec, HealthCheck, HealthCheckExpr, ImageTag, InlinePatch,
+    Metadata, NameRef, Object, PostBuild, SubstituteFrom,
+};
+use super::{
+    FLUX_KUSTOMIZATION, Renderer, document, opt_out_of_root_substitution, schema, target, to_yaml,
+};
+use crate::layout;
+use crate::model::{App, Deployment};
+
+impl Renderer<'_> {
+    pub(super) fn app_flux_kustomization(&mut self, app: &App, deployment: &Deployment) {
+        let flux = &deployment.flux;
+        let mut labels = BTreeMap::from([("app.kubernetes.io/name".to_owned(), app.name.clone())]);
+        labels.extend(flux.labels.clone());
+        let mut object = Object {
+            api_version: FLUX_KUSTOMIZATION,
+            kind: "Kustomization",
+            metadata: Metadata {
+                name: app.name.clone(),
+                namespace: Some(self.model.settings.source_namespace.clone()),
+                ..Metadata::default()
+            },
+            spec: Some(FluxKustomizationSpec {
+                common_metadata: Some(CommonMetadata { labels }),
+                depends_on: deployment
+                    .depends_on
+                    .iter()
+                    .map(|name| NameRef { name: name.clone() })
+                    .collect(),
+                health_check_exprs: flux
+                    .health_check_exprs
+                    .iter()
+                    .map(|expr| HealthCheckExpr {
+                        api_version: expr.api_version.clone(),
+                        current: expr.current.clone(),
+                        failed: expr.failed.clone(),
+                        in_progress: expr.in_progress.clone(),
+                        kind: expr.kind.clone(),
+                    })
+                    .collect(),
+                health_checks: flux
+                    .health_checks
+                    .iter()
+                    .map(|check| HealthCheck {
+                        api_version: check.api_version.clone(),
+                        kind: check.kind.clone(),
+                        name: check.name.clone(),
+                        namespace: check.namespace.clone(),
+                    })
+                    .collect(),
+                images: deployment
+                    .images
+                    .iter()
+                    .map(|(name, tag)| ImageTag {
+                        name: name.clone(),
+                        new_tag: tag.clone(),
+                    })
+                    .collect(),
+                interval: flux.timings.interval.clone(),
+                patches: flux
+                    .inline_patches
+                    .iter()
+                    .map(|patch| InlinePatch {
+                        patch: patch.patch.clone(),
+                        target: target(patch.target.as_ref()),
+                    })
+                    .collect(),
+                path: self
+                    .layout
+                    .flux_path(&layout::app_overlay_dir(&app.name, &deployment.cluster)),
+                post_build: Some(PostBuild {
+                    substitute: deployment.substitute.clone(),
+                    substitute_from: vec![SubstituteFrom {
+                        kind: "ConfigMap",
+                        name: self.layout.cluster_config_name().to_owned(),
+                    }],
+                }),
+                prune: true,
+                retry_interval: flux.timings.retry_interval.clone(),
+                source_ref: self.source_ref(),
+                suspend: false,
+                target_namespace: Some(app.namespace.clone()),
+                timeout: flux.timings.timeout.clone(),
+                wait: flux.wait,
+            }),
+        };
+        let yaml = to_yaml(&object);
+        opt_out_of_root_substitution(&mut object.metadata, &yaml);
+        self.write(
+            layout::file_in(
+                &self
+                    .layout
+                    .app_flux_kustomizations_dir(&deployment.cluster, app.layer),
+                &layout::app_flux_kustomization_file(&app.name),
+            ),
+            &format!("app `{}`, cluster `{}`", app.name, deployment.cluster),
+            &[document(
+                &schema::flux("kustomization-kustomize-v1"),
+                &object,
+            )],
+        );
+    }
+}

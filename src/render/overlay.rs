@@ -1,0 +1,150 @@
+//! An app's overlay for one cluster: the base, the cluster's chart version (an OCIRepository at
+//! its tag, or a HelmRelease patch), values patch, components and own manifests and patches.
+
+use super::objects::{
+    FilePatch, HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, LayerSelector, Metadata,
+    Object, OciRef, OciRepositorySpec,
+};
+use super::{HELM_RELEASE, Renderer, SOURCE, document, kustomization, schema, target};
+use crate::layout;
+use crate::model::{App, ChartSource, Deployment};
+
+impl Renderer<'_> {
+    /// A `HelmRelease` patch: only the fields an overlay changes.
+    fn helm_release_patch(app: &App, spec: HelmReleaseSpec) -> Object<HelmReleaseSpec> {
+        Object {
+            api_version: HELM_RELEASE,
+            kind: "HelmRelease",
+            metadata: Metadata {
+                name: app.name.clone(),
+                ..Metadata::default()
+            },
+            spec: Some(spec),
+        }
+    }
+
+    /// The overlay's chart pin: an OCIRepository at the cluster's tag, or a patch of the
+    /// HelmRelease's chart version for a Helm repository.
+    fn chart_overlay(
+        &mut self,
+        app: &App,
+        deployment: &Deployment,
+        resources: &mut Vec<String>,
+        patches: &mut Vec<FilePatch>,
+    ) {
+        let about = format!("app `{}`, cluster `{}`", app.name, deployment.cluster);
+        let overlay = layout::app_overlay_dir(&app.name, &deployment.cluster);
+        if let (Some(chart), Some(version)) = (&app.chart, &deployment.chart_version) {
+            match &chart.source {
+                ChartSource::Oci { url } => {
+                    let repository = Object {
+                        api_version: SOURCE,
+                        kind: "OCIRepository",
+                        metadata: Metadata {
+                            name: app.name.clone(),
+                            ..Metadata::default()
+                        },
+                        spec: Some(OciRepositorySpec {
+                            interval: "15m".to_owned(),
+                            layer_selector: LayerSelector {
+                                media_type: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+                                operation: "copy",
+                            },
+                            reference: OciRef {
+                                tag: version.clone(),
+                            },
+                            url: url.clone(),
+                        }),
+                    };
+                    self.write(
+                        layout::file_in(&overlay, layout::OCI_REPOSITORY_FILE),
+                        &about,
+                        &[document(
+                            &schema::flux("ocirepository-source-v1"),
+                            &repository,
+                        )],
+                    );
+                    resources.push(layout::OCI_REPOSITORY_FILE.to_owned());
+                }
+                ChartSource::Repository { .. } => {
+                    let patch = Self::helm_release_patch(
+                        app,
+                        HelmReleaseSpec {
+                            chart: Some(HelmChartTemplate {
+                                spec: HelmChartTemplateSpec {
+                                    chart: None,
+                                    source_ref: None,
+                                    version: Some(version.clone()),
+                                },
+                            }),
+                            ..HelmReleaseSpec::default()
+                        },
+                    );
+                    self.write(
+                        layout::file_in(&overlay, layout::HELM_RELEASE_VERSION_FILE),
+                        &about,
+                        &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
+                    );
+                    patches.push(FilePatch {
+                        path: layout::HELM_RELEASE_VERSION_FILE.to_owned(),
+                        target: None,
+                    });
+                }
+            }
+        }
+    }
+
+    pub(super) fn app_overlay(&mut self, app: &App, deployment: &Deployment) {
+        let about = format!("app `{}`, cluster `{}`", app.name, deployment.cluster);
+        let overlay = layout::app_overlay_dir(&app.name, &deployment.cluster);
+        let mut resources = vec![layout::base_from_overlay()];
+        let mut patches = Vec::new();
+        self.chart_overlay(app, deployment, &mut resources, &mut patches);
+        if let Some(values) = &deployment.values {
+            let patch = Self::helm_release_patch(
+                app,
+                HelmReleaseSpec {
+                    values: Some(values.clone()),
+                    ..HelmReleaseSpec::default()
+                },
+            );
+            self.write(
+                layout::file_in(&overlay, layout::HELM_RELEASE_VALUES_FILE),
+                &about,
+                &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
+            );
+            patches.push(FilePatch {
+                path: layout::HELM_RELEASE_VALUES_FILE.to_owned(),
+                target: None,
+            });
+        }
+        for file in &deployment.manifests {
+            self.tree
+                .insert(layout::file_in(&overlay, &file.name), file.bytes.clone());
+            resources.push(file.name.clone());
+        }
+        for patch in &deployment.patches {
+            self.tree.insert(
+                layout::file_in(&overlay, &patch.file.name),
+                patch.file.bytes.clone(),
+            );
+            patches.push(FilePatch {
+                path: patch.file.name.clone(),
+                target: target(patch.target.as_ref()),
+            });
+        }
+        let components = deployment
+            .components
+            .iter()
+            .map(|component| layout::component_from_overlay(component))
+            .collect();
+        self.write(
+            layout::file_in(&overlay, layout::KUSTOMIZATION_FILE),
+            &about,
+            &[document(
+                schema::KUSTOMIZATION,
+                &kustomization(resources, components, patches),
+            )],
+        );
+    }
+}
