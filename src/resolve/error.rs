@@ -356,6 +356,41 @@ pub(crate) enum Error {
         #[label("`{path}`")]
         span: SourceSpan,
     },
+    #[error("`${{{name}}}` in this `var` value is not defined on {place}")]
+    #[diagnostic(code("fluxspec::undefined-var-reference"))]
+    UndefinedVarReference {
+        name: String,
+        /// The cluster or clusters: "cluster `dev`".
+        place: String,
+        #[label("uses `${{{name}}}`")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("variables use each other in a cycle: {cycle}")]
+    #[diagnostic(
+        code("fluxspec::var-cycle"),
+        help("a value cannot depend on itself: write one of these values out in full")
+    )]
+    VarCycle {
+        cycle: String,
+        target: String,
+        #[label("uses `{target}`, which closes the cycle")]
+        span: SourceSpan,
+        /// The value of `target`, unless it is the same value (`var "A" "${A}"`).
+        #[label("the value of `{target}`")]
+        other: Option<SourceSpan>,
+    },
+    #[error("this `var` value has an invalid `${{...}}` expression: {reason}")]
+    #[diagnostic(
+        code("fluxspec::bad-substitution"),
+        help("fix the expression, or write a literal `${{` as `$${{`")
+    )]
+    BadVarSubstitution {
+        reason: String,
+        #[label("invalid expression")]
+        span: SourceSpan,
+    },
     #[error("two files would be written to `{name}`")]
     #[diagnostic(
         code("fluxspec::file-collision"),

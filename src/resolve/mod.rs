@@ -11,6 +11,7 @@ mod error;
 mod files;
 mod manifests;
 mod rules;
+mod vars;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -60,6 +61,8 @@ pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -
         used_by_cluster: BTreeMap::new(),
         undefined: BTreeMap::new(),
         malformed: BTreeSet::new(),
+        undefined_refs: BTreeMap::new(),
+        malformed_values: BTreeSet::new(),
     };
     let model = resolver.model(spec, whole);
     resolver.substitution_errors();
@@ -98,6 +101,10 @@ struct ComponentFiles {
     manifests: Vec<Manifest>,
 }
 
+/// An undefined reference in an app-level value: the clusters where it is undefined, whether the
+/// app itself sets the name, and the names the value could use.
+type UndefinedRef = (Vec<String>, bool, BTreeSet<String>);
+
 /// Where an undefined variable is used: the spec node, the file and line, the variable.
 type UndefinedKey = (usize, usize, String, String);
 
@@ -113,6 +120,11 @@ struct Resolver {
     undefined: BTreeMap<UndefinedKey, (String, Vec<String>, Vec<String>)>,
     /// Malformed `${…}` expressions, by place: reported once.
     malformed: BTreeSet<(usize, usize, String, String)>,
+    /// Undefined references in app-level `var` values, by value span and name: the clusters
+    /// where they are undefined, whether the app itself sets the name, the names it could use.
+    undefined_refs: BTreeMap<(usize, usize, String), UndefinedRef>,
+    /// Malformed `${…}` in app-level values, by value span: reported once.
+    malformed_values: BTreeSet<(usize, usize, String)>,
 }
 
 /// Variables fluxspec sets itself.
@@ -132,14 +144,30 @@ const MAX_CLUSTER_NAME: usize = 63 - "platform-".len();
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
 
-/// `a`, `a` and `b`, `a`, `b` and `c`, each in backticks.
+/// `a`, `a` and `b`, `a`, `b` and `c`, each in backticks, each once.
 fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let names: Vec<String> = names.into_iter().map(|name| format!("`{name}`")).collect();
+    let mut seen = BTreeSet::new();
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|name| seen.insert(*name))
+        .map(|name| format!("`{name}`"))
+        .collect();
     match names.as_slice() {
         [] => "none".to_owned(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
+}
+
+/// "cluster `dev`" or "clusters `dev` and `prod`", each cluster once.
+fn clusters_text(clusters: &[String]) -> String {
+    let unique: BTreeSet<&str> = clusters.iter().map(String::as_str).collect();
+    let noun = if unique.len() == 1 {
+        "cluster"
+    } else {
+        "clusters"
+    };
+    format!("{noun} {}", list(clusters.iter().map(String::as_str)))
 }
 
 /// The help for an unknown name: the likely one, or the known ones.
@@ -371,7 +399,19 @@ impl Resolver {
             self.dns_label("cluster name", &cluster.name);
         }
         let mut vars = self.vars(&cluster.vars);
-        vars.insert("CLUSTER".to_owned(), cluster.name.value.clone());
+        let mut resolved = BTreeMap::from([("CLUSTER".to_owned(), cluster.name.value.clone())]);
+        let used = vars::resolve_cluster(
+            &cluster.name.value,
+            &cluster.vars,
+            &mut resolved,
+            &mut self.errors,
+        );
+        // A value that did not resolve (an error) keeps its text.
+        vars.extend(resolved);
+        self.used_by_cluster
+            .entry(cluster.name.value.clone())
+            .or_default()
+            .extend(used);
         let mut suspend_platform = false;
         let mut suspend_apps = false;
         for layer in &cluster.suspend {
@@ -543,6 +583,7 @@ impl Resolver {
         app: &syntax::App,
         spec: &syntax::Spec,
         substitute: &mut BTreeMap<String, String>,
+        value_at: &mut BTreeMap<String, SourceSpan>,
     ) -> (Vec<String>, BTreeMap<String, SourceSpan>) {
         self.unique(
             "component",
@@ -598,8 +639,14 @@ impl Resolver {
                     .iter()
                     .find(|value| value.name.value == var.name.value);
                 let (value, span) = match (given, &var.default) {
-                    (Some(given), _) => (given.value.value.clone(), given.name.span),
-                    (None, Some(default)) => (default.value.clone(), used.name.span),
+                    (Some(given), _) => {
+                        value_at.insert(var.name.value.clone(), given.value.span);
+                        (given.value.value.clone(), given.name.span)
+                    }
+                    (None, Some(default)) => {
+                        value_at.insert(var.name.value.clone(), default.span);
+                        (default.value.clone(), used.name.span)
+                    }
                     (None, None) => {
                         self.errors.push(Error::MissingComponentVar {
                             component: component.name.value.clone(),
@@ -751,8 +798,16 @@ impl Resolver {
         }
         depends_on.sort();
         let mut substitute = BTreeMap::from([("APP".to_owned(), app.name.value.clone())]);
-        let (component_names, set_by) = self.app_components(app, spec, &mut substitute);
+        // Where each app-level value is written, to resolve its references per cluster.
+        let mut value_at: BTreeMap<String, SourceSpan> = BTreeMap::new();
+        let (component_names, set_by) =
+            self.app_components(app, spec, &mut substitute, &mut value_at);
         let app_vars = self.vars(&app.vars);
+        value_at.extend(
+            app.vars
+                .iter()
+                .map(|var| (var.name.value.clone(), var.value.span)),
+        );
         for var in &app.vars {
             if let Some(first) = set_by.get(&var.name.value) {
                 self.errors.push(Error::Duplicate {
@@ -903,7 +958,7 @@ impl Resolver {
             let (values, values_text) = values_node
                 .and_then(|values| self.values(&values.path))
                 .unzip();
-            let (deployment, overlay) = self.deployment(
+            let (mut deployment, overlay) = self.deployment(
                 app,
                 block,
                 &namespace,
@@ -927,6 +982,18 @@ impl Resolver {
                     },
                 },
             );
+            let cluster_vars = all_clusters
+                .iter()
+                .find(|known| known.name == *cluster)
+                .map(|known| &known.vars);
+            let mut spans = value_at.clone();
+            spans.extend(
+                block
+                    .iter()
+                    .flat_map(|block| &block.vars)
+                    .map(|var| (var.name.value.clone(), var.value.span)),
+            );
+            self.resolve_app_values(cluster, &mut deployment.substitute, &spans, cluster_vars);
             // The cluster's values reach the HelmRelease as a patch.
             let values_patch = values_node.map(|node| {
                 Manifest::generated(
@@ -935,10 +1002,6 @@ impl Resolver {
                     values_text.as_deref().unwrap_or_default(),
                 )
             });
-            let cluster_vars = all_clusters
-                .iter()
-                .find(|known| known.name == *cluster)
-                .map(|known| &known.vars);
             let mut build = Build::default();
             build
                 .resources
@@ -1016,6 +1079,59 @@ impl Resolver {
         }
     }
 
+    /// Resolves the references in an app's values on one cluster (see [`vars`]); failures are
+    /// filed away to be reported once per value with every cluster they fail on.
+    fn resolve_app_values(
+        &mut self,
+        cluster: &str,
+        substitute: &mut BTreeMap<String, String>,
+        spans: &BTreeMap<String, SourceSpan>,
+        cluster_vars: Option<&BTreeMap<String, String>>,
+    ) {
+        let app = substitute.get("APP").cloned();
+        let known = |name: &str| {
+            if name == "APP" {
+                app.clone()
+            } else {
+                cluster_vars.and_then(|vars| vars.get(name).cloned())
+            }
+        };
+        let set_by_app: BTreeSet<String> = substitute.keys().cloned().collect();
+        let mut used = BTreeSet::new();
+        for (name, value) in substitute.iter_mut() {
+            // `APP` is the app's name, not a value the spec writes.
+            let Some(span) = spans.get(name) else {
+                continue;
+            };
+            match vars::resolve_value(value, &known, &mut used) {
+                Ok(Some(text)) => *value = text,
+                Ok(None) => {}
+                Err(vars::Problem::Malformed(reason)) => {
+                    self.malformed_values
+                        .insert((span.offset(), span.len(), reason));
+                }
+                Err(vars::Problem::Undefined(names)) => {
+                    for missing in names {
+                        let by_app = set_by_app.contains(&missing) && missing != "APP";
+                        let entry = self
+                            .undefined_refs
+                            .entry((span.offset(), span.len(), missing))
+                            .or_insert_with(|| (Vec::new(), by_app, BTreeSet::new()));
+                        entry.0.push(cluster.to_owned());
+                        entry
+                            .2
+                            .extend(cluster_vars.into_iter().flat_map(BTreeMap::keys).cloned());
+                        entry.2.insert("APP".to_owned());
+                    }
+                }
+            }
+        }
+        self.used_by_cluster
+            .entry(cluster.to_owned())
+            .or_default()
+            .extend(used);
+    }
+
     /// Files away what an app's substitution on one cluster would fail on, to be reported once
     /// per place with every cluster it fails on.
     fn record_findings(
@@ -1061,11 +1177,7 @@ impl Resolver {
         {
             defined.sort();
             defined.dedup();
-            let clusters_text = if clusters.len() == 1 {
-                format!("cluster {}", list(clusters.iter().map(String::as_str)))
-            } else {
-                format!("clusters {}", list(clusters.iter().map(String::as_str)))
-            };
+            let clusters_text = clusters_text(&clusters);
             let help = did_you_mean(&var, defined.iter().map(String::as_str)).unwrap_or_else(|| {
                 format!(
                     "Flux's strict substitution fails on it: set it with `var \"{var}\" \"...\"` in the app or in {clusters_text}, or give it a default: `${{{var}:=...}}`"
@@ -1077,6 +1189,33 @@ impl Resolver {
                 location,
                 span: SourceSpan::from((offset, len)),
                 help,
+            });
+        }
+        for ((offset, len, name), (clusters, by_app, known)) in
+            std::mem::take(&mut self.undefined_refs)
+        {
+            let help = if by_app {
+                format!(
+                    "`{name}` is set by the app itself; a `var` value may use only the variables of the cluster it is deployed to, `CLUSTER` and `APP`: write the value out"
+                )
+            } else {
+                vars::undefined_help(
+                    &name,
+                    "the variables of the cluster it is deployed to, `CLUSTER` and `APP`",
+                    known.iter().map(String::as_str),
+                )
+            };
+            self.errors.push(Error::UndefinedVarReference {
+                place: clusters_text(&clusters),
+                name,
+                span: SourceSpan::from((offset, len)),
+                help,
+            });
+        }
+        for (offset, len, reason) in std::mem::take(&mut self.malformed_values) {
+            self.errors.push(Error::BadVarSubstitution {
+                reason,
+                span: SourceSpan::from((offset, len)),
             });
         }
         for (offset, len, path, reason) in std::mem::take(&mut self.malformed) {
