@@ -71,7 +71,12 @@ impl SpecDir {
             )]);
         }
         let mut files = Vec::new();
-        for entry in walkdir::WalkDir::new(&location).sort_by_file_name() {
+        // Symlinks are followed, so a linked file is read like any other; each file's target is
+        // then checked to be inside the spec directory, as for a path named directly.
+        for entry in walkdir::WalkDir::new(&location)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(|error| Error::Unreadable {
                 path: path.value.clone(),
                 reason: error.to_string(),
@@ -83,19 +88,6 @@ impl SpecDir {
             if !entry.file_type().is_file() || !is_manifest {
                 continue;
             }
-            let canonical = entry
-                .path()
-                .canonicalize()
-                .map_err(|_| Error::FileNotFound {
-                    path: entry.path().display().to_string(),
-                    span: path.span,
-                })?;
-            if !canonical.starts_with(&self.root) {
-                return Err(Error::PathEscapes {
-                    path: entry.path().display().to_string(),
-                    span: path.span,
-                });
-            }
             // Forward slashes on every platform: the name becomes a kustomize resource path.
             let name = entry
                 .path()
@@ -106,6 +98,19 @@ impl SpecDir {
                 .collect::<Vec<_>>()
                 .join("/");
             let shown = format!("{}/{name}", path.value.trim_end_matches('/'));
+            let canonical = entry
+                .path()
+                .canonicalize()
+                .map_err(|_| Error::FileNotFound {
+                    path: shown.clone(),
+                    span: path.span,
+                })?;
+            if !canonical.starts_with(&self.root) {
+                return Err(Error::PathEscapes {
+                    path: shown,
+                    span: path.span,
+                });
+            }
             files.push((shown, read_file(&canonical, name, path)?));
         }
         if files.is_empty() {
