@@ -234,7 +234,9 @@ fn a_symlinked_manifest_inside_the_spec_is_included() {
     let run = compile_in(&spec, &out, &["--quiet".to_owned()]);
     assert_eq!(run.code, Some(0), "{}", run.report());
     assert_eq!(
-        fs::read_to_string(out.join("apps/web/base/configmap.yaml")).ok().as_deref(),
+        fs::read_to_string(out.join("apps/web/base/configmap.yaml"))
+            .ok()
+            .as_deref(),
         Some(object)
     );
 }

@@ -99,11 +99,25 @@ pub(crate) enum Error {
     #[error("`{value}` is not a valid duration")]
     #[diagnostic(
         code("fluxspec::invalid-duration"),
-        help("use Go duration syntax, such as `30s`, `5m` or `1h30m`")
+        help(
+            "use the syntax Flux accepts: numbers with the units `ms`, `s`, `m` or `h`, such as `30s`, `5m`, `1h30m` or `0.5s`"
+        )
     )]
     InvalidDuration {
         value: String,
         #[label("invalid duration")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is longer than a Go duration can be")]
+    #[diagnostic(
+        code("fluxspec::invalid-duration"),
+        help(
+            "Flux reads durations with Go's `time.ParseDuration`, which stops at 2562047h47m16.854775807s (about 292 years): use a shorter one"
+        )
+    )]
+    DurationTooLong {
+        value: String,
+        #[label("too long")]
         span: SourceSpan,
     },
     #[error("`{value}` is not a layer")]
@@ -305,6 +319,20 @@ pub(crate) enum Error {
         path: String,
         reason: String,
         #[label("this file")]
+        span: SourceSpan,
+    },
+    #[error("`{location}` is not an object Flux can apply: {reason}")]
+    #[diagnostic(
+        code("fluxspec::not-an-object"),
+        help(
+            "every document of a manifest is a Kubernetes object with `apiVersion`, `kind` and `metadata.name`; a patch belongs in a cluster block's `patch`"
+        )
+    )]
+    NotAnObject {
+        /// `path:line:column` where the document starts.
+        location: String,
+        reason: String,
+        #[label("in `{location}`")]
         span: SourceSpan,
     },
     #[error("the inline patch is not valid YAML: {reason}")]

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use miette::SourceSpan;
 use serde_json::Value;
 
+use super::objects;
 use crate::substitute::{SUBSTITUTE_KEY, SubstituteError, VarRef, references};
 
 /// Deepest YAML nesting read; CRDs with embedded pod templates reach about 60.
@@ -47,6 +48,21 @@ pub(super) fn yaml_error(error: &serde_saphyr::Error) -> String {
         text.replace_range(..at, &format!("nested deeper than {MAX_YAML_DEPTH} levels"));
     }
     text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// Parses YAML documents, each with the line and column where it starts.
+fn parse_located_documents(text: &str) -> Result<Vec<(Value, u64, u64)>, String> {
+    serde_saphyr::from_multiple_with_options::<serde_saphyr::Spanned<Value>>(text, yaml_options())
+        .map(|documents| {
+            documents
+                .into_iter()
+                .map(|document| {
+                    let at = document.referenced;
+                    (document.value, at.line(), at.column())
+                })
+                .collect()
+        })
+        .map_err(|error| yaml_error(&error))
 }
 
 /// Parses YAML documents (a single one for a values file).
@@ -195,6 +211,9 @@ pub(super) struct Manifest {
     pub(super) docs: Vec<Doc>,
     /// The line on which each `${NAME` first appears, for messages.
     lines: BTreeMap<String, usize>,
+    /// Documents that are not objects Flux can apply, with where they start (`path:line:column`)
+    /// and why: an error when the file is a resource, not a patch.
+    pub(super) not_objects: Vec<(String, String)>,
 }
 
 impl Manifest {
@@ -208,21 +227,37 @@ impl Manifest {
             )
         })?;
         let mut docs = Vec::new();
-        for value in parse_documents(text)? {
+        let mut not_objects = Vec::new();
+        for (value, line, column) in parse_located_documents(text)? {
             let is_list = value
                 .get("kind")
                 .and_then(Value::as_str)
                 .is_some_and(|kind| kind.ends_with("List"));
+            let location = format!("{path}:{line}:{column}");
             match value.get("items") {
-                Some(Value::Array(items)) if is_list => docs.extend(items.iter().map(Doc::new)),
+                Some(Value::Array(items)) if is_list => {
+                    for (index, item) in items.iter().enumerate() {
+                        if let Some(problem) = objects::problem(item) {
+                            let item = index + 1;
+                            not_objects.push((location.clone(), format!("item {item}: {problem}")));
+                        }
+                    }
+                    docs.extend(items.iter().map(Doc::new));
+                }
                 _ if value.is_null() => {} // an empty document
-                _ => docs.push(Doc::new(&value)),
+                _ => {
+                    if let Some(problem) = objects::problem(&value) {
+                        not_objects.push((location, problem));
+                    }
+                    docs.push(Doc::new(&value));
+                }
             }
         }
         Ok(Manifest {
             path,
             docs,
             lines: first_lines(text),
+            not_objects,
         })
     }
 
@@ -232,6 +267,7 @@ impl Manifest {
             path,
             docs: vec![doc],
             lines: first_lines(text),
+            not_objects: Vec::new(),
         }
     }
 

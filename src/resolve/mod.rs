@@ -10,6 +10,7 @@
 mod error;
 mod files;
 mod manifests;
+mod objects;
 mod rules;
 mod vars;
 
@@ -283,11 +284,18 @@ impl Resolver {
         let Some(value) = value else {
             return fallback.to_owned();
         };
-        if !rules::is_duration(&value.value) {
-            self.errors.push(Error::InvalidDuration {
+        match rules::duration_problem(&value.value) {
+            None => {}
+            Some(rules::DurationProblem::Syntax) => self.errors.push(Error::InvalidDuration {
                 value: value.value.clone(),
                 span: value.span,
-            });
+            }),
+            Some(rules::DurationProblem::TooLong) => {
+                self.errors.push(Error::DurationTooLong {
+                    value: value.value.clone(),
+                    span: value.span,
+                });
+            }
         }
         value.value.clone()
     }
@@ -443,13 +451,31 @@ impl Resolver {
     }
 
     /// Reads manifest or patch files and parses them; a file that is not YAML is reported and
-    /// left out of the substitution checks.
-    fn read_manifests(&mut self, path: &Spanned<String>) -> (Vec<SourceFile>, Vec<Manifest>) {
+    /// left out of the substitution checks. In `resources` (not patches), each document must
+    /// be an object Flux can apply.
+    fn read_manifests(
+        &mut self,
+        path: &Spanned<String>,
+        kind: FileKind,
+    ) -> (Vec<SourceFile>, Vec<Manifest>) {
         let mut files = Vec::new();
         let mut manifests = Vec::new();
         for (shown, file) in self.read(path) {
             match Manifest::parse(shown.clone(), &file.bytes) {
-                Ok(manifest) => manifests.push(manifest),
+                Ok(manifest) => {
+                    // A file named like one fluxspec writes is a collision, reported as such.
+                    if kind == FileKind::Resources && !GENERATED_NAMES.contains(&file.name.as_str())
+                    {
+                        for (location, reason) in &manifest.not_objects {
+                            self.errors.push(Error::NotAnObject {
+                                location: location.clone(),
+                                reason: reason.clone(),
+                                span: path.span,
+                            });
+                        }
+                    }
+                    manifests.push(manifest);
+                }
                 Err(reason) => self.errors.push(Error::InvalidYaml {
                     path: shown,
                     reason,
@@ -472,7 +498,7 @@ impl Resolver {
             span: component.name.span,
         };
         let path = component.path.as_ref().unwrap_or(&default_path);
-        let (files, manifests) = self.read_manifests(path);
+        let (files, manifests) = self.read_manifests(path, FileKind::Resources);
         self.no_collisions(&files, path.span);
         self.components
             .insert(component.name.value.clone(), ComponentFiles { manifests });
@@ -824,7 +850,7 @@ impl Resolver {
         let mut base_manifests: Vec<SourceFile> = Vec::new();
         let mut base_parsed: Vec<(SourceSpan, Manifest)> = Vec::new();
         for path in &app.manifests {
-            let (files, manifests) = self.read_manifests(path);
+            let (files, manifests) = self.read_manifests(path, FileKind::Resources);
             base_manifests.extend(files);
             base_parsed.extend(manifests.into_iter().map(|manifest| (path.span, manifest)));
         }
@@ -1502,7 +1528,7 @@ impl Resolver {
         );
         let mut overlay_files: Vec<SourceFile> = Vec::new();
         for patch in &block.patches {
-            let (files, manifests) = self.read_manifests(&patch.path);
+            let (files, manifests) = self.read_manifests(&patch.path, FileKind::Patches);
             for file in files {
                 overlay_files.push(file.clone());
                 deployment.patches.push(OverlayPatch {
@@ -1518,7 +1544,7 @@ impl Resolver {
             );
         }
         for path in &block.manifests {
-            let (files, manifests) = self.read_manifests(path);
+            let (files, manifests) = self.read_manifests(path, FileKind::Resources);
             overlay_files.extend(files.iter().cloned());
             deployment.manifests.extend(files);
             overlay
@@ -1656,6 +1682,15 @@ impl Resolver {
             });
         }
     }
+}
+
+/// What the files a path names are to kustomize.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// Objects to apply: manifests and component files.
+    Resources,
+    /// Patches of those objects.
+    Patches,
 }
 
 /// How a version is read: an image tag, an OCI chart tag, or a Helm repository chart version.
