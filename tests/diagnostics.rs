@@ -453,3 +453,44 @@ fn every_code_is_documented_and_tested() {
         .collect();
     assert!(untested.is_empty(), "no test case shows: {untested:?}");
 }
+
+/// Every `help:` line `docs/errors.md` shows is one fluxspec prints: it appears in a reviewed
+/// snapshot (wrapped lines joined), so the documentation cannot promise advice that was
+/// reworded or removed.
+#[test]
+fn every_documented_help_is_printed() {
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let docs = fs::read_to_string(repo().join("docs/errors.md"))
+        .unwrap_or_else(|error| panic!("read docs/errors.md: {error}"));
+    let documented: Vec<String> = docs
+        .lines()
+        .filter_map(|line| line.split_once("help: ").map(|(_, help)| words(help)))
+        .collect();
+    assert!(
+        documented.len() >= 5,
+        "only {} help lines",
+        documented.len()
+    );
+    let mut printed = String::new();
+    for entry in walkdir::WalkDir::new(repo().join("tests"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "snap"))
+    {
+        let text = fs::read_to_string(entry.path()).unwrap_or_default();
+        // A help of several lines continues each with indentation only: join them.
+        for line in text.lines() {
+            printed.push(' ');
+            printed.push_str(line.trim());
+        }
+    }
+    let printed = words(&printed);
+    let missing: Vec<&String> = documented
+        .iter()
+        .filter(|help| !printed.contains(&format!("help: {help}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "documented in docs/errors.md but printed by no case: {missing:?}"
+    );
+}
