@@ -15,6 +15,8 @@ use kdl::{KdlDocument, KdlNode};
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
+use crate::suggest::shown;
+
 use reader::{Props, Reader, children, name};
 use split::Refusal;
 use syntax::{
@@ -137,6 +139,20 @@ pub(crate) enum Error {
         #[help]
         help: String,
     },
+    /// No label: the snippet would print the line, and the character, raw.
+    #[error("line {line}, column {column}: the spec holds `{shown}`, a character KDL forbids")]
+    #[diagnostic(
+        code("fluxspec::forbidden-character"),
+        help(
+            "control and bidirectional characters can make a line read differently from what it holds: delete it (in a string that really needs it, write the escape `{shown}`)"
+        )
+    )]
+    ForbiddenCharacter {
+        line: usize,
+        column: usize,
+        /// The character as an escape, `\u{202e}`.
+        shown: String,
+    },
     #[error("`{name}` is given twice")]
     #[diagnostic(code("fluxspec::duplicate-node"), help("keep one of them"))]
     DuplicateNode {
@@ -244,8 +260,47 @@ impl Parsed {
     }
 }
 
+/// The most characters KDL forbids that one run reports.
+const MAX_FORBIDDEN_SHOWN: usize = 10;
+
+/// The characters KDL v2 forbids in a document (controls but whitespace and newlines, the
+/// bidirectional controls, a byte order mark after the start), with line and column.
+fn forbidden_characters(source: &str) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for (number, line) in source.split('\n').enumerate() {
+        for (column, c) in line.chars().enumerate() {
+            let forbidden = matches!(
+                c,
+                '\u{0}'..='\u{8}'
+                    | '\u{e}'..='\u{1f}'
+                    | '\u{7f}'
+                    | '\u{200e}'..='\u{200f}'
+                    | '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+            ) || (c == '\u{feff}' && (number, column) != (0, 0));
+            if forbidden && errors.len() < MAX_FORBIDDEN_SHOWN {
+                errors.push(Error::ForbiddenCharacter {
+                    line: number + 1,
+                    column: column + 1,
+                    shown: shown(&c.to_string()),
+                });
+            }
+        }
+    }
+    errors
+}
+
 /// Parses spec text into its syntax tree, collecting every error.
 pub(crate) fn parse(source: &str) -> Parsed {
+    // Refused before parsing: the parser's messages would quote the line, character included.
+    let forbidden = forbidden_characters(source);
+    if !forbidden.is_empty() {
+        return Parsed {
+            spec: Spec::default(),
+            errors: forbidden,
+            complete: false,
+        };
+    }
     let split = split::split(source);
     let mut errors: Vec<Error> = split
         .refused

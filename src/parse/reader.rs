@@ -9,7 +9,7 @@ use miette::SourceSpan;
 
 use super::Error;
 use super::syntax::Spanned;
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, shown};
 
 /// Which properties a node accepts.
 pub(super) enum Props<'a> {
@@ -148,7 +148,7 @@ impl Reader {
                 && !allowed.contains(&prop)
             {
                 self.errors.push(Error::UnknownProperty {
-                    name: prop.to_owned(),
+                    name: shown(prop),
                     node: node_name.to_owned(),
                     span: self.at(entry.span()),
                     help: did_you_mean(prop, allowed.iter().copied()).or_else(|| {
@@ -162,7 +162,7 @@ impl Reader {
             }
             if seen.contains(&prop) {
                 self.errors.push(Error::DuplicateProperty {
-                    name: prop.to_owned(),
+                    name: shown(prop),
                     span: self.at(entry.span()),
                 });
             }
@@ -341,7 +341,7 @@ impl Reader {
     pub(super) fn unknown_node(&mut self, node: &KdlNode, parent: &str, allowed: &[&str]) {
         let node_name = name(node);
         self.errors.push(Error::UnknownNode {
-            name: node_name.to_owned(),
+            name: shown(node_name),
             parent: parent.to_owned(),
             span: self.at(node.name().span()),
             help: did_you_mean(node_name, allowed.iter().copied())

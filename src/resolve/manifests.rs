@@ -211,6 +211,8 @@ pub(super) struct Manifest {
     pub(super) docs: Vec<Doc>,
     /// The line on which each `${NAME` first appears, for messages.
     lines: BTreeMap<String, usize>,
+    /// Line and column of the first `${` expression that does not parse, for messages.
+    malformed_at: Option<(usize, usize)>,
     /// Documents that are not objects Flux can apply, with where they start (`path:line:column`)
     /// and why: an error when the file is a resource, not a patch.
     pub(super) not_objects: Vec<(String, String)>,
@@ -257,6 +259,7 @@ impl Manifest {
             path,
             docs,
             lines: first_lines(text),
+            malformed_at: first_malformed(text),
             not_objects,
         })
     }
@@ -267,6 +270,7 @@ impl Manifest {
             path,
             docs: vec![doc],
             lines: first_lines(text),
+            malformed_at: first_malformed(text),
             not_objects: Vec::new(),
         }
     }
@@ -275,6 +279,14 @@ impl Manifest {
     fn location(&self, name: &str) -> String {
         match self.lines.get(name) {
             Some(line) => format!("{}:{line}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    /// `path:line:column` of the first malformed `${`, or the path alone.
+    fn malformed_location(&self) -> String {
+        match self.malformed_at {
+            Some((line, column)) => format!("{}:{line}:{column}", self.path),
             None => self.path.clone(),
         }
     }
@@ -316,6 +328,43 @@ fn first_lines(text: &str) -> BTreeMap<String, usize> {
         }
     }
     lines
+}
+
+/// The line and column (both from 1, the column in characters) of the first `${` that starts
+/// an expression `references` cannot parse, looking one line at a time and skipping comments.
+/// `None` when the bad expression spans lines.
+fn first_malformed(text: &str) -> Option<(usize, usize)> {
+    for (number, line) in text.lines().enumerate() {
+        // A `#` at the start or after a space starts a YAML comment, never substituted (a `#`
+        // inside a quoted string is rare enough to misplace the column, not the line).
+        let code = match line.find(" #") {
+            Some(at) => line.get(..at).unwrap_or(line),
+            None if line.trim_start().starts_with('#') => "",
+            None => line,
+        };
+        if references(code).is_ok() {
+            continue;
+        }
+        // The starts of `${` that are not `$${` escapes; the bad one is the last whose text up
+        // to the next start still parses without it.
+        let mut starts = Vec::new();
+        let mut dollars = 0;
+        for (at, c) in code.char_indices() {
+            if c == '{' && dollars % 2 == 1 {
+                starts.push(at - 1);
+            }
+            dollars = if c == '$' { dollars + 1 } else { 0 };
+        }
+        for (index, &start) in starts.iter().enumerate() {
+            let end = starts.get(index + 1).copied().unwrap_or(code.len());
+            if references(code.get(..end).unwrap_or(code)).is_err() {
+                let column = code.get(..start).unwrap_or_default().chars().count() + 1;
+                return Some((number + 1, column));
+            }
+        }
+        return Some((number + 1, 1));
+    }
+    None
 }
 
 /// Which objects a patch applies to: kustomize's target (kind and name are anchored regular
@@ -423,7 +472,7 @@ impl<'a> Build<'a> {
             }
             Err(error) => findings.push(Finding::Malformed {
                 span: origin.span,
-                path: origin.manifest.path.clone(),
+                path: origin.manifest.malformed_location(),
                 error: error.to_string(),
             }),
         };
@@ -507,7 +556,7 @@ impl<'a> Build<'a> {
 mod tests {
     use std::collections::BTreeSet;
 
-    use super::{Build, Doc, Finding, Manifest, Origin, Selector, first_lines};
+    use super::{Build, Doc, Finding, Manifest, Origin, Selector, first_lines, first_malformed};
 
     fn manifest(path: &str, yaml: &str) -> Manifest {
         Manifest::parse(path.to_owned(), yaml.as_bytes()).unwrap_or_else(|error| panic!("{error}"))
@@ -678,7 +727,10 @@ mod tests {
             resources: vec![origin(&file)],
             ..Build::default()
         };
-        assert_eq!(undefined(&build, &[]), ["list.yaml missing closing brace"]);
+        assert_eq!(
+            undefined(&build, &[]),
+            ["list.yaml:5:14 missing closing brace"]
+        );
         let generated = Manifest::generated(
             "values.yaml".to_owned(),
             Doc::generated(
@@ -706,6 +758,18 @@ mod tests {
             ..Build::default()
         };
         assert_eq!(undefined(&build, &[]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn malformed_expressions_are_located() {
+        assert_eq!(first_malformed("a: ${X}\nb: c\n"), None);
+        assert_eq!(first_malformed("a: 1\nb: ok ${X} ${Y\n"), Some((2, 12)));
+        assert_eq!(
+            first_malformed("# ${\na: $${\nb: ${A:=${B}\n"),
+            Some((3, 4))
+        );
+        assert_eq!(first_malformed("a: ${\n  X}\n"), Some((1, 4)));
+        assert_eq!(first_malformed("é: ${}\n"), Some((1, 4)));
     }
 
     #[test]

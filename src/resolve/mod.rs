@@ -26,7 +26,7 @@ use crate::model::{
 };
 use crate::parse::syntax::{self, Spanned};
 use crate::substitute::{self, SUBSTITUTE_KEY};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, shown};
 pub(crate) use error::{Error, Warning};
 use files::SpecDir;
 use manifests::{Build, Doc, Finding, Manifest, Origin, Selector};
@@ -250,7 +250,7 @@ impl Resolver {
             if let Some(first) = seen.get(name.as_str()) {
                 self.errors.push(Error::Duplicate {
                     what,
-                    name: name.value.clone(),
+                    name: shown(&name.value),
                     span: name.span,
                     first: *first,
                 });
@@ -264,7 +264,7 @@ impl Resolver {
         if !rules::is_dns_label(&name.value) {
             self.errors.push(Error::InvalidName {
                 what,
-                value: name.value.clone(),
+                value: shown(&name.value),
                 span: name.span,
                 help: DNS_LABEL_HELP.to_owned(),
             });
@@ -274,7 +274,7 @@ impl Resolver {
     fn invalid_name(&mut self, what: &'static str, name: &Spanned<String>, help: &str) {
         self.errors.push(Error::InvalidName {
             what,
-            value: name.value.clone(),
+            value: shown(&name.value),
             span: name.span,
             help: help.to_owned(),
         });
@@ -287,12 +287,12 @@ impl Resolver {
         match rules::duration_problem(&value.value) {
             None => {}
             Some(rules::DurationProblem::Syntax) => self.errors.push(Error::InvalidDuration {
-                value: value.value.clone(),
+                value: shown(&value.value),
                 span: value.span,
             }),
             Some(rules::DurationProblem::TooLong) => {
                 self.errors.push(Error::DurationTooLong {
-                    value: value.value.clone(),
+                    value: shown(&value.value),
                     span: value.span,
                 });
             }
@@ -334,7 +334,7 @@ impl Resolver {
                     && !trimmed.contains(|c: char| c.is_whitespace() || c.is_control());
                 if !valid {
                     self.errors.push(Error::InvalidOutputPath {
-                        value: path.value.clone(),
+                        value: shown(&path.value),
                         span: path.span,
                     });
                 }
@@ -381,14 +381,14 @@ impl Resolver {
     fn var_name(&mut self, name: &Spanned<String>) {
         if RESERVED_VARS.contains(&name.as_str()) {
             self.errors.push(Error::Reserved {
-                name: name.value.clone(),
+                name: shown(&name.value),
                 span: name.span,
                 help: "fluxspec sets `APP` to the app's name and `CLUSTER` to the cluster's"
                     .to_owned(),
             });
         } else if !rules::is_var_name(&name.value) {
             self.errors.push(Error::InvalidVarName {
-                value: name.value.clone(),
+                value: shown(&name.value),
                 span: name.span,
             });
         }
@@ -427,7 +427,7 @@ impl Resolver {
                 "platform" => suspend_platform = true,
                 "apps" => suspend_apps = true,
                 other => self.errors.push(Error::InvalidLayer {
-                    value: other.to_owned(),
+                    value: shown(other),
                     span: layer.span,
                     help: did_you_mean(other, ["platform", "apps"])
                         .unwrap_or_else(|| "a layer is `platform` or `apps`".to_owned()),
@@ -558,7 +558,7 @@ impl Resolver {
                 "platform" => Layer::Platform,
                 other => {
                     self.errors.push(Error::InvalidLayer {
-                        value: other.to_owned(),
+                        value: shown(other),
                         span: layer.span,
                         help: did_you_mean(other, ["platform", "apps"])
                             .unwrap_or_else(|| "a layer is `platform` or `apps`".to_owned()),
@@ -595,7 +595,7 @@ impl Resolver {
             return true;
         }
         self.errors.push(Error::UnknownCluster {
-            name: name.value.clone(),
+            name: shown(&name.value),
             span: name.span,
             help: unknown_help(&name.value, "cluster", all.iter().copied()),
         });
@@ -624,7 +624,7 @@ impl Resolver {
                 .find(|component| component.name.value == used.name.value)
             else {
                 self.errors.push(Error::UnknownComponent {
-                    name: used.name.value.clone(),
+                    name: shown(&used.name.value),
                     span: used.name.span,
                     help: unknown_help(
                         &used.name.value,
@@ -645,8 +645,8 @@ impl Resolver {
                 {
                     let declared = component.vars.iter().map(|var| var.name.as_str());
                     self.errors.push(Error::UndeclaredComponentVar {
-                        component: component.name.value.clone(),
-                        var: value.name.value.clone(),
+                        component: shown(&component.name.value),
+                        var: shown(&value.name.value),
                         span: value.name.span,
                         help: did_you_mean(&value.name.value, declared.clone()).unwrap_or_else(
                             || {
@@ -675,8 +675,8 @@ impl Resolver {
                     }
                     (None, None) => {
                         self.errors.push(Error::MissingComponentVar {
-                            component: component.name.value.clone(),
-                            var: var.name.value.clone(),
+                            component: shown(&component.name.value),
+                            var: shown(&var.name.value),
                             span: used.name.span,
                         });
                         // Counted as set for the substitution checks, which would report the
@@ -690,7 +690,7 @@ impl Resolver {
                 {
                     self.errors.push(Error::Duplicate {
                         what: "variable",
-                        name: var.name.value.clone(),
+                        name: shown(&var.name.value),
                         span,
                         first: *first,
                     });
@@ -816,7 +816,7 @@ impl Resolver {
                 depends_on.push(dependency.value.clone());
             } else {
                 self.errors.push(Error::UnknownApp {
-                    name: dependency.value.clone(),
+                    name: shown(&dependency.value),
                     span: dependency.span,
                     help: unknown_help(&dependency.value, "app", app_names.iter().copied()),
                 });
@@ -838,7 +838,7 @@ impl Resolver {
             if let Some(first) = set_by.get(&var.name.value) {
                 self.errors.push(Error::Duplicate {
                     what: "variable",
-                    name: var.name.value.clone(),
+                    name: shown(&var.name.value),
                     span: var.name.span,
                     first: *first,
                 });
@@ -878,7 +878,7 @@ impl Resolver {
             if let [first, second, ..] = base_files.as_slice() {
                 self.errors.push(Error::Duplicate {
                     what: "base values file of app",
-                    name: app.name.value.clone(),
+                    name: shown(&app.name.value),
                     span: second.path.span,
                     first: first.path.span,
                 });
@@ -911,7 +911,7 @@ impl Resolver {
         for image in &app.images {
             if let Some(reason) = rules::repository_problem(&image.name.value, false) {
                 self.errors.push(Error::InvalidImage {
-                    value: image.name.value.clone(),
+                    value: shown(&image.name.value),
                     reason,
                     span: image.name.span,
                 });
@@ -1264,7 +1264,7 @@ impl Resolver {
                     .any(|used| used.name.value == name.value)
             }) {
                 self.warnings.push(Warning::UnusedComponent {
-                    name: name.value.clone(),
+                    name: shown(&name.value),
                     span: name.span,
                 });
             }
@@ -1278,8 +1278,8 @@ impl Resolver {
             for var in &component.vars {
                 if !used.contains(var.name.as_str()) {
                     self.warnings.push(Warning::UnusedComponentVar {
-                        component: name.value.clone(),
-                        var: var.name.value.clone(),
+                        component: shown(&name.value),
+                        var: shown(&var.name.value),
                         span: var.name.span,
                     });
                 }
@@ -1296,7 +1296,7 @@ impl Resolver {
                 if deployed && !used.is_some_and(|used| used.contains(&var.name.value)) {
                     self.warnings.push(Warning::UnusedClusterVar {
                         cluster: cluster.name.value.clone(),
-                        var: var.name.value.clone(),
+                        var: shown(&var.name.value),
                         span: var.name.span,
                     });
                 }
@@ -1419,7 +1419,7 @@ impl Resolver {
         if let Some((what, help)) = problem {
             self.errors.push(Error::InvalidVersion {
                 what,
-                value: version.value.clone(),
+                value: shown(&version.value),
                 span: version.span,
                 help: help.to_owned(),
             });
