@@ -1,8 +1,8 @@
 //! Reading the files a spec references, confined to the spec directory.
 //!
 //! A path may name a file or a directory (read recursively, in name order, keeping only YAML and
-//! JSON files). Paths are relative to the spec directory and may not leave it: no absolute paths,
-//! no `..`, no symlink that resolves outside.
+//! JSON files, following symlinks). Paths are relative to the spec directory and may not leave it:
+//! no absolute paths, no `..`, no symlink, named or met in a directory, that resolves outside.
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};

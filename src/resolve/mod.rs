@@ -2,10 +2,11 @@
 //!
 //! Checks every reference (clusters, apps, components, files), every name, version and URL the
 //! other side would reject ([`rules`]), applies defaults, works out each app's versions, values
-//! and variables per cluster, and reads the files the spec names ([`files`]), checking that they
-//! are YAML and that Flux can substitute every variable in them ([`manifests`]). Every error is
-//! collected, so one run reports them all, with the warnings. This stage reads the spec directory
-//! and writes nothing.
+//! and variables per cluster (resolving `${...}` inside `var` values, [`vars`]), and reads the
+//! files the spec names ([`files`]), checking that they are YAML, that manifests hold objects Flux
+//! can apply ([`objects`]) and that Flux can substitute every variable in them ([`manifests`]).
+//! Every error is collected, so one run reports them all, with the warnings. This stage reads the
+//! spec directory and writes nothing.
 
 mod error;
 mod files;
