@@ -207,6 +207,40 @@ fn warnings_alone_do_not_stop_a_compile() {
     );
 }
 
+/// Regression (issue 13, must fix 6): a symlinked YAML file in a `manifests` directory was
+/// skipped without a word. Inside the spec directory it is read like any other file (outside it
+/// is an error: the `symlink-in-directory-escapes` case).
+#[cfg(unix)]
+#[test]
+fn a_symlinked_manifest_inside_the_spec_is_included() {
+    let temp = tempfile::tempdir().unwrap_or_else(|error| panic!("temp dir: {error}"));
+    let spec = temp.path().join("spec");
+    fs::create_dir_all(spec.join("apps/web")).unwrap_or_else(|error| panic!("mkdir: {error}"));
+    fs::create_dir_all(spec.join("shared")).unwrap_or_else(|error| panic!("mkdir: {error}"));
+    fs::write(
+        spec.join("homelab.kdl"),
+        "cluster \"dev\"\napp \"web\" {\n    manifests \"apps/web\"\n}\n",
+    )
+    .unwrap_or_else(|error| panic!("write spec: {error}"));
+    let object = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n";
+    fs::write(spec.join("shared/configmap.yaml"), object)
+        .unwrap_or_else(|error| panic!("write manifest: {error}"));
+    std::os::unix::fs::symlink(
+        "../../shared/configmap.yaml",
+        spec.join("apps/web/configmap.yaml"),
+    )
+    .unwrap_or_else(|error| panic!("symlink: {error}"));
+    let out = temp.path().join("generated");
+    let run = compile_in(&spec, &out, &["--quiet".to_owned()]);
+    assert_eq!(run.code, Some(0), "{}", run.report());
+    assert_eq!(
+        fs::read_to_string(out.join("apps/web/base/configmap.yaml"))
+            .ok()
+            .as_deref(),
+        Some(object)
+    );
+}
+
 /// Five different mistakes, of both the shape and the meaning of the spec, come out of one run.
 #[test]
 fn five_mistakes_are_reported_together() {
@@ -418,4 +452,45 @@ fn every_code_is_documented_and_tested() {
         .filter(|code| !untestable.contains(*code))
         .collect();
     assert!(untested.is_empty(), "no test case shows: {untested:?}");
+}
+
+/// Every `help:` line `docs/errors.md` shows is one fluxspec prints: it appears in a reviewed
+/// snapshot (wrapped lines joined), so the documentation cannot promise advice that was
+/// reworded or removed.
+#[test]
+fn every_documented_help_is_printed() {
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let docs = fs::read_to_string(repo().join("docs/errors.md"))
+        .unwrap_or_else(|error| panic!("read docs/errors.md: {error}"));
+    let documented: Vec<String> = docs
+        .lines()
+        .filter_map(|line| line.split_once("help: ").map(|(_, help)| words(help)))
+        .collect();
+    assert!(
+        documented.len() >= 5,
+        "only {} help lines",
+        documented.len()
+    );
+    let mut printed = String::new();
+    for entry in walkdir::WalkDir::new(repo().join("tests"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "snap"))
+    {
+        let text = fs::read_to_string(entry.path()).unwrap_or_default();
+        // A help of several lines continues each with indentation only: join them.
+        for line in text.lines() {
+            printed.push(' ');
+            printed.push_str(line.trim());
+        }
+    }
+    let printed = words(&printed);
+    let missing: Vec<&String> = documented
+        .iter()
+        .filter(|help| !printed.contains(&format!("help: {help}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "documented in docs/errors.md but printed by no case: {missing:?}"
+    );
 }

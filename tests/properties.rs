@@ -19,6 +19,12 @@ fn value() -> impl Strategy<Value = String> {
     "[ a-zA-Z0-9:/._\\-$\"\\\\{}#'äé€]{0,16}"
 }
 
+/// A `var` value: such text with each `$` written `$$`, Flux's escape, since fluxspec resolves
+/// `${...}` in variable values when it compiles.
+fn var_value() -> impl Strategy<Value = String> {
+    value().prop_map(|text| text.replace('$', "$$"))
+}
+
 #[derive(Debug, Clone)]
 enum Source {
     Manifests,
@@ -74,7 +80,7 @@ fn app(clusters: usize) -> impl Strategy<Value = App> {
         proptest::collection::btree_set(0..clusters, 0..=clusters),
         any::<bool>(),
         any::<bool>(),
-        proptest::option::of(value()),
+        proptest::option::of(var_value()),
         proptest::option::of(0..clusters),
         proptest::option::of("[a-z0-9]([a-z0-9._-]{0,8}[a-z0-9])?"),
     )
@@ -108,8 +114,8 @@ fn app(clusters: usize) -> impl Strategy<Value = App> {
 fn spec() -> impl Strategy<Value = Spec> {
     (1usize..=3).prop_flat_map(|clusters| {
         (
-            proptest::collection::vec(value(), clusters),
-            proptest::option::of(value()),
+            proptest::collection::vec(var_value(), clusters),
+            proptest::option::of(var_value()),
             proptest::collection::vec(app(clusters), 1..6),
         )
             .prop_map(|(clusters, component_default, apps)| Spec {

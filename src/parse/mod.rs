@@ -15,6 +15,8 @@ use kdl::{KdlDocument, KdlNode};
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
+use crate::suggest::shown;
+
 use reader::{Props, Reader, children, name};
 use split::Refusal;
 use syntax::{
@@ -127,6 +129,30 @@ pub(crate) enum Error {
         #[label("this node")]
         span: SourceSpan,
     },
+    #[error("`{name}` is a child node of `{node}`, not a property")]
+    #[diagnostic(code("fluxspec::property-for-child"))]
+    PropertyForChild {
+        name: String,
+        node: String,
+        #[label("a property")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    /// No label: the snippet would print the line, and the character, raw.
+    #[error("line {line}, column {column}: the spec holds `{shown}`, a character KDL forbids")]
+    #[diagnostic(
+        code("fluxspec::forbidden-character"),
+        help(
+            "control and bidirectional characters can make a line read differently from what it holds: delete it (in a string that really needs it, write the escape `{shown}`)"
+        )
+    )]
+    ForbiddenCharacter {
+        line: usize,
+        column: usize,
+        /// The character as an escape, `\u{202e}`.
+        shown: String,
+    },
     #[error("`{name}` is given twice")]
     #[diagnostic(code("fluxspec::duplicate-node"), help("keep one of them"))]
     DuplicateNode {
@@ -234,8 +260,47 @@ impl Parsed {
     }
 }
 
+/// The most characters KDL forbids that one run reports.
+const MAX_FORBIDDEN_SHOWN: usize = 10;
+
+/// The characters KDL v2 forbids in a document (controls but whitespace and newlines, the
+/// bidirectional controls, a byte order mark after the start), with line and column.
+fn forbidden_characters(source: &str) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for (number, line) in source.split('\n').enumerate() {
+        for (column, c) in line.chars().enumerate() {
+            let forbidden = matches!(
+                c,
+                '\u{0}'..='\u{8}'
+                    | '\u{e}'..='\u{1f}'
+                    | '\u{7f}'
+                    | '\u{200e}'..='\u{200f}'
+                    | '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+            ) || (c == '\u{feff}' && (number, column) != (0, 0));
+            if forbidden && errors.len() < MAX_FORBIDDEN_SHOWN {
+                errors.push(Error::ForbiddenCharacter {
+                    line: number + 1,
+                    column: column + 1,
+                    shown: shown(&c.to_string()),
+                });
+            }
+        }
+    }
+    errors
+}
+
 /// Parses spec text into its syntax tree, collecting every error.
 pub(crate) fn parse(source: &str) -> Parsed {
+    // Refused before parsing: the parser's messages would quote the line, character included.
+    let forbidden = forbidden_characters(source);
+    if !forbidden.is_empty() {
+        return Parsed {
+            spec: Spec::default(),
+            errors: forbidden,
+            complete: false,
+        };
+    }
     let split = split::split(source);
     let mut errors: Vec<Error> = split
         .refused
@@ -262,8 +327,32 @@ pub(crate) fn parse(source: &str) -> Parsed {
             Ok(document) => read_spec(&mut reader, &document, &mut spec, &mut settings_span),
             Err(error) => {
                 complete = false;
+                let mut keywords = Vec::new();
                 for diagnostic in error.diagnostics {
                     let span = reader.at(diagnostic.span);
+                    let text = source
+                        .get(span.offset()..span.offset() + span.len())
+                        .unwrap_or_default()
+                        .trim();
+                    // KDL v1 wrote `true`, `false` and `null` bare; v2 needs `#`. The parser
+                    // reports such a word several ways: once, with the fix, is enough.
+                    if let Some(keyword) = ["true", "false", "null"]
+                        .into_iter()
+                        .find(|keyword| text == *keyword)
+                    {
+                        if !keywords.contains(&span) {
+                            keywords.push(span);
+                            reader.errors.push(Error::Syntax {
+                                message: format!("`{keyword}` is not a KDL v2 value"),
+                                label: format!("write `#{keyword}`"),
+                                span,
+                                help: Some(format!(
+                                    "KDL v2 writes booleans and null with a `#`: `#true`, `#false`, `#null` (a bare `{keyword}` was KDL v1); a string is quoted: `\"{keyword}\"`"
+                                )),
+                            });
+                        }
+                        continue;
+                    }
                     reader.errors.push(Error::Syntax {
                         message: diagnostic
                             .message
@@ -329,6 +418,7 @@ fn read_timing(reader: &mut Reader, node: &KdlNode, timings: &mut Timings) -> bo
 }
 
 fn read_settings(reader: &mut Reader, node: &KdlNode) -> Settings {
+    let node = &*reader.props_as_children(node, &[], SETTINGS);
     reader.shape(node, Some(0), &Props::Only(&[]), true);
     let mut settings = Settings::default();
     for child in children(node) {
@@ -364,6 +454,7 @@ fn read_var(reader: &mut Reader, node: &KdlNode) -> Option<Var> {
 }
 
 fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
+    let node = &*reader.props_as_children(node, &[], CLUSTER);
     reader.shape(node, Some(1), &Props::Only(&[]), true);
     let cluster_name = reader.required_arg(node, 0, "the cluster's name");
     let mut vars = Vec::new();
@@ -391,6 +482,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
 }
 
 fn read_component(reader: &mut Reader, node: &KdlNode) -> Option<Component> {
+    let node = &*reader.props_as_children(node, &[], COMPONENT);
     reader.shape(node, Some(1), &Props::Only(&[]), true);
     let component_name = reader.required_arg(node, 0, "the component's name");
     let mut path = None;
@@ -500,6 +592,7 @@ fn read_versions(reader: &mut Reader, node: &KdlNode, versions: &mut Vec<Version
 }
 
 fn read_helm(reader: &mut Reader, node: &KdlNode) -> Option<Helm> {
+    let node = &*reader.props_as_children(node, &["chart"], HELM);
     reader.shape(node, Some(1), &Props::Only(&["chart"]), true);
     let url = reader.required_arg(node, 0, "the chart's URL (oci:// or https://)");
     let chart = reader.prop(node, "chart");
@@ -527,6 +620,7 @@ fn read_helm(reader: &mut Reader, node: &KdlNode) -> Option<Helm> {
 }
 
 fn read_image(reader: &mut Reader, node: &KdlNode) -> Option<Image> {
+    let node = &*reader.props_as_children(node, &[], IMAGE);
     reader.shape(node, Some(1), &Props::Only(&[]), true);
     let image_name = reader.required_arg(node, 0, "the image's name");
     let mut versions = Vec::new();
@@ -543,6 +637,7 @@ fn read_image(reader: &mut Reader, node: &KdlNode) -> Option<Image> {
 }
 
 fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
+    let node = &*reader.props_as_children(node, &[], APP_CLUSTER);
     reader.shape(node, Some(1), &Props::Only(&[]), true);
     let cluster_name = reader.required_arg(node, 0, "the cluster's name");
     let mut patches = Vec::new();
@@ -578,6 +673,7 @@ fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
 }
 
 fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
+    let node = &*reader.props_as_children(node, &[], APP);
     reader.shape(node, Some(1), &Props::Only(&[]), true);
     let app_name = reader.required_arg(node, 0, "the app's name");
     let mut app = App {

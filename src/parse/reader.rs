@@ -2,12 +2,14 @@
 //! entry that does not fit the node's shape. Errors are collected, never returned early, so one run
 //! reports every mistake.
 
-use kdl::{KdlEntry, KdlNode, KdlValue};
+use std::borrow::Cow;
+
+use kdl::{KdlEntry, KdlIdentifier, KdlNode, KdlValue};
 use miette::SourceSpan;
 
 use super::Error;
 use super::syntax::Spanned;
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, shown};
 
 /// Which properties a node accepts.
 pub(super) enum Props<'a> {
@@ -32,6 +34,15 @@ fn args(node: &KdlNode) -> impl Iterator<Item = &KdlEntry> {
     node.entries().iter().filter(|entry| entry.name().is_none())
 }
 
+/// A value as KDL text, strings always quoted (`"web"`, where `kdl` would write `web`).
+fn literal(value: &KdlValue) -> String {
+    match value {
+        // Rust's escapes of printable text are KDL v2's.
+        KdlValue::String(text) => format!("{text:?}"),
+        other => other.to_string(),
+    }
+}
+
 fn type_name(value: &KdlValue) -> &'static str {
     match value {
         KdlValue::String(_) => "a string",
@@ -52,6 +63,63 @@ impl Reader {
     /// present.
     pub(super) fn name_span(&self, node: &KdlNode) -> SourceSpan {
         self.at(node.name().span())
+    }
+
+    /// A property named like one of the node's child nodes (`app "web" namespace="web"`,
+    /// `image "nginx" version="1.27"`) is a usual mistake of people new to KDL: it is reported
+    /// with the rewrite and then read as that child node, so what would follow from its absence
+    /// (a version missing, an app on every cluster) is not reported too. Returns the node with
+    /// such properties moved into its block.
+    pub(super) fn props_as_children<'a>(
+        &mut self,
+        node: &'a KdlNode,
+        props: &[&str],
+        children: &[&str],
+    ) -> Cow<'a, KdlNode> {
+        let misplaced = |entry: &KdlEntry| {
+            entry
+                .name()
+                .is_some_and(|key| !props.contains(&key.value()) && children.contains(&key.value()))
+        };
+        if !node.entries().iter().any(misplaced) {
+            return Cow::Borrowed(node);
+        }
+        let mut fixed = node.clone();
+        let mut lifted = Vec::new();
+        fixed.entries_mut().retain(|entry| {
+            if misplaced(entry) {
+                lifted.push(entry.clone());
+                false
+            } else {
+                true
+            }
+        });
+        let head: Vec<String> = std::iter::once(name(node).to_owned())
+            .chain(args(node).map(|entry| literal(entry.value())))
+            .collect();
+        let head = head.join(" ");
+        for (index, entry) in lifted.into_iter().enumerate() {
+            let Some(key) = entry.name() else { continue };
+            let child_name = key.value().to_owned();
+            let rewrite = format!("{child_name} {}", literal(entry.value()));
+            self.errors.push(Error::PropertyForChild {
+                name: child_name.clone(),
+                node: name(node).to_owned(),
+                help: format!(
+                    "`{child_name}` is a child node: write it inside the block, `{head} {{ {rewrite} }}`"
+                ),
+                span: self.at(entry.span()),
+            });
+            let mut identifier = KdlIdentifier::from(child_name);
+            identifier.set_span(key.span());
+            let mut child = KdlNode::new(identifier);
+            let mut argument = KdlEntry::new(entry.value().clone());
+            argument.set_span(entry.span());
+            child.push(argument);
+            child.set_span(entry.span());
+            fixed.ensure_children().nodes_mut().insert(index, child);
+        }
+        Cow::Owned(fixed)
     }
 
     /// Checks the node's entries against its shape: how many arguments, which properties, whether
@@ -80,7 +148,7 @@ impl Reader {
                 && !allowed.contains(&prop)
             {
                 self.errors.push(Error::UnknownProperty {
-                    name: prop.to_owned(),
+                    name: shown(prop),
                     node: node_name.to_owned(),
                     span: self.at(entry.span()),
                     help: did_you_mean(prop, allowed.iter().copied()).or_else(|| {
@@ -94,7 +162,7 @@ impl Reader {
             }
             if seen.contains(&prop) {
                 self.errors.push(Error::DuplicateProperty {
-                    name: prop.to_owned(),
+                    name: shown(prop),
                     span: self.at(entry.span()),
                 });
             }
@@ -273,7 +341,7 @@ impl Reader {
     pub(super) fn unknown_node(&mut self, node: &KdlNode, parent: &str, allowed: &[&str]) {
         let node_name = name(node);
         self.errors.push(Error::UnknownNode {
-            name: node_name.to_owned(),
+            name: shown(node_name),
             parent: parent.to_owned(),
             span: self.at(node.name().span()),
             help: did_you_mean(node_name, allowed.iter().copied())

@@ -101,11 +101,25 @@ pub(crate) enum Error {
     #[error("`{value}` is not a valid duration")]
     #[diagnostic(
         code("fluxspec::invalid-duration"),
-        help("use Go duration syntax, such as `30s`, `5m` or `1h30m`")
+        help(
+            "use the syntax Flux accepts: numbers with the units `ms`, `s`, `m` or `h`, such as `30s`, `5m`, `1h30m` or `0.5s`"
+        )
     )]
     InvalidDuration {
         value: String,
         #[label("invalid duration")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is longer than a Go duration can be")]
+    #[diagnostic(
+        code("fluxspec::invalid-duration"),
+        help(
+            "Flux reads durations with Go's `time.ParseDuration`, which stops at 2562047h47m16.854775807s (about 292 years): use a shorter one"
+        )
+    )]
+    DurationTooLong {
+        value: String,
+        #[label("too long")]
         span: SourceSpan,
     },
     #[error("`{value}` is not a layer")]
@@ -344,6 +358,20 @@ pub(crate) enum Error {
         #[label("this file")]
         span: SourceSpan,
     },
+    #[error("`{location}` is not an object Flux can apply: {reason}")]
+    #[diagnostic(
+        code("fluxspec::not-an-object"),
+        help(
+            "every document of a manifest is a Kubernetes object with `apiVersion`, `kind` and `metadata.name`; a patch belongs in a cluster block's `patch`"
+        )
+    )]
+    NotAnObject {
+        /// `path:line:column` where the document starts.
+        location: String,
+        reason: String,
+        #[label("in `{location}`")]
+        span: SourceSpan,
+    },
     #[error("the inline patch is not valid YAML: {reason}")]
     #[diagnostic(
         code("fluxspec::invalid-inline-patch"),
@@ -391,6 +419,41 @@ pub(crate) enum Error {
         path: String,
         reason: String,
         #[label("`{path}`")]
+        span: SourceSpan,
+    },
+    #[error("`${{{name}}}` in this `var` value is not defined on {place}")]
+    #[diagnostic(code("fluxspec::undefined-var-reference"))]
+    UndefinedVarReference {
+        name: String,
+        /// The cluster or clusters: "cluster `dev`".
+        place: String,
+        #[label("uses `${{{name}}}`")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("variables use each other in a cycle: {cycle}")]
+    #[diagnostic(
+        code("fluxspec::var-cycle"),
+        help("a value cannot depend on itself: write one of these values out in full")
+    )]
+    VarCycle {
+        cycle: String,
+        target: String,
+        #[label("uses `{target}`, which closes the cycle")]
+        span: SourceSpan,
+        /// The value of `target`, unless it is the same value (`var "A" "${A}"`).
+        #[label("the value of `{target}`")]
+        other: Option<SourceSpan>,
+    },
+    #[error("this `var` value has an invalid `${{...}}` expression: {reason}")]
+    #[diagnostic(
+        code("fluxspec::bad-substitution"),
+        help("fix the expression, or write a literal `${{` as `$${{`")
+    )]
+    BadVarSubstitution {
+        reason: String,
+        #[label("invalid expression")]
         span: SourceSpan,
     },
     #[error("two files would be written to `{name}`")]

@@ -1,9 +1,9 @@
 //! Reading the files a spec references, confined to the spec directory.
 //!
 //! A path may name a file or a directory (read recursively, in name order, keeping only YAML and
-//! JSON files). Paths are relative to the spec directory and may not leave it: no absolute paths,
-//! no `..`, no symlink that resolves outside. Only regular files are read, each through
-//! [`input::read_capped`], and each must be UTF-8 text.
+//! JSON files, following symlinks). Paths are relative to the spec directory and may not leave it:
+//! no absolute paths, no `..`, no symlink, named or met in a directory, that resolves outside.
+//! Only regular files are read, each through [`input::read_capped`], and each must be UTF-8 text.
 
 use std::fs;
 use std::io;
@@ -106,7 +106,12 @@ impl SpecDir {
             return Ok(vec![self.read_file(path)?]);
         }
         let mut files = Vec::new();
-        for entry in walkdir::WalkDir::new(&location).sort_by_file_name() {
+        // Symlinks are followed, so a linked file is read like any other; each file's target is
+        // then checked to be inside the spec directory, as for a path named directly.
+        for entry in walkdir::WalkDir::new(&location)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(|error| Error::Unreadable {
                 path: path.value.clone(),
                 reason: error.to_string(),
@@ -126,7 +131,7 @@ impl SpecDir {
                 .join("/");
             let shown = format!("{}/{name}", path.value.trim_end_matches('/'));
             // A named pipe or device among the manifests is refused, not skipped: it was meant to
-            // be read. (Symlinks are not followed by the walk.)
+            // be read. (The walk follows symlinks, so this is the kind of a link's target.)
             let kind = FileKind::of(entry.file_type())
                 .filter(|kind| !matches!(kind, FileKind::Directory | FileKind::Symlink));
             if let (Some(kind), true) = (kind, is_manifest) {
@@ -139,12 +144,12 @@ impl SpecDir {
                 .path()
                 .canonicalize()
                 .map_err(|_| Error::FileNotFound {
-                    path: entry.path().display().to_string(),
+                    path: shown.clone(),
                     span: path.span,
                 })?;
             if !canonical.starts_with(&self.root) {
                 return Err(Error::PathEscapes {
-                    path: entry.path().display().to_string(),
+                    path: shown,
                     span: path.span,
                 });
             }

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use miette::SourceSpan;
 use serde_json::Value;
 
+use super::objects;
 use crate::substitute::{SUBSTITUTE_KEY, SubstituteError, VarRef, references};
 
 /// Deepest YAML nesting read; CRDs with embedded pod templates reach about 60.
@@ -47,6 +48,21 @@ pub(super) fn yaml_error(error: &serde_saphyr::Error) -> String {
         text.replace_range(..at, &format!("nested deeper than {MAX_YAML_DEPTH} levels"));
     }
     text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// Parses YAML documents, each with the line and column where it starts.
+fn parse_located_documents(text: &str) -> Result<Vec<(Value, u64, u64)>, String> {
+    serde_saphyr::from_multiple_with_options::<serde_saphyr::Spanned<Value>>(text, yaml_options())
+        .map(|documents| {
+            documents
+                .into_iter()
+                .map(|document| {
+                    let at = document.referenced;
+                    (document.value, at.line(), at.column())
+                })
+                .collect()
+        })
+        .map_err(|error| yaml_error(&error))
 }
 
 /// Parses YAML documents (a single one for a values file).
@@ -195,6 +211,11 @@ pub(super) struct Manifest {
     pub(super) docs: Vec<Doc>,
     /// The line on which each `${NAME` first appears, for messages.
     lines: BTreeMap<String, usize>,
+    /// Line and column of the first `${` expression that does not parse, for messages.
+    malformed_at: Option<(usize, usize)>,
+    /// Documents that are not objects Flux can apply, with where they start (`path:line:column`)
+    /// and why: an error when the file is a resource, not a patch.
+    pub(super) not_objects: Vec<(String, String)>,
 }
 
 impl Manifest {
@@ -208,21 +229,38 @@ impl Manifest {
             )
         })?;
         let mut docs = Vec::new();
-        for value in parse_documents(text)? {
+        let mut not_objects = Vec::new();
+        for (value, line, column) in parse_located_documents(text)? {
             let is_list = value
                 .get("kind")
                 .and_then(Value::as_str)
                 .is_some_and(|kind| kind.ends_with("List"));
+            let location = format!("{path}:{line}:{column}");
             match value.get("items") {
-                Some(Value::Array(items)) if is_list => docs.extend(items.iter().map(Doc::new)),
+                Some(Value::Array(items)) if is_list => {
+                    for (index, item) in items.iter().enumerate() {
+                        if let Some(problem) = objects::problem(item) {
+                            let item = index + 1;
+                            not_objects.push((location.clone(), format!("item {item}: {problem}")));
+                        }
+                    }
+                    docs.extend(items.iter().map(Doc::new));
+                }
                 _ if value.is_null() => {} // an empty document
-                _ => docs.push(Doc::new(&value)),
+                _ => {
+                    if let Some(problem) = objects::problem(&value) {
+                        not_objects.push((location, problem));
+                    }
+                    docs.push(Doc::new(&value));
+                }
             }
         }
         Ok(Manifest {
             path,
             docs,
             lines: first_lines(text),
+            malformed_at: first_malformed(text),
+            not_objects,
         })
     }
 
@@ -232,6 +270,8 @@ impl Manifest {
             path,
             docs: vec![doc],
             lines: first_lines(text),
+            malformed_at: first_malformed(text),
+            not_objects: Vec::new(),
         }
     }
 
@@ -239,6 +279,14 @@ impl Manifest {
     fn location(&self, name: &str) -> String {
         match self.lines.get(name) {
             Some(line) => format!("{}:{line}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    /// `path:line:column` of the first malformed `${`, or the path alone.
+    fn malformed_location(&self) -> String {
+        match self.malformed_at {
+            Some((line, column)) => format!("{}:{line}:{column}", self.path),
             None => self.path.clone(),
         }
     }
@@ -280,6 +328,43 @@ fn first_lines(text: &str) -> BTreeMap<String, usize> {
         }
     }
     lines
+}
+
+/// The line and column (both from 1, the column in characters) of the first `${` that starts
+/// an expression `references` cannot parse, looking one line at a time and skipping comments.
+/// `None` when the bad expression spans lines.
+fn first_malformed(text: &str) -> Option<(usize, usize)> {
+    for (number, line) in text.lines().enumerate() {
+        // A `#` at the start or after a space starts a YAML comment, never substituted (a `#`
+        // inside a quoted string is rare enough to misplace the column, not the line).
+        let code = match line.find(" #") {
+            Some(at) => line.get(..at).unwrap_or(line),
+            None if line.trim_start().starts_with('#') => "",
+            None => line,
+        };
+        if references(code).is_ok() {
+            continue;
+        }
+        // The starts of `${` that are not `$${` escapes; the bad one is the last whose text up
+        // to the next start still parses without it.
+        let mut starts = Vec::new();
+        let mut dollars = 0;
+        for (at, c) in code.char_indices() {
+            if c == '{' && dollars % 2 == 1 {
+                starts.push(at - 1);
+            }
+            dollars = if c == '$' { dollars + 1 } else { 0 };
+        }
+        for (index, &start) in starts.iter().enumerate() {
+            let end = starts.get(index + 1).copied().unwrap_or(code.len());
+            if references(code.get(..end).unwrap_or(code)).is_err() {
+                let column = code.get(..start).unwrap_or_default().chars().count() + 1;
+                return Some((number + 1, column));
+            }
+        }
+        return Some((number + 1, 1));
+    }
+    None
 }
 
 /// Which objects a patch applies to: kustomize's target (kind and name are anchored regular
@@ -387,7 +472,7 @@ impl<'a> Build<'a> {
             }
             Err(error) => findings.push(Finding::Malformed {
                 span: origin.span,
-                path: origin.manifest.path.clone(),
+                path: origin.manifest.malformed_location(),
                 error: error.to_string(),
             }),
         };
@@ -471,7 +556,7 @@ impl<'a> Build<'a> {
 mod tests {
     use std::collections::BTreeSet;
 
-    use super::{Build, Doc, Finding, Manifest, Origin, Selector, first_lines};
+    use super::{Build, Doc, Finding, Manifest, Origin, Selector, first_lines, first_malformed};
 
     fn manifest(path: &str, yaml: &str) -> Manifest {
         Manifest::parse(path.to_owned(), yaml.as_bytes()).unwrap_or_else(|error| panic!("{error}"))
@@ -642,7 +727,10 @@ mod tests {
             resources: vec![origin(&file)],
             ..Build::default()
         };
-        assert_eq!(undefined(&build, &[]), ["list.yaml missing closing brace"]);
+        assert_eq!(
+            undefined(&build, &[]),
+            ["list.yaml:5:14 missing closing brace"]
+        );
         let generated = Manifest::generated(
             "values.yaml".to_owned(),
             Doc::generated(
@@ -670,6 +758,18 @@ mod tests {
             ..Build::default()
         };
         assert_eq!(undefined(&build, &[]), Vec::<String>::new());
+    }
+
+    #[test]
+    fn malformed_expressions_are_located() {
+        assert_eq!(first_malformed("a: ${X}\nb: c\n"), None);
+        assert_eq!(first_malformed("a: 1\nb: ok ${X} ${Y\n"), Some((2, 12)));
+        assert_eq!(
+            first_malformed("# ${\na: $${\nb: ${A:=${B}\n"),
+            Some((3, 4))
+        );
+        assert_eq!(first_malformed("a: ${\n  X}\n"), Some((1, 4)));
+        assert_eq!(first_malformed("é: ${}\n"), Some((1, 4)));
     }
 
     #[test]

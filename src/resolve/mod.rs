@@ -2,15 +2,18 @@
 //!
 //! Checks every reference (clusters, apps, components, files), every name, version and URL the
 //! other side would reject ([`rules`]), applies defaults, works out each app's versions, values
-//! and variables per cluster, and reads the files the spec names ([`files`]), checking that they
-//! are YAML and that Flux can substitute every variable in them ([`manifests`]). Every error is
-//! collected, so one run reports them all, with the warnings. This stage reads the spec directory
-//! and writes nothing.
+//! and variables per cluster (resolving `${...}` inside `var` values, [`vars`]), and reads the
+//! files the spec names ([`files`]), checking that they are YAML, that manifests hold objects Flux
+//! can apply ([`objects`]) and that Flux can substitute every variable in them ([`manifests`]).
+//! Every error is collected, so one run reports them all, with the warnings. This stage reads the
+//! spec directory and writes nothing.
 
 mod error;
 mod files;
 mod manifests;
+mod objects;
 mod rules;
+mod vars;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -25,7 +28,7 @@ use crate::model::{
 };
 use crate::parse::syntax::{self, Spanned};
 use crate::substitute::{self, SUBSTITUTE_KEY};
-use crate::suggest::did_you_mean;
+use crate::suggest::{did_you_mean, shown};
 pub(crate) use error::{Error, Warning};
 use files::SpecDir;
 use manifests::{Build, Doc, Finding, Manifest, Origin, Selector};
@@ -61,6 +64,8 @@ pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -
         used_by_cluster: BTreeMap::new(),
         undefined: BTreeMap::new(),
         malformed: BTreeSet::new(),
+        undefined_refs: BTreeMap::new(),
+        malformed_values: BTreeSet::new(),
     };
     let model = resolver.model(spec, whole);
     resolver.substitution_errors();
@@ -99,6 +104,10 @@ struct ComponentFiles {
     manifests: Vec<Manifest>,
 }
 
+/// An undefined reference in an app-level value: the clusters where it is undefined, whether the
+/// app itself sets the name, and the names the value could use.
+type UndefinedRef = (Vec<String>, bool, BTreeSet<String>);
+
 /// Where an undefined variable is used: the spec node, the file and line, the variable.
 type UndefinedKey = (usize, usize, String, String);
 
@@ -114,6 +123,11 @@ struct Resolver {
     undefined: BTreeMap<UndefinedKey, (String, Vec<String>, Vec<String>)>,
     /// Malformed `${…}` expressions, by place: reported once.
     malformed: BTreeSet<(usize, usize, String, String)>,
+    /// Undefined references in app-level `var` values, by value span and name: the clusters
+    /// where they are undefined, whether the app itself sets the name, the names it could use.
+    undefined_refs: BTreeMap<(usize, usize, String), UndefinedRef>,
+    /// Malformed `${…}` in app-level values, by value span: reported once.
+    malformed_values: BTreeSet<(usize, usize, String)>,
 }
 
 /// Variables fluxspec sets itself.
@@ -124,14 +138,30 @@ const MAX_CLUSTER_NAME: usize = 63 - "platform-".len();
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
 
-/// `a`, `a` and `b`, `a`, `b` and `c`, each in backticks.
+/// `a`, `a` and `b`, `a`, `b` and `c`, each in backticks, each once.
 fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let names: Vec<String> = names.into_iter().map(|name| format!("`{name}`")).collect();
+    let mut seen = BTreeSet::new();
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|name| seen.insert(*name))
+        .map(|name| format!("`{name}`"))
+        .collect();
     match names.as_slice() {
         [] => "none".to_owned(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
+}
+
+/// "cluster `dev`" or "clusters `dev` and `prod`", each cluster once.
+fn clusters_text(clusters: &[String]) -> String {
+    let unique: BTreeSet<&str> = clusters.iter().map(String::as_str).collect();
+    let noun = if unique.len() == 1 {
+        "cluster"
+    } else {
+        "clusters"
+    };
+    format!("{noun} {}", list(clusters.iter().map(String::as_str)))
 }
 
 /// The help for an unknown name: the likely one, or the known ones.
@@ -213,7 +243,7 @@ impl Resolver {
             if let Some(first) = seen.get(name.as_str()) {
                 self.errors.push(Error::Duplicate {
                     what,
-                    name: name.value.clone(),
+                    name: shown(&name.value),
                     span: name.span,
                     first: *first,
                 });
@@ -227,7 +257,7 @@ impl Resolver {
         if !rules::is_dns_label(&name.value) {
             self.errors.push(Error::InvalidName {
                 what,
-                value: name.value.clone(),
+                value: shown(&name.value),
                 span: name.span,
                 help: DNS_LABEL_HELP.to_owned(),
             });
@@ -237,7 +267,7 @@ impl Resolver {
     fn invalid_name(&mut self, what: &'static str, name: &Spanned<String>, help: &str) {
         self.errors.push(Error::InvalidName {
             what,
-            value: name.value.clone(),
+            value: shown(&name.value),
             span: name.span,
             help: help.to_owned(),
         });
@@ -247,11 +277,18 @@ impl Resolver {
         let Some(value) = value else {
             return fallback.to_owned();
         };
-        if !rules::is_duration(&value.value) {
-            self.errors.push(Error::InvalidDuration {
-                value: value.value.clone(),
+        match rules::duration_problem(&value.value) {
+            None => {}
+            Some(rules::DurationProblem::Syntax) => self.errors.push(Error::InvalidDuration {
+                value: shown(&value.value),
                 span: value.span,
-            });
+            }),
+            Some(rules::DurationProblem::TooLong) => {
+                self.errors.push(Error::DurationTooLong {
+                    value: shown(&value.value),
+                    span: value.span,
+                });
+            }
         }
         value.value.clone()
     }
@@ -290,7 +327,7 @@ impl Resolver {
                     && !trimmed.contains(|c: char| c.is_whitespace() || c.is_control());
                 if !valid {
                     self.errors.push(Error::InvalidOutputPath {
-                        value: path.value.clone(),
+                        value: shown(&path.value),
                         span: path.span,
                     });
                 }
@@ -337,14 +374,14 @@ impl Resolver {
     fn var_name(&mut self, name: &Spanned<String>) {
         if RESERVED_VARS.contains(&name.as_str()) {
             self.errors.push(Error::Reserved {
-                name: name.value.clone(),
+                name: shown(&name.value),
                 span: name.span,
                 help: "fluxspec sets `APP` to the app's name and `CLUSTER` to the cluster's"
                     .to_owned(),
             });
         } else if !rules::is_var_name(&name.value) {
             self.errors.push(Error::InvalidVarName {
-                value: name.value.clone(),
+                value: shown(&name.value),
                 span: name.span,
             });
         }
@@ -363,7 +400,19 @@ impl Resolver {
             self.dns_label("cluster name", &cluster.name);
         }
         let mut vars = self.vars(&cluster.vars);
-        vars.insert("CLUSTER".to_owned(), cluster.name.value.clone());
+        let mut resolved = BTreeMap::from([("CLUSTER".to_owned(), cluster.name.value.clone())]);
+        let used = vars::resolve_cluster(
+            &cluster.name.value,
+            &cluster.vars,
+            &mut resolved,
+            &mut self.errors,
+        );
+        // A value that did not resolve (an error) keeps its text.
+        vars.extend(resolved);
+        self.used_by_cluster
+            .entry(cluster.name.value.clone())
+            .or_default()
+            .extend(used);
         let mut suspend_platform = false;
         let mut suspend_apps = false;
         for layer in &cluster.suspend {
@@ -371,7 +420,7 @@ impl Resolver {
                 "platform" => suspend_platform = true,
                 "apps" => suspend_apps = true,
                 other => self.errors.push(Error::InvalidLayer {
-                    value: other.to_owned(),
+                    value: shown(other),
                     span: layer.span,
                     help: did_you_mean(other, ["platform", "apps"])
                         .unwrap_or_else(|| "a layer is `platform` or `apps`".to_owned()),
@@ -395,13 +444,32 @@ impl Resolver {
     }
 
     /// Reads manifest or patch files and parses them; a file that is not YAML is reported and
-    /// left out of the substitution checks.
-    fn read_manifests(&mut self, path: &Spanned<String>) -> (Vec<SourceFile>, Vec<Manifest>) {
+    /// left out of the substitution checks. In `resources` (not patches), each document must
+    /// be an object Flux can apply.
+    fn read_manifests(
+        &mut self,
+        path: &Spanned<String>,
+        kind: FileKind,
+    ) -> (Vec<SourceFile>, Vec<Manifest>) {
         let mut files = Vec::new();
         let mut manifests = Vec::new();
         for (shown, file) in self.read(path) {
             match Manifest::parse(shown.clone(), &file.bytes) {
-                Ok(manifest) => manifests.push(manifest),
+                Ok(manifest) => {
+                    // A file named like one fluxspec writes is a collision, reported as such.
+                    if kind == FileKind::Resources
+                        && !layout::RESERVED_FILE_NAMES.contains(&file.name.as_str())
+                    {
+                        for (location, reason) in &manifest.not_objects {
+                            self.errors.push(Error::NotAnObject {
+                                location: location.clone(),
+                                reason: reason.clone(),
+                                span: path.span,
+                            });
+                        }
+                    }
+                    manifests.push(manifest);
+                }
                 Err(reason) => self.errors.push(Error::InvalidYaml {
                     path: shown,
                     reason,
@@ -424,7 +492,7 @@ impl Resolver {
             span: component.name.span,
         };
         let path = component.path.as_ref().unwrap_or(&default_path);
-        let (files, manifests) = self.read_manifests(path);
+        let (files, manifests) = self.read_manifests(path, FileKind::Resources);
         self.no_collisions(&files, path.span);
         self.components
             .insert(component.name.value.clone(), ComponentFiles { manifests });
@@ -488,7 +556,7 @@ impl Resolver {
                 "platform" => Layer::Platform,
                 other => {
                     self.errors.push(Error::InvalidLayer {
-                        value: other.to_owned(),
+                        value: shown(other),
                         span: layer.span,
                         help: did_you_mean(other, ["platform", "apps"])
                             .unwrap_or_else(|| "a layer is `platform` or `apps`".to_owned()),
@@ -525,7 +593,7 @@ impl Resolver {
             return true;
         }
         self.errors.push(Error::UnknownCluster {
-            name: name.value.clone(),
+            name: shown(&name.value),
             span: name.span,
             help: unknown_help(&name.value, "cluster", all.iter().copied()),
         });
@@ -539,6 +607,7 @@ impl Resolver {
         app: &syntax::App,
         spec: &syntax::Spec,
         substitute: &mut BTreeMap<String, String>,
+        value_at: &mut BTreeMap<String, SourceSpan>,
     ) -> (Vec<String>, BTreeMap<String, SourceSpan>) {
         self.unique(
             "component",
@@ -553,7 +622,7 @@ impl Resolver {
                 .find(|component| component.name.value == used.name.value)
             else {
                 self.errors.push(Error::UnknownComponent {
-                    name: used.name.value.clone(),
+                    name: shown(&used.name.value),
                     span: used.name.span,
                     help: unknown_help(
                         &used.name.value,
@@ -574,8 +643,8 @@ impl Resolver {
                 {
                     let declared = component.vars.iter().map(|var| var.name.as_str());
                     self.errors.push(Error::UndeclaredComponentVar {
-                        component: component.name.value.clone(),
-                        var: value.name.value.clone(),
+                        component: shown(&component.name.value),
+                        var: shown(&value.name.value),
                         span: value.name.span,
                         help: did_you_mean(&value.name.value, declared.clone()).unwrap_or_else(
                             || {
@@ -594,12 +663,18 @@ impl Resolver {
                     .iter()
                     .find(|value| value.name.value == var.name.value);
                 let (value, span) = match (given, &var.default) {
-                    (Some(given), _) => (given.value.value.clone(), given.name.span),
-                    (None, Some(default)) => (default.value.clone(), used.name.span),
+                    (Some(given), _) => {
+                        value_at.insert(var.name.value.clone(), given.value.span);
+                        (given.value.value.clone(), given.name.span)
+                    }
+                    (None, Some(default)) => {
+                        value_at.insert(var.name.value.clone(), default.span);
+                        (default.value.clone(), used.name.span)
+                    }
                     (None, None) => {
                         self.errors.push(Error::MissingComponentVar {
-                            component: component.name.value.clone(),
-                            var: var.name.value.clone(),
+                            component: shown(&component.name.value),
+                            var: shown(&var.name.value),
                             span: used.name.span,
                         });
                         // Counted as set for the substitution checks, which would report the
@@ -613,7 +688,7 @@ impl Resolver {
                 {
                     self.errors.push(Error::Duplicate {
                         what: "variable",
-                        name: var.name.value.clone(),
+                        name: shown(&var.name.value),
                         span,
                         first: *first,
                     });
@@ -739,7 +814,7 @@ impl Resolver {
                 depends_on.push(dependency.value.clone());
             } else {
                 self.errors.push(Error::UnknownApp {
-                    name: dependency.value.clone(),
+                    name: shown(&dependency.value),
                     span: dependency.span,
                     help: unknown_help(&dependency.value, "app", app_names.iter().copied()),
                 });
@@ -747,13 +822,21 @@ impl Resolver {
         }
         depends_on.sort();
         let mut substitute = BTreeMap::from([("APP".to_owned(), app.name.value.clone())]);
-        let (component_names, set_by) = self.app_components(app, spec, &mut substitute);
+        // Where each app-level value is written, to resolve its references per cluster.
+        let mut value_at: BTreeMap<String, SourceSpan> = BTreeMap::new();
+        let (component_names, set_by) =
+            self.app_components(app, spec, &mut substitute, &mut value_at);
         let app_vars = self.vars(&app.vars);
+        value_at.extend(
+            app.vars
+                .iter()
+                .map(|var| (var.name.value.clone(), var.value.span)),
+        );
         for var in &app.vars {
             if let Some(first) = set_by.get(&var.name.value) {
                 self.errors.push(Error::Duplicate {
                     what: "variable",
-                    name: var.name.value.clone(),
+                    name: shown(&var.name.value),
                     span: var.name.span,
                     first: *first,
                 });
@@ -765,7 +848,7 @@ impl Resolver {
         let mut base_manifests: Vec<SourceFile> = Vec::new();
         let mut base_parsed: Vec<(SourceSpan, Manifest)> = Vec::new();
         for path in &app.manifests {
-            let (files, manifests) = self.read_manifests(path);
+            let (files, manifests) = self.read_manifests(path, FileKind::Resources);
             base_manifests.extend(files);
             base_parsed.extend(manifests.into_iter().map(|manifest| (path.span, manifest)));
         }
@@ -793,7 +876,7 @@ impl Resolver {
             if let [first, second, ..] = base_files.as_slice() {
                 self.errors.push(Error::Duplicate {
                     what: "base values file of app",
-                    name: app.name.value.clone(),
+                    name: shown(&app.name.value),
                     span: second.path.span,
                     first: first.path.span,
                 });
@@ -826,7 +909,7 @@ impl Resolver {
         for image in &app.images {
             if let Some(reason) = rules::repository_problem(&image.name.value, false) {
                 self.errors.push(Error::InvalidImage {
-                    value: image.name.value.clone(),
+                    value: shown(&image.name.value),
                     reason,
                     span: image.name.span,
                 });
@@ -899,7 +982,7 @@ impl Resolver {
             let (values, values_text) = values_node
                 .and_then(|values| self.values(&values.path))
                 .unzip();
-            let (deployment, overlay) = self.deployment(
+            let (mut deployment, overlay) = self.deployment(
                 app,
                 block,
                 &namespace,
@@ -923,6 +1006,18 @@ impl Resolver {
                     },
                 },
             );
+            let cluster_vars = all_clusters
+                .iter()
+                .find(|known| known.name == *cluster)
+                .map(|known| &known.vars);
+            let mut spans = value_at.clone();
+            spans.extend(
+                block
+                    .iter()
+                    .flat_map(|block| &block.vars)
+                    .map(|var| (var.name.value.clone(), var.value.span)),
+            );
+            self.resolve_app_values(cluster, &mut deployment.substitute, &spans, cluster_vars);
             // The cluster's values reach the HelmRelease as a patch.
             let values_patch = values_node.map(|node| {
                 Manifest::generated(
@@ -931,10 +1026,6 @@ impl Resolver {
                     values_text.as_deref().unwrap_or_default(),
                 )
             });
-            let cluster_vars = all_clusters
-                .iter()
-                .find(|known| known.name == *cluster)
-                .map(|known| &known.vars);
             let mut build = Build::default();
             build
                 .resources
@@ -1012,6 +1103,59 @@ impl Resolver {
         }
     }
 
+    /// Resolves the references in an app's values on one cluster (see [`vars`]); failures are
+    /// filed away to be reported once per value with every cluster they fail on.
+    fn resolve_app_values(
+        &mut self,
+        cluster: &str,
+        substitute: &mut BTreeMap<String, String>,
+        spans: &BTreeMap<String, SourceSpan>,
+        cluster_vars: Option<&BTreeMap<String, String>>,
+    ) {
+        let app = substitute.get("APP").cloned();
+        let known = |name: &str| {
+            if name == "APP" {
+                app.clone()
+            } else {
+                cluster_vars.and_then(|vars| vars.get(name).cloned())
+            }
+        };
+        let set_by_app: BTreeSet<String> = substitute.keys().cloned().collect();
+        let mut used = BTreeSet::new();
+        for (name, value) in substitute.iter_mut() {
+            // `APP` is the app's name, not a value the spec writes.
+            let Some(span) = spans.get(name) else {
+                continue;
+            };
+            match vars::resolve_value(value, &known, &mut used) {
+                Ok(Some(text)) => *value = text,
+                Ok(None) => {}
+                Err(vars::Problem::Malformed(reason)) => {
+                    self.malformed_values
+                        .insert((span.offset(), span.len(), reason));
+                }
+                Err(vars::Problem::Undefined(names)) => {
+                    for missing in names {
+                        let by_app = set_by_app.contains(&missing) && missing != "APP";
+                        let entry = self
+                            .undefined_refs
+                            .entry((span.offset(), span.len(), missing))
+                            .or_insert_with(|| (Vec::new(), by_app, BTreeSet::new()));
+                        entry.0.push(cluster.to_owned());
+                        entry
+                            .2
+                            .extend(cluster_vars.into_iter().flat_map(BTreeMap::keys).cloned());
+                        entry.2.insert("APP".to_owned());
+                    }
+                }
+            }
+        }
+        self.used_by_cluster
+            .entry(cluster.to_owned())
+            .or_default()
+            .extend(used);
+    }
+
     /// Files away what an app's substitution on one cluster would fail on, to be reported once
     /// per place with every cluster it fails on.
     fn record_findings(
@@ -1057,11 +1201,7 @@ impl Resolver {
         {
             defined.sort();
             defined.dedup();
-            let clusters_text = if clusters.len() == 1 {
-                format!("cluster {}", list(clusters.iter().map(String::as_str)))
-            } else {
-                format!("clusters {}", list(clusters.iter().map(String::as_str)))
-            };
+            let clusters_text = clusters_text(&clusters);
             let help = did_you_mean(&var, defined.iter().map(String::as_str)).unwrap_or_else(|| {
                 format!(
                     "Flux's strict substitution fails on it: set it with `var \"{var}\" \"...\"` in the app or in {clusters_text}, or give it a default: `${{{var}:=...}}`"
@@ -1073,6 +1213,33 @@ impl Resolver {
                 location,
                 span: SourceSpan::from((offset, len)),
                 help,
+            });
+        }
+        for ((offset, len, name), (clusters, by_app, known)) in
+            std::mem::take(&mut self.undefined_refs)
+        {
+            let help = if by_app {
+                format!(
+                    "`{name}` is set by the app itself; a `var` value may use only the variables of the cluster it is deployed to, `CLUSTER` and `APP`: write the value out"
+                )
+            } else {
+                vars::undefined_help(
+                    &name,
+                    "the variables of the cluster it is deployed to, `CLUSTER` and `APP`",
+                    known.iter().map(String::as_str),
+                )
+            };
+            self.errors.push(Error::UndefinedVarReference {
+                place: clusters_text(&clusters),
+                name,
+                span: SourceSpan::from((offset, len)),
+                help,
+            });
+        }
+        for (offset, len, reason) in std::mem::take(&mut self.malformed_values) {
+            self.errors.push(Error::BadVarSubstitution {
+                reason,
+                span: SourceSpan::from((offset, len)),
             });
         }
         for (offset, len, path, reason) in std::mem::take(&mut self.malformed) {
@@ -1095,7 +1262,7 @@ impl Resolver {
                     .any(|used| used.name.value == name.value)
             }) {
                 self.warnings.push(Warning::UnusedComponent {
-                    name: name.value.clone(),
+                    name: shown(&name.value),
                     span: name.span,
                 });
             }
@@ -1109,8 +1276,8 @@ impl Resolver {
             for var in &component.vars {
                 if !used.contains(var.name.as_str()) {
                     self.warnings.push(Warning::UnusedComponentVar {
-                        component: name.value.clone(),
-                        var: var.name.value.clone(),
+                        component: shown(&name.value),
+                        var: shown(&var.name.value),
                         span: var.name.span,
                     });
                 }
@@ -1127,7 +1294,7 @@ impl Resolver {
                 if deployed && !used.is_some_and(|used| used.contains(&var.name.value)) {
                     self.warnings.push(Warning::UnusedClusterVar {
                         cluster: cluster.name.value.clone(),
-                        var: var.name.value.clone(),
+                        var: shown(&var.name.value),
                         span: var.name.span,
                     });
                 }
@@ -1250,7 +1417,7 @@ impl Resolver {
         if let Some((what, help)) = problem {
             self.errors.push(Error::InvalidVersion {
                 what,
-                value: version.value.clone(),
+                value: shown(&version.value),
                 span: version.span,
                 help: help.to_owned(),
             });
@@ -1359,7 +1526,7 @@ impl Resolver {
         );
         let mut overlay_files: Vec<SourceFile> = Vec::new();
         for patch in &block.patches {
-            let (files, manifests) = self.read_manifests(&patch.path);
+            let (files, manifests) = self.read_manifests(&patch.path, FileKind::Patches);
             for file in files {
                 overlay_files.push(file.clone());
                 deployment.patches.push(OverlayPatch {
@@ -1375,7 +1542,7 @@ impl Resolver {
             );
         }
         for path in &block.manifests {
-            let (files, manifests) = self.read_manifests(path);
+            let (files, manifests) = self.read_manifests(path, FileKind::Resources);
             overlay_files.extend(files.iter().cloned());
             deployment.manifests.extend(files);
             overlay
@@ -1513,6 +1680,15 @@ impl Resolver {
             });
         }
     }
+}
+
+/// What the files a path names are to kustomize.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    /// Objects to apply: manifests and component files.
+    Resources,
+    /// Patches of those objects.
+    Patches,
 }
 
 /// How a version is read: an image tag, an OCI chart tag, or a Helm repository chart version.

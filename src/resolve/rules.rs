@@ -23,31 +23,116 @@ pub(super) fn is_var_name(name: &str) -> bool {
     crate::substitute::is_valid_var_name(name)
 }
 
-/// A Go duration as Flux parses it (`5m`, `1h30m`, `0.5s`).
-pub(super) fn is_duration(text: &str) -> bool {
-    let mut rest = text;
+/// Why Flux would reject a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DurationProblem {
+    /// Not what Flux's CRDs accept: `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`.
+    Syntax,
+    /// Longer than Go's `time.Duration` holds (2562047h47m16.854775807s): `time.ParseDuration`
+    /// fails with "invalid duration".
+    TooLong,
+}
+
+/// Nanoseconds per unit, for the units Flux's CRDs accept.
+const DURATION_UNITS: [(&str, u64); 4] = [
+    ("ms", 1_000_000),
+    ("s", 1_000_000_000),
+    ("m", 60_000_000_000),
+    ("h", 3_600_000_000_000),
+];
+
+/// What Flux would reject in a duration (`5m`, `1h30m`, `0.5s`), if anything: the syntax its
+/// CRDs validate, then Go's `time.ParseDuration`, whose arithmetic (`uint64` nanoseconds, the
+/// fraction through `float64`) this follows step by step, so the largest accepted value is the
+/// same.
+pub(super) fn duration_problem(text: &str) -> Option<DurationProblem> {
+    const LIMIT: u64 = 1 << 63;
+    let mut rest = text.as_bytes();
     if rest.is_empty() {
-        return false;
+        return Some(DurationProblem::Syntax);
     }
+    let mut total: u64 = 0;
+    let mut too_long = false;
     while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if number_len == 0 {
-            return false;
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return Some(DurationProblem::Syntax);
         }
-        rest = rest.get(number_len..).unwrap_or_default();
-        let Some(unit) = ["ns", "us", "µs", "ms", "s", "m", "h"]
-            .into_iter()
-            // `ms` before `m`, `ns` before `s`: longest unit first.
-            .filter(|unit| rest.starts_with(unit))
-            .max_by_key(|unit| unit.len())
+        let (whole, after) = rest.split_at(digits);
+        // Go's `leadingInt`: an error past 1<<63.
+        let mut value: u64 = 0;
+        for &digit in whole {
+            if value > LIMIT / 10 {
+                too_long = true;
+            }
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit - b'0'));
+            if value > LIMIT {
+                too_long = true;
+            }
+        }
+        rest = after;
+        // Go's `leadingFraction`: digits past overflow are skipped, not an error.
+        let mut fraction: u64 = 0;
+        let mut scale = 1.0_f64;
+        if let Some((b'.', after)) = rest.split_first() {
+            let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits == 0 {
+                return Some(DurationProblem::Syntax);
+            }
+            let mut overflow = false;
+            for &digit in after.get(..digits).unwrap_or_default() {
+                if overflow {
+                    continue;
+                }
+                if fraction > (LIMIT - 1) / 10 {
+                    overflow = true;
+                    continue;
+                }
+                let next = fraction * 10 + u64::from(digit - b'0');
+                if next > LIMIT {
+                    overflow = true;
+                    continue;
+                }
+                fraction = next;
+                scale *= 10.0;
+            }
+            rest = after.get(digits..).unwrap_or_default();
+        }
+        let Some((unit, nanos)) = DURATION_UNITS
+            .iter()
+            .filter(|(unit, _)| rest.starts_with(unit.as_bytes()))
+            // `ms` before `m`.
+            .max_by_key(|(unit, _)| unit.len())
         else {
-            return false;
+            return Some(DurationProblem::Syntax);
         };
         rest = rest.get(unit.len()..).unwrap_or_default();
+        if too_long || value > LIMIT / nanos {
+            too_long = true;
+            continue;
+        }
+        value *= nanos;
+        if fraction > 0 {
+            // As Go: `v += uint64(float64(f) * (float64(unit) / scale))`.
+            #[allow(
+                clippy::cast_precision_loss,
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss
+            )]
+            let part = (fraction as f64 * (*nanos as f64 / scale)) as u64;
+            value = value.saturating_add(part);
+            if value > LIMIT {
+                too_long = true;
+                continue;
+            }
+        }
+        total = total.saturating_add(value);
+        if total > LIMIT {
+            too_long = true;
+        }
     }
-    true
+    // Positive durations stop one short of 1<<63.
+    (too_long || total > LIMIT - 1).then_some(DurationProblem::TooLong)
 }
 
 /// The name part of a Kubernetes label key or a label value: alphanumerics, `-`, `_`, `.`,
@@ -267,18 +352,46 @@ pub(super) fn is_chart_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{
-        https_url_problem, is_api_version, is_chart_version, is_dns_label, is_dns_subdomain,
-        is_duration, is_image_tag, is_label_key, is_label_value, is_object_name, is_oci_tag,
-        is_var_name, repository_problem,
+        DurationProblem, duration_problem, https_url_problem, is_api_version, is_chart_version,
+        is_dns_label, is_dns_subdomain, is_image_tag, is_label_key, is_label_value, is_object_name,
+        is_oci_tag, is_var_name, repository_problem,
     };
 
     #[test]
-    fn durations_follow_go_syntax() {
-        for valid in ["5m", "1h30m", "0.5s", "100ms", "2h", "3µs"] {
-            assert!(is_duration(valid), "{valid}");
+    fn durations_follow_flux_syntax_and_go_range() {
+        for valid in [
+            "5m",
+            "1h30m",
+            "0.5s",
+            "100ms",
+            "2h",
+            "2562047h47m16.854775807s",
+            "9223372036854ms",
+            "2562047h",
+        ] {
+            assert_eq!(duration_problem(valid), None, "{valid}");
         }
-        for invalid in ["", "5", "m", "5 m", "1d", "-5m", "5mm"] {
-            assert!(!is_duration(invalid), "{invalid}");
+        for invalid in [
+            "", "5", "m", "5 m", "1d", "-5m", "5mm", "3µs", "10ns", ".5s", "5.s", "1h.",
+        ] {
+            assert_eq!(
+                duration_problem(invalid),
+                Some(DurationProblem::Syntax),
+                "{invalid}"
+            );
+        }
+        for too_long in [
+            "2562048h",
+            "2562047h47m16.854775808s",
+            "9223372036855ms",
+            "99999999999999999999h",
+            "1000000h1000000h1000000h",
+        ] {
+            assert_eq!(
+                duration_problem(too_long),
+                Some(DurationProblem::TooLong),
+                "{too_long}"
+            );
         }
     }
 
