@@ -7,8 +7,7 @@
 //! with shellcheck), the test also lints a workflow made of them: a reusable workflow with the
 //! action's inputs and one job that runs its steps.
 
-#[allow(dead_code)] // this test uses some of the helpers
-mod support;
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,14 +18,14 @@ use serde_norway::{Mapping, Value};
 /// Every workflow file: `.github/workflows/*.{yml,yaml}`, and any YAML under `docs/` with the
 /// `on:` and `jobs:` of a workflow.
 fn workflows() -> Vec<PathBuf> {
-    let root = support::repo_root();
+    let root = common::repo_root();
     let is_yaml = |path: &Path| {
         path.extension()
             .is_some_and(|extension| extension == "yml" || extension == "yaml")
     };
-    let mut found = support::files_under(&root.join(".github/workflows"), is_yaml)
+    let mut found = common::files_under(&root.join(".github/workflows"), is_yaml)
         .unwrap_or_else(|e| panic!("{e}"));
-    let docs = support::files_under(&root.join("docs"), is_yaml).unwrap_or_else(|e| panic!("{e}"));
+    let docs = common::files_under(&root.join("docs"), is_yaml).unwrap_or_else(|e| panic!("{e}"));
     for file in docs {
         let text = fs::read_to_string(&file).expect("read YAML under docs/");
         if let Ok(Value::Mapping(map)) = serde_norway::from_str::<Value>(&text)
@@ -40,8 +39,8 @@ fn workflows() -> Vec<PathBuf> {
 }
 
 fn actionlint(cwd: &Path, files: &[PathBuf]) -> Output {
-    let actionlint = support::tool("actionlint");
-    let shellcheck = support::repo_root().join(".tools/bin/shellcheck");
+    let actionlint = common::tool("actionlint");
+    let shellcheck = common::tools_bin().join("shellcheck");
     Command::new(actionlint)
         .current_dir(cwd)
         .arg(format!("-shellcheck={}", shellcheck.display()))
@@ -124,13 +123,13 @@ fn every_workflow_in_the_repository_passes_actionlint() {
             .contains("uses: ./\n")
     });
     assert!(uses_action, "no workflow uses the action: {files:?}");
-    assert_clean(&actionlint(support::repo_root(), &files));
+    assert_clean(&actionlint(common::repo_root(), &files));
 }
 
 #[test]
 fn the_composite_actions_steps_pass_actionlint() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let workflow = workflow_of_action(&support::repo_root().join("action.yml"));
+    let workflow = workflow_of_action(&common::repo_root().join("action.yml"));
     let file = temp.path().join("action-steps.yml");
     fs::write(&file, &workflow).expect("write the workflow");
     assert_clean(&actionlint(temp.path(), std::slice::from_ref(&file)));

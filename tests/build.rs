@@ -4,41 +4,24 @@
 //!
 //! The expectations are written out by hand from `spec/homelab.kdl`, not taken from fluxspec.
 
-mod support;
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
 /// Runs `fluxspec build --cluster <cluster>` on the example spec, with the pinned kubectl.
-fn build(cluster: &str, extra: &[&str]) -> Output {
-    let tools = support::kubectl()
-        .parent()
-        .expect("kubectl is in .tools/bin")
-        .to_path_buf();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(std::iter::once(tools).chain(std::env::split_paths(&path)))
-        .expect("PATH can be joined");
-    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .current_dir(support::repo_root())
-        .env("PATH", path)
-        .args(["build", "--spec", "spec/homelab.kdl", "--cluster", cluster])
-        .args(extra)
-        .output()
-        .expect("run fluxspec build");
-    assert!(
-        output.status.success(),
-        "fluxspec build --cluster {cluster} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
+fn build(cluster: &str, extra: &[&str]) -> common::Run {
+    let run = common::finish(
+        common::fluxspec(common::repo_root())
+            .env("PATH", common::path_with("kubectl"))
+            .args(["build", "--spec", "spec/homelab.kdl", "--cluster", cluster])
+            .args(extra),
     );
-    output
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("build prints UTF-8")
+    run.expect_code(0);
+    run
 }
 
 /// The Flux Kustomizations of each cluster in the order Flux applies them: the bootstrap
@@ -86,7 +69,7 @@ fn sections(yaml: &str) -> Vec<String> {
 #[test]
 fn every_flux_kustomization_is_built_in_apply_order() {
     for cluster in ["dev", "prod"] {
-        let yaml = stdout(&build(cluster, &[]));
+        let yaml = build(cluster, &[]).stdout;
         assert_eq!(
             sections(&yaml),
             expected_kustomizations(cluster),
@@ -152,7 +135,7 @@ fn references(text: &str) -> Vec<String> {
 /// What the spec's manifests escape as `$${...}` so Flux leaves `${...}` for the app (Grafana
 /// variables in the dashboard, shell variables in paperless's script).
 fn escaped_in_spec() -> BTreeSet<String> {
-    let files = support::files_under(&support::repo_root().join("spec"), |path| {
+    let files = common::files_under(&common::repo_root().join("spec"), |path| {
         path.extension().is_some_and(|e| e == "yaml")
     })
     .expect("walk spec/");
@@ -180,7 +163,7 @@ fn nothing_is_left_unsubstituted_but_the_escapes() {
         "the spec's escapes were not found: {escaped:?}"
     );
     for cluster in ["dev", "prod"] {
-        let yaml = stdout(&build(cluster, &[]));
+        let yaml = build(cluster, &[]).stdout;
         // grafana-dashboards and paperless, which hold every escape, run on both clusters.
         let left: BTreeSet<String> = references(&yaml).into_iter().collect();
         assert_eq!(left, escaped, "{cluster}");
@@ -290,7 +273,7 @@ fn images_in(objects: &[Value], namespace: &str) -> Vec<String> {
 #[test]
 fn each_cluster_gets_its_own_versions() {
     for (cluster, column) in [("dev", 0), ("prod", 1)] {
-        let objects = objects(&stdout(&build(cluster, &[])));
+        let objects = objects(&build(cluster, &[]).stdout);
         let mut failures = Vec::new();
         for (app, namespace, chart, dev, prod) in HELM {
             let version = [dev, prod][column];
@@ -344,7 +327,7 @@ fn each_cluster_gets_its_own_versions() {
                 }
             }
         }
-        support::assert_no_failures("version", &failures);
+        common::assert_no_failures("version", &failures);
     }
 }
 
@@ -381,19 +364,17 @@ fn outline(yaml: &str) -> String {
 #[test]
 fn object_list_snapshots() {
     for cluster in ["dev", "prod"] {
-        let output = build(cluster, &[]);
-        let summary = String::from_utf8_lossy(&output.stderr).into_owned();
+        let run = build(cluster, &[]);
         insta::assert_snapshot!(
             format!("build_{cluster}"),
-            format!("{}\n\nstderr:\n{summary}", outline(&stdout(&output)))
+            format!("{}\n\nstderr:\n{}", outline(&run.stdout), run.stderr)
         );
     }
 }
 
 #[test]
 fn one_app_only() {
-    let output = build("dev", &["--app", "whoami"]);
-    let yaml = stdout(&output);
+    let yaml = build("dev", &["--app", "whoami"]).stdout;
     assert_eq!(sections(&yaml), ["whoami"]);
     let kinds: BTreeMap<String, usize> =
         objects(&yaml)
@@ -416,32 +397,23 @@ fn one_app_only() {
 
 #[test]
 fn unknown_cluster_and_app_are_errors_with_suggestions() {
+    common::tool("kubectl");
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-            .current_dir(support::repo_root())
-            .env(
-                "PATH",
-                support::kubectl()
-                    .parent()
-                    .map(PathBuf::from)
-                    .unwrap_or_default(),
-            )
-            .env("NO_COLOR", "1")
-            .args(["build", "--spec", "spec/homelab.kdl"])
-            .args(args)
-            .output()
-            .expect("run fluxspec build")
+        common::finish(
+            common::fluxspec(common::repo_root())
+                .env("PATH", common::tools_bin())
+                .args(["build", "--spec", "spec/homelab.kdl"])
+                .args(args),
+        )
     };
     let cluster = run(&["--cluster", "prdo"]);
-    assert_eq!(cluster.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&cluster.stderr);
+    let stderr = &cluster.expect_code(2).stderr;
     assert!(
         stderr.contains("unknown cluster `prdo`") && stderr.contains("did you mean `prod`?"),
         "{stderr}"
     );
     let app = run(&["--cluster", "prod", "--app", "it-tools"]);
-    assert_eq!(app.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&app.stderr);
+    let stderr = &app.expect_code(2).stderr;
     assert!(
         stderr.contains("no Flux Kustomization `it-tools` on cluster `prod`"),
         "{stderr}"
@@ -451,16 +423,13 @@ fn unknown_cluster_and_app_are_errors_with_suggestions() {
 #[test]
 fn a_missing_kustomize_names_the_install_command() {
     let empty = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .current_dir(empty.path())
-        .env("PATH", empty.path())
-        .env("NO_COLOR", "1")
-        .args(["build", "--cluster", "dev", "--spec"])
-        .arg(support::repo_root().join("spec/homelab.kdl"))
-        .output()
-        .expect("run fluxspec build");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let run = common::finish(
+        common::fluxspec(empty.path())
+            .env("PATH", empty.path())
+            .args(["build", "--cluster", "dev", "--spec"])
+            .arg(common::repo_root().join("spec/homelab.kdl")),
+    );
+    let stderr = &run.expect_code(2).stderr;
     assert!(
         stderr.contains("neither `kustomize` nor `kubectl` is on PATH")
             && stderr.contains("scripts/install-test-tools.sh"),
@@ -488,17 +457,10 @@ fn processes_mentioning(text: &str) -> Vec<String> {
 #[test]
 fn an_interrupted_build_removes_its_temp_dir_and_kills_kustomize() {
     use std::time::{Duration, Instant};
-    let tools = support::kubectl()
-        .parent()
-        .expect("kubectl is in .tools/bin")
-        .to_path_buf();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(std::iter::once(tools).chain(std::env::split_paths(&path)))
-        .expect("PATH can be joined");
+    let path = common::path_with("kubectl");
     for (signal, code) in [("TERM", 143), ("INT", 130)] {
         let tmp = tempfile::tempdir().expect("cannot create a temp dir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-            .current_dir(support::repo_root())
+        let mut child = common::fluxspec(common::repo_root())
             .env("PATH", &path)
             .env("TMPDIR", tmp.path())
             .args(["build", "--spec", "spec/homelab.kdl", "--cluster", "dev"])

@@ -7,7 +7,7 @@
 //! compile. The random choices come from a fixed seed (the instants also depend on the machine's
 //! speed); `FLUXSPEC_CRASH_SEED` and `FLUXSPEC_CRASH_ITERATIONS` run other or more of them.
 
-mod harness;
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -15,7 +15,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use harness::{dirs_of, fluxspec, read_dirs, read_tree, run, write};
+use common::tree::{dirs_of, read_dirs, read_tree};
+use common::{fluxspec, run, write};
 
 type Tree = BTreeMap<String, Vec<u8>>;
 

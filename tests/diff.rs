@@ -2,12 +2,12 @@
 //! cluster variable lists exactly the objects it changes, in every format, and the working tree
 //! and the index are left as they were.
 
-mod support;
+mod common;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -34,15 +34,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// A Git repository whose one commit is a copy of `spec/`.
 fn repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let source = support::repo_root().join("spec");
-    for file in support::files_under(&source, |_| true).expect("walk spec/") {
-        let target = dir
-            .path()
-            .join("spec")
-            .join(file.strip_prefix(&source).expect("under spec/"));
-        fs::create_dir_all(target.parent().expect("has a parent")).expect("create dir");
-        fs::copy(&file, &target).expect("copy spec file");
-    }
+    common::copy_tree(&common::repo_root().join("spec"), &dir.path().join("spec"));
     git(dir.path(), &["init", "--quiet"]);
     git(dir.path(), &["add", "--all"]);
     git(dir.path(), &["commit", "--quiet", "--message", "example"]);
@@ -58,31 +50,18 @@ fn edit_spec(dir: &Path, old: &str, new: &str) {
 }
 
 /// Runs `fluxspec diff` in `dir`, with the pinned kubectl.
-fn diff(dir: &Path, args: &[&str]) -> Output {
-    let tools: PathBuf = support::kubectl()
-        .parent()
-        .expect("kubectl is in .tools/bin")
-        .to_path_buf();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let path = std::env::join_paths(std::iter::once(tools).chain(std::env::split_paths(&path)))
-        .expect("PATH can be joined");
-    Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .current_dir(dir)
-        .env("PATH", path)
-        .env("NO_COLOR", "1")
-        .args(["diff", "--spec", "spec/homelab.kdl"])
-        .args(args)
-        .output()
-        .expect("run fluxspec diff")
+fn diff(dir: &Path, args: &[&str]) -> common::Run {
+    common::finish(
+        common::fluxspec(dir)
+            .env("PATH", common::path_with("kubectl"))
+            .args(["diff", "--spec", "spec/homelab.kdl"])
+            .args(args),
+    )
 }
 
-fn success(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "fluxspec diff failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).expect("diff prints UTF-8")
+/// The stdout of a `diff` that must succeed.
+fn success(run: &common::Run) -> String {
+    run.expect_code(0).stdout.clone()
 }
 
 /// What changes in prod when its `STORAGE_CLASS` changes, from where spec/ uses the variable:
@@ -196,9 +175,8 @@ fn no_edit_no_changes() {
 #[test]
 fn an_unknown_revision_is_an_error() {
     let repository = repository();
-    let output = diff(repository.path(), &["--against", "no-such-branch"]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let run = diff(repository.path(), &["--against", "no-such-branch"]);
+    let stderr = &run.expect_code(2).stderr;
     assert!(
         stderr.contains("`no-such-branch` is not a commit"),
         "{stderr}"

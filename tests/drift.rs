@@ -1,48 +1,29 @@
 //! `versions`, `promote` and `graph` on the example spec, run as the real binary.
 
-// Each test crate uses some of the shared helpers.
-#[allow(dead_code)]
-mod support;
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use common::Run;
 
 use kdl::{KdlDocument, KdlNode};
 
 const SPEC: &str = "spec/homelab.kdl";
 
 /// Runs fluxspec in `dir` with `args`, colours off.
-fn fluxspec(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .current_dir(dir)
-        .arg("--color=never")
-        .args(args)
-        .output()
-        .expect("the fluxspec binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+fn fluxspec(dir: &Path, args: &[&str]) -> Run {
+    common::finish(common::fluxspec(dir).arg("--color=never").args(args))
 }
 
 /// Runs fluxspec in the repository and returns its stdout, failing unless it exits with `code`.
 #[track_caller]
 fn run_in_repo(args: &[&str], code: i32) -> String {
-    let output = fluxspec(support::repo_root(), args);
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "fluxspec {args:?}\nstdout:\n{}\nstderr:\n{}",
-        stdout(&output),
-        stderr(&output)
-    );
-    stdout(&output)
+    let run = fluxspec(common::repo_root(), args);
+    run.expect_code(code);
+    run.stdout
 }
 
 // The three snapshots were checked line by line against spec/homelab.kdl: each app's default
@@ -164,7 +145,7 @@ fn rows(json: &str) -> BTreeSet<(String, String)> {
 
 #[test]
 fn drift_lists_exactly_the_rows_whose_versions_differ() {
-    let text = fs::read_to_string(support::repo_root().join(SPEC)).expect("the example spec");
+    let text = fs::read_to_string(common::repo_root().join(SPEC)).expect("the example spec");
     let expected = drifting_in_spec(&text);
     assert!(
         !expected.is_empty(),
@@ -179,7 +160,7 @@ fn drift_lists_exactly_the_rows_whose_versions_differ() {
 
 #[test]
 fn docs_show_the_current_versions_table() {
-    let docs = fs::read_to_string(support::repo_root().join("docs/versions.md")).unwrap();
+    let docs = fs::read_to_string(common::repo_root().join("docs/versions.md")).unwrap();
     let shown = docs
         .split_once("$ fluxspec versions\n")
         .and_then(|(_, rest)| rest.split_once("```"))
@@ -201,13 +182,9 @@ fn fail_on_drift_exits_1_only_with_drift() {
 
 #[test]
 fn unknown_filter_names_are_errors_with_a_suggestion() {
-    let output = fluxspec(support::repo_root(), &["versions", "--cluster", "prdo"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("did you mean `prod`?"),
-        "{}",
-        stderr(&output)
-    );
+    let run = fluxspec(common::repo_root(), &["versions", "--cluster", "prdo"]);
+    let stderr = &run.expect_code(2).stderr;
+    assert!(stderr.contains("did you mean `prod`?"), "{stderr}");
 }
 
 /// A copy of `spec/` and `generated/` in a temp directory, to promote in.
@@ -219,15 +196,7 @@ impl Sandbox {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temp directory");
         for tree in ["spec", "generated"] {
-            let from = support::repo_root().join(tree);
-            for file in support::files_under(&from, |_| true).expect("walk the tree") {
-                let to = dir
-                    .path()
-                    .join(tree)
-                    .join(file.strip_prefix(&from).unwrap());
-                fs::create_dir_all(to.parent().unwrap()).unwrap();
-                fs::copy(&file, &to).unwrap();
-            }
+            common::copy_tree(&common::repo_root().join(tree), &dir.path().join(tree));
         }
         Sandbox { dir }
     }
@@ -244,13 +213,13 @@ impl Sandbox {
         fs::write(self.path().join(SPEC), text).expect("write the spec");
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    fn run(&self, args: &[&str]) -> Run {
         fluxspec(self.path(), args)
     }
 
     /// Every file under the sandbox, by path, with its bytes.
     fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        support::files_under(self.path(), |_| true)
+        common::files_under(self.path(), |_| true)
             .expect("walk the sandbox")
             .into_iter()
             .map(|file| {
@@ -263,9 +232,8 @@ impl Sandbox {
     /// The versions of `app`'s rows on every cluster, via `versions --format json`.
     #[track_caller]
     fn versions(&self, app: &str) -> Vec<serde_json::Value> {
-        let output = self.run(&["versions", "--app", app, "--format", "json"]);
-        assert!(output.status.success(), "{}", stderr(&output));
-        let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let run = self.run(&["versions", "--app", app, "--format", "json"]);
+        let parsed: serde_json::Value = serde_json::from_str(&run.expect_code(0).stdout).unwrap();
         parsed["rows"]
             .as_array()
             .unwrap()
@@ -276,13 +244,7 @@ impl Sandbox {
 
     #[track_caller]
     fn assert_check_passes(&self) {
-        let output = self.run(&["check"]);
-        assert!(
-            output.status.success(),
-            "check after promote:\n{}{}",
-            stdout(&output),
-            stderr(&output)
-        );
+        self.run(&["check"]).expect_code(0);
     }
 }
 
@@ -297,13 +259,9 @@ fn line_of(text: &str, needle: &str) -> std::ops::Range<usize> {
 
 #[track_caller]
 fn promote(sandbox: &Sandbox, args: &[&str]) -> String {
-    let output = sandbox.run(args);
-    assert!(
-        output.status.success(),
-        "fluxspec {args:?}:\n{}",
-        stderr(&output)
-    );
-    stdout(&output)
+    let run = sandbox.run(args);
+    run.expect_code(0);
+    run.stdout
 }
 
 // grafana: prod uses the default `9.2.1`, dev has its own line, so promote inserts a prod line
@@ -323,7 +281,7 @@ fn promote_inserts_a_target_line_and_keeps_every_other_byte() {
         "the grafana block is where the test expects it"
     );
     sandbox.set_spec(&commented);
-    assert!(sandbox.run(&["compile", "-q"]).status.success());
+    sandbox.run(&["compile", "-q"]).expect_code(0);
     assert_ne!(
         sandbox.versions("grafana")[0]["dev"],
         sandbox.versions("grafana")[0]["prod"]
@@ -458,13 +416,9 @@ fn promote_unknown_app_or_cluster_is_an_error_with_a_suggestion() {
             "did you mean `dev`?",
         ),
     ] {
-        let output = sandbox.run(&args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&output).contains(suggestion),
-            "{args:?}: {}",
-            stderr(&output)
-        );
+        let run = sandbox.run(&args);
+        let stderr = &run.expect_code(2).stderr;
+        assert!(stderr.contains(suggestion), "{args:?}: {stderr}");
     }
     assert!(
         sandbox.snapshot() == before,
@@ -480,28 +434,11 @@ fn graph_mermaid() {
     insta::assert_snapshot!(run_in_repo(&["graph", "--format", "mermaid"], 0));
 }
 
-/// Runs `scripts/install-test-tools.sh dot`, which installs graphviz's `dot` when it is missing
-/// (and is quick when it is not). Fails the test, never skips it: rendering the output is the point.
-fn install_dot() {
-    let script = support::repo_root().join("scripts/install-test-tools.sh");
-    let output = Command::new(&script)
-        .arg("dot")
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run {}: {error}", script.display()));
-    assert!(
-        output.status.success(),
-        "{} failed, so dot may be missing:\n{}{}",
-        script.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[test]
 fn graph_dot_renders_with_graphviz() {
-    install_dot();
+    let dot_tool = common::tool("dot");
     let dot = run_in_repo(&["graph", "--format", "dot"], 0);
-    let mut child = Command::new("dot")
+    let mut child = Command::new(dot_tool)
         .arg("-Tsvg")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

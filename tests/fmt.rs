@@ -3,34 +3,18 @@
 //! compiled output unchanged, and every version where Renovate's patterns find it; formatting is
 //! idempotent; `--check` exit codes; the file's mode is kept.
 
-#[allow(dead_code)] // this test uses some of the helpers
-mod support;
+mod common;
 
+use common::run;
 use std::fs;
-
-use std::path::Path;
-use support::{assert_exit, fluxspec, text};
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A spec directory in a temp dir: the starter's files, with `spec` as its homelab.kdl.
 fn spec_dir(spec: &str) -> tempfile::TempDir {
     let temp = tempfile::tempdir().expect("temp dir");
-    let starter = repo().join("src/init/starter");
-    for entry in walkdir::WalkDir::new(&starter) {
-        let entry = entry.expect("walk the starter");
-        let target = temp
-            .path()
-            .join("spec")
-            .join(entry.path().strip_prefix(&starter).expect("under starter"));
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).expect("mkdir");
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
+    common::copy_tree(
+        &common::repo_root().join("src/init/starter"),
+        &temp.path().join("spec"),
+    );
     fs::write(temp.path().join("spec/homelab.kdl"), spec).expect("write spec");
     temp
 }
@@ -62,9 +46,9 @@ fn comments(spec: &str) -> Vec<String> {
 
 #[test]
 fn the_example_spec_is_formatted() {
-    let output = fluxspec(repo(), &["fmt", "--check"]);
-    assert_exit(&output, 0);
-    assert_eq!(text(&output.stdout), "");
+    let output = run(common::repo_root(), &["fmt", "--check"]);
+    output.expect_code(0);
+    assert_eq!(output.stdout, "");
 }
 
 #[test]
@@ -73,12 +57,12 @@ fn an_awkward_spec_formats_to_its_reviewed_text_keeping_comments_and_output() {
     let expected = include_str!("fmt_cases/awkward.formatted.kdl");
     let temp = spec_dir(awkward);
     let root = temp.path();
-    assert_exit(&fluxspec(root, &["compile", "--quiet"]), 0);
+    run(root, &["compile", "--quiet"]).expect_code(0);
 
     // --check: exit 1, the diff on stdout, the spec untouched.
-    let check = fluxspec(root, &["fmt", "--check"]);
-    assert_exit(&check, 1);
-    let diff = text(&check.stdout);
+    let check = run(root, &["fmt", "--check"]);
+    check.expect_code(1);
+    let diff = check.stdout;
     assert!(
         diff.starts_with("--- a/spec/homelab.kdl\n+++ b/spec/homelab.kdl\n@@ "),
         "{diff}"
@@ -89,36 +73,40 @@ fn an_awkward_spec_formats_to_its_reviewed_text_keeping_comments_and_output() {
         )
     );
     assert!(diff.contains("\n+        version \"v1.11.0\"\n"));
-    assert!(text(&check.stderr).contains("`spec/homelab.kdl` is not formatted"));
+    assert!(check.stderr.contains("`spec/homelab.kdl` is not formatted"));
     let spec = root.join("spec/homelab.kdl");
     assert_eq!(fs::read_to_string(&spec).expect("spec"), awkward);
 
     // `fluxspec renovate` checks that Renovate's patterns see every version of the spec: they
     // miss some in the awkward form...
-    let renovate = fluxspec(root, &["renovate"]);
-    assert_exit(&renovate, 2);
-    assert!(text(&renovate.stderr).contains("fluxspec::renovate-missed-version"));
+    let renovate = run(root, &["renovate"]);
+    renovate.expect_code(2);
+    assert!(
+        renovate
+            .stderr
+            .contains("fluxspec::renovate-missed-version")
+    );
 
-    let fmt = fluxspec(root, &["fmt"]);
-    assert_exit(&fmt, 0);
-    assert_eq!(text(&fmt.stdout), "formatted spec/homelab.kdl\n");
+    let fmt = run(root, &["fmt"]);
+    fmt.expect_code(0);
+    assert_eq!(fmt.stdout, "formatted spec/homelab.kdl\n");
     let formatted = fs::read_to_string(&spec).expect("spec");
     assert_eq!(formatted, expected);
     assert_eq!(comments(&formatted), comments(awkward));
     assert!(comments(awkward).len() > 15, "{:?}", comments(awkward));
 
     // The compiled output did not change.
-    let check = fluxspec(root, &["check"]);
-    assert_exit(&check, 0);
+    let check = run(root, &["check"]);
+    check.expect_code(0);
     // ...and see them all in the formatted one.
-    assert_exit(&fluxspec(root, &["renovate"]), 0);
+    run(root, &["renovate"]).expect_code(0);
 
     // Idempotent: a second fmt changes nothing and says nothing.
-    let again = fluxspec(root, &["fmt"]);
-    assert_exit(&again, 0);
-    assert_eq!(text(&again.stdout), "");
+    let again = run(root, &["fmt"]);
+    again.expect_code(0);
+    assert_eq!(again.stdout, "");
     assert_eq!(fs::read_to_string(&spec).expect("spec"), expected);
-    assert_exit(&fluxspec(root, &["fmt", "--check"]), 0);
+    run(root, &["fmt", "--check"]).expect_code(0);
 }
 
 #[test]
@@ -128,7 +116,7 @@ fn version_lines_always_come_out_in_the_form_renovate_matches() {
         "version cluster=dev #\"6.9.2\"#",
     );
     let temp = spec_dir(&spec);
-    assert_exit(&fluxspec(temp.path(), &["fmt"]), 0);
+    run(temp.path(), &["fmt"]).expect_code(0);
     let formatted = fs::read_to_string(temp.path().join("spec/homelab.kdl")).expect("spec");
     assert!(
         formatted.contains("\n        version \"6.9.2\" cluster=\"dev\"               // dev runs")
@@ -151,17 +139,17 @@ fn an_invalid_spec_is_not_formatted() {
     let spec = "cluster \"dev\" {}\napp \"a\" {\n  colour \"blue\"\n}\n";
     let temp = spec_dir(spec);
     for args in [&["fmt", "--check"][..], &["fmt"][..]] {
-        let output = fluxspec(temp.path(), args);
-        assert_exit(&output, 2);
-        assert!(text(&output.stderr).contains("fluxspec::unknown-node"));
+        let output = run(temp.path(), args);
+        output.expect_code(2);
+        assert!(output.stderr.contains("fluxspec::unknown-node"));
         assert_eq!(
             fs::read_to_string(temp.path().join("spec/homelab.kdl")).expect("spec"),
             spec
         );
     }
-    let missing = fluxspec(temp.path(), &["fmt", "--spec", "nope.kdl"]);
-    assert_exit(&missing, 2);
-    assert!(text(&missing.stderr).contains("cannot read the spec `nope.kdl`"));
+    let missing = run(temp.path(), &["fmt", "--spec", "nope.kdl"]);
+    missing.expect_code(2);
+    assert!(missing.stderr.contains("cannot read the spec `nope.kdl`"));
 }
 
 #[cfg(unix)]
@@ -171,7 +159,7 @@ fn formatting_keeps_the_file_mode() {
     let temp = spec_dir("cluster   \"dev\"   {}\n");
     let spec = temp.path().join("spec/homelab.kdl");
     fs::set_permissions(&spec, fs::Permissions::from_mode(0o640)).expect("chmod");
-    assert_exit(&fluxspec(temp.path(), &["fmt"]), 0);
+    run(temp.path(), &["fmt"]).expect_code(0);
     assert_eq!(
         fs::read_to_string(&spec).expect("spec"),
         "cluster \"dev\" {}\n"

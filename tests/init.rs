@@ -1,18 +1,17 @@
 //! `fluxspec init`: in an empty directory it writes a starter spec that compiles, passes `check`
 //! and `fmt --check`, and whose output kustomize builds; it never overwrites anything.
 
-#[allow(dead_code)] // this test uses some of the helpers
-mod support;
+mod common;
 
 use std::fs;
 
+use common::run;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::{assert_exit, fluxspec, text};
 
 /// Every file under `dir`, relative, sorted.
 fn files(dir: &Path) -> Vec<PathBuf> {
-    support::files_under(dir, |_| true)
+    common::files_under(dir, |_| true)
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .map(|path| path.strip_prefix(dir).expect("under dir").to_path_buf())
@@ -24,9 +23,9 @@ fn init_in_an_empty_directory_gives_a_working_repository() {
     let temp = tempfile::tempdir().expect("temp dir");
     let root = temp.path();
 
-    let init = fluxspec(root, &["init"]);
-    assert_exit(&init, 0);
-    let stdout = text(&init.stdout);
+    let init = run(root, &["init"]);
+    init.expect_code(0);
+    let stdout = init.stdout;
     assert!(stdout.contains("wrote    spec/homelab.kdl\n"), "{stdout}");
 
     // The first compile wrote every file the manifest lists, and said so.
@@ -46,21 +45,21 @@ fn init_in_an_empty_directory_gives_a_working_repository() {
         assert!(generated.contains(&PathBuf::from(format!("clusters/{cluster}/apps.yaml"))));
     }
 
-    let check = fluxspec(root, &["check"]);
-    assert_exit(&check, 0);
+    let check = run(root, &["check"]);
+    check.expect_code(0);
     assert_eq!(
-        text(&check.stdout),
+        check.stdout,
         format!(
             "0 changed, 0 created, 0 deleted, {} unchanged\n",
             generated.len()
         )
     );
-    let fmt = fluxspec(root, &["fmt", "--check"]);
-    assert_exit(&fmt, 0);
-    assert_eq!(text(&fmt.stdout), "");
+    let fmt = run(root, &["fmt", "--check"]);
+    fmt.expect_code(0);
+    assert_eq!(fmt.stdout, "");
 
     // What Flux will build from it builds.
-    let kubectl = support::kubectl();
+    let kubectl = common::tool("kubectl");
     for file in files(&root.join("generated")) {
         if file.ends_with("kustomization.yaml") {
             let dir = root
@@ -75,7 +74,7 @@ fn init_in_an_empty_directory_gives_a_working_repository() {
                 build.status.success(),
                 "kubectl kustomize {}: {}",
                 dir.display(),
-                text(&build.stderr)
+                String::from_utf8_lossy(&build.stderr)
             );
         }
     }
@@ -86,7 +85,7 @@ fn init_in_an_empty_directory_gives_a_working_repository() {
 #[test]
 fn the_starter_spec_has_the_promised_shape_and_comments() {
     let temp = tempfile::tempdir().expect("temp dir");
-    assert_exit(&fluxspec(temp.path(), &["init", "repo"]), 0);
+    run(temp.path(), &["init", "repo"]).expect_code(0);
     let spec = fs::read_to_string(temp.path().join("repo/spec/homelab.kdl")).expect("spec");
     let count = |prefix: &str| {
         spec.lines()
@@ -117,20 +116,20 @@ fn the_starter_spec_has_the_promised_shape_and_comments() {
 fn a_second_init_refuses_and_changes_nothing() {
     let temp = tempfile::tempdir().expect("temp dir");
     let root = temp.path();
-    assert_exit(&fluxspec(root, &["init"]), 0);
+    run(root, &["init"]).expect_code(0);
     let spec = root.join("spec/homelab.kdl");
     fs::write(&spec, "// my own spec\n").expect("edit the spec");
     let before = files(root);
 
-    let again = fluxspec(root, &["init"]);
-    assert_exit(&again, 2);
-    let stderr = text(&again.stderr);
+    let again = run(root, &["init"]);
+    again.expect_code(2);
+    let stderr = again.stderr;
     assert!(
         stderr.contains("a spec already exists at `spec/homelab.kdl`"),
         "{stderr}"
     );
     assert!(stderr.contains("fluxspec::init-exists"), "{stderr}");
-    assert_eq!(text(&again.stdout), "");
+    assert_eq!(again.stdout, "");
     assert_eq!(fs::read_to_string(&spec).expect("spec"), "// my own spec\n");
     assert_eq!(files(root), before);
 }
@@ -142,9 +141,9 @@ fn init_refuses_when_starter_files_or_output_are_in_the_way() {
     let values = temp.path().join("spec/apps/podinfo/values.yaml");
     fs::create_dir_all(values.parent().expect("parent")).expect("mkdir");
     fs::write(&values, "mine: true\n").expect("write");
-    let output = fluxspec(temp.path(), &["init"]);
-    assert_exit(&output, 2);
-    assert!(text(&output.stderr).contains("1 starter file(s) are in the way"));
+    let output = run(temp.path(), &["init"]);
+    output.expect_code(2);
+    assert!(output.stderr.contains("1 starter file(s) are in the way"));
     assert_eq!(
         files(temp.path()),
         [PathBuf::from("spec/apps/podinfo/values.yaml")]
@@ -155,8 +154,8 @@ fn init_refuses_when_starter_files_or_output_are_in_the_way() {
     let temp = tempfile::tempdir().expect("temp dir");
     fs::create_dir(temp.path().join("generated")).expect("mkdir");
     fs::write(temp.path().join("generated/README"), "mine\n").expect("write");
-    let output = fluxspec(temp.path(), &["init"]);
-    assert_exit(&output, 2);
-    assert!(text(&output.stderr).contains("`generated` already has content"));
+    let output = run(temp.path(), &["init"]);
+    output.expect_code(2);
+    assert!(output.stderr.contains("`generated` already has content"));
     assert_eq!(files(temp.path()), [PathBuf::from("generated/README")]);
 }

@@ -1,7 +1,7 @@
 //! Every directory under `generated/` that holds a `kustomization.yaml` must build with
 //! `kubectl kustomize`, as kustomize-controller will build it.
 
-mod support;
+mod common;
 
 use std::num::NonZero;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ fn build(kubectl: &Path, dir: &Path) -> Result<(), String> {
         .map_err(|e| {
             format!(
                 "{}: cannot run {}: {e}",
-                support::show(dir),
+                common::show(dir),
                 kubectl.display()
             )
         })?;
@@ -25,7 +25,7 @@ fn build(kubectl: &Path, dir: &Path) -> Result<(), String> {
     } else {
         Err(format!(
             "{}: kubectl kustomize {}:\n{}",
-            support::show(dir),
+            common::show(dir),
             output.status,
             String::from_utf8_lossy(&output.stderr).trim_end()
         ))
@@ -34,18 +34,17 @@ fn build(kubectl: &Path, dir: &Path) -> Result<(), String> {
 
 #[test]
 fn every_kustomization_builds() {
-    let kubectl = support::kubectl();
-    let generated = support::generated_dir();
-    let dirs: Vec<PathBuf> =
-        support::files_under(&generated, |p| p.ends_with("kustomization.yaml"))
-            .unwrap_or_else(|e| panic!("{e}"))
-            .iter()
-            .filter_map(|file| file.parent().map(Path::to_path_buf))
-            .collect();
+    let kubectl = common::tool("kubectl");
+    let generated = common::generated_dir();
+    let dirs: Vec<PathBuf> = common::files_under(&generated, |p| p.ends_with("kustomization.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .iter()
+        .filter_map(|file| file.parent().map(Path::to_path_buf))
+        .collect();
     assert!(
         !dirs.is_empty(),
         "no kustomization.yaml under {}: run the compiler to fill it",
-        support::show(&generated)
+        common::show(&generated)
     );
 
     let threads = std::thread::available_parallelism().map_or(2, NonZero::get);
@@ -66,5 +65,5 @@ fn every_kustomization_builds() {
             .flat_map(|worker| worker.join().expect("a kubectl worker panicked"))
             .collect()
     });
-    support::assert_no_failures("kubectl kustomize", &failures);
+    common::assert_no_failures("kubectl kustomize", &failures);
 }

@@ -8,8 +8,7 @@
 //! the sources do not change; the cargo build is cached there too, and made without optimisation
 //! (the hooks are under test here, not the code generator).
 
-#[allow(dead_code)] // this test uses some of the helpers
-mod support;
+mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -47,7 +46,7 @@ fn git(cwd: &Path, args: &[&str]) -> String {
 /// Commits this repository's working tree (tracked and untracked files, less the ignored) into
 /// a fresh repository; returns its path and commit.
 fn snapshot() -> (PathBuf, String) {
-    let root = support::repo_root();
+    let root = common::repo_root();
     let snapshot = cache().join("fluxspec");
     if snapshot.exists() {
         fs::remove_dir_all(&snapshot).expect("remove the old snapshot");
@@ -81,19 +80,6 @@ fn snapshot() -> (PathBuf, String) {
     );
     let rev = git(&snapshot, &["rev-parse", "HEAD"]).trim().to_owned();
     (snapshot, rev)
-}
-
-fn fluxspec(cwd: &Path, args: &[&str]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("run fluxspec");
-    assert!(
-        output.status.success(),
-        "fluxspec {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// `pre-commit run --all-files` in `repo` (after staging everything): its exit code and output.
@@ -153,12 +139,12 @@ fn assert_hooks(result: &(i32, String), code: i32, fmt: &str, check: &str, lines
 
 #[test]
 fn the_hooks_fail_a_stale_or_unformatted_repository_and_pass_a_current_one() {
-    let pre_commit = support::tool("pre-commit");
+    let pre_commit = common::tool("pre-commit");
     let (fluxspec_repo, rev) = snapshot();
 
     let temp = tempfile::tempdir().expect("temp dir");
     let repo = temp.path();
-    fluxspec(repo, &["init"]);
+    common::run(repo, &["init"]).expect_code(0);
     fs::write(
         repo.join(".pre-commit-config.yaml"),
         format!(
@@ -195,7 +181,7 @@ fn the_hooks_fail_a_stale_or_unformatted_repository_and_pass_a_current_one() {
     );
 
     // Compiled: current again.
-    fluxspec(repo, &["compile", "--quiet"]);
+    common::run(repo, &["compile", "--quiet"]).expect_code(0);
     assert_hooks(&run_hooks(&pre_commit, repo), 0, "Passed", "Passed", &[]);
 
     // An unformatted spec: the fmt hook formats it and fails, as formatters do in pre-commit;

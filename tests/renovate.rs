@@ -11,8 +11,7 @@
 //! `FLUXSPEC_SKIP_RENOVATE=1`; each skipped test says so on the terminal. CI (`CI` set) never
 //! skips them: there the variable is an error.
 
-#[allow(dead_code)] // this test uses two of the helpers
-mod support;
+mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -25,7 +24,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use support::repo_root;
+use common::{copy_tree, finish, fluxspec, repo_root};
 
 const SKIP_VAR: &str = "FLUXSPEC_SKIP_RENOVATE";
 
@@ -77,29 +76,11 @@ fn run(command: &mut Command) -> Output {
     output
 }
 
-fn fluxspec(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_fluxspec"));
-    command.current_dir(dir).env("NO_COLOR", "1");
-    command
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk the spec directory");
-        let target = to.join(entry.path().strip_prefix(from).expect("under from"));
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).expect("create a directory");
-        } else {
-            fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
-}
-
 /// A Git repository (files committed, as Renovate reads them) with `spec_dir` as `spec/` and
 /// the config `fluxspec renovate` writes for it at the root.
 fn repository(spec_dir: &Path) -> tempfile::TempDir {
     let repo = tempfile::tempdir().expect("a temporary directory");
-    copy_dir(spec_dir, &repo.path().join("spec"));
+    copy_tree(spec_dir, &repo.path().join("spec"));
     run(fluxspec(repo.path()).args(["renovate", "--write"]));
     commit(repo.path());
     repo
@@ -597,21 +578,19 @@ fn renovate_config_validator_accepts_every_generated_config() {
 
 #[test]
 fn the_repositorys_renovate_json_is_fluxspecs_output() {
-    let output = fluxspec(repo_root())
-        .args(["renovate", "--check"])
-        .output()
-        .expect("run fluxspec");
-    assert!(
-        output.status.success(),
+    let check = finish(fluxspec(repo_root()).args(["renovate", "--check"]));
+    assert_eq!(
+        check.code,
+        Some(0),
         "renovate.json is stale; run `cargo run -- renovate --write`:\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        check.stderr
     );
 }
 
 #[test]
 fn renovate_check_fails_on_a_stale_config() {
     let repo = tempfile::tempdir().expect("a temporary directory");
-    copy_dir(
+    copy_tree(
         &repo_root().join("tests/renovate/forms"),
         &repo.path().join("spec"),
     );
@@ -619,12 +598,13 @@ fn renovate_check_fails_on_a_stale_config() {
     let config = repo.path().join("renovate.json");
     let text = fs::read_to_string(&config).expect("read renovate.json");
     fs::write(&config, format!("{text} ")).expect("edit renovate.json");
-    let output = fluxspec(repo.path())
-        .args(["renovate", "--check"])
-        .output()
-        .expect("run fluxspec");
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-    assert!(String::from_utf8_lossy(&output.stderr).contains("fluxspec renovate --write"));
+    let check = finish(fluxspec(repo.path()).args(["renovate", "--check"]));
+    assert!(
+        check
+            .expect_code(1)
+            .stderr
+            .contains("fluxspec renovate --write")
+    );
 }
 
 #[test]
@@ -637,13 +617,9 @@ fn a_version_renovate_would_miss_is_an_error() {
         "cluster \"dev\"\napp \"a\" {\n    image \"x\" {\n        version cluster=\"dev\" \"1\"\n    }\n}\n",
     )
     .expect("write the spec");
-    let output = fluxspec(repo.path())
-        .args(["renovate"])
-        .output()
-        .expect("run fluxspec");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(output.stdout.is_empty());
+    let renovate = finish(fluxspec(repo.path()).args(["renovate"]));
+    let stderr = &renovate.expect_code(2).stderr;
+    assert!(renovate.stdout.is_empty());
     assert!(
         stderr.contains("fluxspec::renovate-missed-version"),
         "{stderr}"
@@ -652,7 +628,7 @@ fn a_version_renovate_would_miss_is_an_error() {
 
 #[test]
 fn the_recompile_workflow_passes_actionlint() {
-    let actionlint = support::tool("actionlint");
+    let actionlint = common::tool("actionlint");
     let workflow = repo_root().join("docs/examples/renovate-recompile.yml");
     let output = Command::new(actionlint)
         .arg(&workflow)

@@ -1,7 +1,7 @@
 //! Every Flux object and every `kustomization.yaml` under `generated/` must validate against the
 //! JSON Schemas in `tests/schemas/` (see its README for where they come from).
 
-mod support;
+mod common;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -74,7 +74,7 @@ impl Schema {
     /// The folder of `examples/` holding this schema's valid and invalid documents.
     fn examples_dir(&self) -> PathBuf {
         let stem = self.path.rsplit('/').next().unwrap_or(self.path);
-        support::repo_root()
+        common::repo_root()
             .join("tests/schemas/examples")
             .join(stem)
     }
@@ -201,7 +201,7 @@ fn patch_files(files: &[(PathBuf, Result<Vec<Value>, String>)]) -> HashSet<PathB
 /// Checks every `*.yaml` file under `root` and returns one message per problem.
 fn check_tree(root: &Path) -> Vec<String> {
     let validators = Validators::new();
-    let files = match support::files_under(root, |p| p.extension().is_some_and(|e| e == "yaml")) {
+    let files = match common::files_under(root, |p| p.extension().is_some_and(|e| e == "yaml")) {
         Ok(files) => files,
         Err(e) => return vec![e],
     };
@@ -222,7 +222,7 @@ fn check_tree(root: &Path) -> Vec<String> {
         let docs = match docs {
             Ok(docs) => docs,
             Err(e) => {
-                failures.push(format!("{}: not valid YAML: {e}", support::show(path)));
+                failures.push(format!("{}: not valid YAML: {e}", common::show(path)));
                 continue;
             }
         };
@@ -230,7 +230,7 @@ fn check_tree(root: &Path) -> Vec<String> {
         if is_kustomization_file && docs.len() != 1 {
             failures.push(format!(
                 "{}: holds {} documents, not 1",
-                support::show(path),
+                common::show(path),
                 docs.len()
             ));
         }
@@ -241,7 +241,7 @@ fn check_tree(root: &Path) -> Vec<String> {
             let name = doc["metadata"]["name"].as_str().unwrap_or_default();
             let at = format!(
                 "{} (document {}: {})",
-                support::show(path),
+                common::show(path),
                 i + 1,
                 [api_version, kind, name].join(" ").trim()
             );
@@ -269,7 +269,7 @@ fn check_tree(root: &Path) -> Vec<String> {
     if flux_kustomizations == 0 {
         failures.push(format!(
             "{}: no Flux Kustomization (kustomize.toolkit.fluxcd.io) found: run the compiler to fill it",
-            support::show(root)
+            common::show(root)
         ));
     }
     failures
@@ -281,7 +281,7 @@ fn schemas_accept_valid_and_reject_invalid_examples() {
     for schema in &SCHEMAS {
         let validator = schema.validator();
         let dir = schema.examples_dir();
-        let examples = support::files_under(&dir, |_| true).unwrap_or_else(|e| panic!("{e}"));
+        let examples = common::files_under(&dir, |_| true).unwrap_or_else(|e| panic!("{e}"));
         let (mut valid, mut invalid) = (0, 0);
         for path in &examples {
             let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -289,37 +289,37 @@ fn schemas_accept_valid_and_reject_invalid_examples() {
             assert!(
                 want_valid || name.starts_with("invalid"),
                 "{}: name must start with valid or invalid",
-                support::show(path)
+                common::show(path)
             );
             *(if want_valid { &mut valid } else { &mut invalid }) += 1;
             let text = std::fs::read_to_string(path)
-                .unwrap_or_else(|e| panic!("{}: {e}", support::show(path)));
-            let docs = documents(&text).unwrap_or_else(|e| panic!("{}: {e}", support::show(path)));
+                .unwrap_or_else(|e| panic!("{}: {e}", common::show(path)));
+            let docs = documents(&text).unwrap_or_else(|e| panic!("{}: {e}", common::show(path)));
             let [doc] = docs.as_slice() else {
-                panic!("{}: expected one document", support::show(path))
+                panic!("{}: expected one document", common::show(path))
             };
             let errors = errors(&validator, doc);
             if want_valid && !errors.is_empty() {
                 failures.push(format!(
                     "{}: rejected: {}",
-                    support::show(path),
+                    common::show(path),
                     errors.join("; ")
                 ));
             } else if !want_valid && errors.is_empty() {
                 failures.push(format!(
                     "{}: accepted but should be rejected",
-                    support::show(path)
+                    common::show(path)
                 ));
             }
         }
         if valid == 0 || invalid == 0 {
             failures.push(format!(
                 "{}: needs valid and invalid examples",
-                support::show(&dir)
+                common::show(&dir)
             ));
         }
     }
-    support::assert_no_failures("schema example", &failures);
+    common::assert_no_failures("schema example", &failures);
 }
 
 #[test]
@@ -329,5 +329,5 @@ fn duplicate_keys_are_rejected() {
 
 #[test]
 fn generated_tree_matches_schemas() {
-    support::assert_no_failures("schema", &check_tree(&support::generated_dir()));
+    common::assert_no_failures("schema", &check_tree(&common::generated_dir()));
 }

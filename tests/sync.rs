@@ -2,14 +2,15 @@
 //! compile writes and leaves alone, what it prunes, what it refuses, what `check` reports and how
 //! it exits, how the output looks, and that two compiles of one directory never overlap.
 
-mod harness;
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use harness::{Run, dirs_of, fresh_compile, read_dirs, read_tree, run, stamps, touched, write};
+use common::tree::{Stamp, dirs_of, fresh_compile, read_dirs, read_tree, stamps, touched};
+use common::{Run, copy_tree, finish, fluxspec, run, write};
 
 // No cluster variables: a spec whose apps did not use one would warn about it, and these tests
 // expect a quiet stderr. `whoami` substitutes the built-in `${CLUSTER}` instead.
@@ -140,7 +141,7 @@ impl Project {
 #[derive(Debug, PartialEq)]
 struct Snapshot {
     files: BTreeMap<String, Vec<u8>>,
-    stamps: BTreeMap<String, harness::Stamp>,
+    stamps: BTreeMap<String, Stamp>,
     dirs: BTreeSet<String>,
 }
 
@@ -751,12 +752,12 @@ fn colour_follows_the_flag_then_the_environment() {
         (&["--color", "always"], &[("NO_COLOR", "1")], true),
     ];
     for (flags, environment, coloured) in cases {
-        let mut command = harness::fluxspec(project.root());
+        let mut command = fluxspec(project.root());
         command
             .arg("check")
             .args(flags)
             .envs(environment.iter().copied());
-        let run = harness::finish(&mut command);
+        let run = finish(&mut command);
         run.expect_code(1);
         assert_eq!(
             run.stdout.contains(ESCAPE),
@@ -797,12 +798,12 @@ fn diagnostics_colour_follows_the_flag_then_the_environment() {
         (&["--color", "always"], &[("NO_COLOR", "1")], true),
     ];
     for (flags, environment, coloured) in cases {
-        let mut command = harness::fluxspec(project.root());
+        let mut command = fluxspec(project.root());
         command
             .arg("check")
             .args(flags)
             .envs(environment.iter().copied());
-        let run = harness::finish(&mut command);
+        let run = finish(&mut command);
         run.expect_code(2);
         assert!(run.stderr.contains("Not_A_Name"), "{}", run.stderr);
         assert_eq!(
@@ -849,9 +850,9 @@ fn refuses_unsafe_output_dirs() {
         for command in [&["check"][..], &["compile", "--dry-run"], &["compile"]] {
             let mut args = command.to_vec();
             args.extend(["--out", out]);
-            let mut command = harness::fluxspec(project.root());
+            let mut command = fluxspec(project.root());
             command.args(&args).env("HOME", home);
-            let run = harness::finish(&mut command);
+            let run = finish(&mut command);
             run.expect_code(2);
             assert!(
                 run.stderr.contains("fluxspec::unsafe-output")
@@ -933,11 +934,11 @@ fn a_compile_waits_for_the_lock_on_the_output_dir() {
     let mut lock = fd_lock::RwLock::new(fs::File::open(project.out()).expect("no output dir"));
     let guard = lock.write().expect("cannot lock the output dir");
 
-    let mut compile = harness::fluxspec(project.root())
+    let mut compile = fluxspec(project.root())
         .args(["compile", "--quiet"])
         .spawn()
         .expect("cannot start fluxspec");
-    let mut check = harness::fluxspec(project.root())
+    let mut check = fluxspec(project.root())
         .args(["check", "--quiet"])
         .spawn()
         .expect("cannot start fluxspec");
@@ -981,10 +982,7 @@ fn diff_and_stat_of_a_version_bump() {
 /// The example spec copied into a temp dir, `spec/` beside the output as in the repository.
 fn example_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("cannot create a temp dir");
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
-    for (path, contents) in read_tree(&spec) {
-        write(dir.path(), &format!("spec/{path}"), contents);
-    }
+    copy_tree(&common::repo_root().join("spec"), &dir.path().join("spec"));
     dir
 }
 

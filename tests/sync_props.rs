@@ -7,7 +7,7 @@
 //! sequence of edits to it: apps and clusters added and removed, versions, overrides and
 //! variables changed.
 
-mod harness;
+mod common;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,7 +15,8 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use harness::{dirs_of, fresh_compile, read_dirs, read_tree, run, stamps, write};
+use common::tree::{dirs_of, fresh_compile, read_dirs, read_tree, stamps};
+use common::{run, write};
 
 const CLUSTERS: usize = 4;
 const APPS: [&str; 6] = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"];
@@ -192,7 +193,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 /// Checks the laws after the spec at `root/spec` changed; `Err` says which broke.
 fn compile_and_check(
     root: &Path,
-    user_stamps: &BTreeMap<String, harness::Stamp>,
+    user_stamps: &BTreeMap<String, common::tree::Stamp>,
 ) -> Result<(), TestCaseError> {
     let out = root.join("generated");
     let compile = run(root, &["compile", "--quiet"]);

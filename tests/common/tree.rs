@@ -1,80 +1,13 @@
-//! Helpers for the tests that run the real `fluxspec` binary in temp directories: running it with
-//! a predictable environment, reading an output directory as data (file contents, directories,
-//! and each file's inode and timestamps, which tell which files a run rewrote).
-
-// Each test crate compiles this module and uses its own subset of it.
-#![allow(dead_code)]
+//! An output directory as data: each file's contents, its directories, and each file's inode and
+//! timestamps, which tell which files a run rewrote; and the tree a clean compile gives, to
+//! compare an incremental one with.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-/// The binary under test.
-pub(crate) const FLUXSPEC: &str = env!("CARGO_BIN_EXE_fluxspec");
-
-/// Environment variables that change how fluxspec colours its output; cleared so a test sees the
-/// same output whatever terminal or CI runs it.
-const COLOUR_VARIABLES: [&str; 6] = [
-    "NO_COLOR",
-    "CLICOLOR",
-    "CLICOLOR_FORCE",
-    "FORCE_COLOR",
-    "TERM",
-    "CI",
-];
-
-/// `fluxspec` to run in `dir`, stdin closed, colour variables cleared.
-pub(crate) fn fluxspec(dir: &Path) -> Command {
-    let mut command = Command::new(FLUXSPEC);
-    command.current_dir(dir).stdin(Stdio::null());
-    for variable in COLOUR_VARIABLES {
-        command.env_remove(variable);
-    }
-    command
-}
-
-/// What a finished run printed and how it exited.
-#[derive(Debug)]
-pub(crate) struct Run {
-    /// `None` when a signal ended it.
-    pub(crate) code: Option<i32>,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
-}
-
-impl Run {
-    /// Fails with everything the run printed unless it exited with `code`.
-    #[track_caller]
-    pub(crate) fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-}
-
-/// Runs `command` to completion.
-pub(crate) fn finish(command: &mut Command) -> Run {
-    let output = command
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run {FLUXSPEC}: {error}"));
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-/// Runs `fluxspec ARGS` in `dir`.
-pub(crate) fn run(dir: &Path, args: &[&str]) -> Run {
-    finish(fluxspec(dir).args(args))
-}
+use super::run;
 
 /// `path` below `root` as a `/`-separated string, as fluxspec names output files.
 fn relative(root: &Path, path: &Path) -> String {
@@ -158,17 +91,6 @@ pub(crate) fn touched(
         .filter(|path| before.get(*path) != after.get(*path))
         .cloned()
         .collect()
-}
-
-/// Writes `contents` to `root/path`, creating its directories.
-pub(crate) fn write(root: &Path, path: &str, contents: impl AsRef<[u8]>) {
-    let full = root.join(path);
-    if let Some(parent) = full.parent() {
-        fs::create_dir_all(parent)
-            .unwrap_or_else(|error| panic!("cannot create {}: {error}", parent.display()));
-    }
-    fs::write(&full, contents)
-        .unwrap_or_else(|error| panic!("cannot write {}: {error}", full.display()));
 }
 
 /// The tree a clean compile of the spec at `root/spec` gives: compiled into a fresh sibling of
