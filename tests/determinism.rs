@@ -1,68 +1,31 @@
 //! The output is a function of the spec alone: the same bytes on every run, from any working
 //! directory and locale, and whatever order the spec declares its clusters, components and apps.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every file under `dir`, by relative path.
-fn read_tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|entry| entry.expect("walk the output"))
-        .filter(|entry| entry.file_type().is_file())
-        .map(|entry| {
-            let relative = entry
-                .path()
-                .strip_prefix(dir)
-                .expect("under dir")
-                .to_path_buf();
-            (relative, fs::read(entry.path()).expect("read output file"))
-        })
-        .collect()
-}
 
 /// Copies `spec/` into `root/spec` so a test can change it.
 fn copy_spec(root: &Path) -> PathBuf {
-    let source = repo().join("spec");
-    for entry in walkdir::WalkDir::new(&source) {
-        let entry = entry.expect("walk spec/");
-        let target = root
-            .join("spec")
-            .join(entry.path().strip_prefix(&source).expect("under spec/"));
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).expect("create dir");
-        } else {
-            fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
+    common::copy_tree(&common::repo_root().join("spec"), &root.join("spec"));
     root.join("spec/homelab.kdl")
 }
 
 fn compile(cwd: &Path, spec: &Path, out: &Path, env: &[(&str, &str)]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .current_dir(cwd)
-        .args(["compile", "--quiet", "--spec"])
-        .arg(spec)
-        .arg("--out")
-        .arg(out)
-        .envs(env.iter().copied())
-        .output()
-        .expect("run fluxspec");
-    assert!(
-        output.status.success(),
-        "compile failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let run = common::finish(
+        common::fluxspec(cwd)
+            .args(["compile", "--quiet", "--spec"])
+            .arg(spec)
+            .arg("--out")
+            .arg(out)
+            .envs(env.iter().copied()),
     );
+    run.expect_code(0);
 }
 
 fn assert_same_trees(a: &Path, b: &Path) {
-    let (left, right) = (read_tree(a), read_tree(b));
+    let (left, right) = (common::tree::read_tree(a), common::tree::read_tree(b));
     assert!(
         left.len() > 100,
         "expected the example's whole tree, got {} files",
@@ -74,7 +37,7 @@ fn assert_same_trees(a: &Path, b: &Path) {
         "different file sets"
     );
     for (path, bytes) in &left {
-        assert!(right[path] == *bytes, "{} differs", path.display());
+        assert!(right[path] == *bytes, "{path} differs");
     }
 }
 
@@ -103,7 +66,7 @@ fn compiling_twice_from_anywhere_gives_identical_bytes() {
     );
     assert_same_trees(&temp.path().join("first"), &temp.path().join("second"));
     // And the committed tree is exactly that output.
-    assert_same_trees(&temp.path().join("first"), &repo().join("generated"));
+    assert_same_trees(&temp.path().join("first"), &common::generated_dir());
 }
 
 #[test]

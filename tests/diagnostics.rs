@@ -10,20 +10,19 @@
 //! `docs/errors.md` lists every code with an example; the last test checks that the list, the
 //! codes in the source and the codes these cases produce agree.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use common::Run;
 
 /// The exit status of a spec with errors (documented in `fluxspec --help`).
 const EXIT_INVALID: i32 = 2;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn cases_dir() -> PathBuf {
-    repo().join("tests/cases")
+    common::repo_root().join("tests/cases")
 }
 
 /// Every file under `dir` with its content, to prove a run changed nothing.
@@ -40,50 +39,21 @@ fn contents_of(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
-/// What one run printed and returned.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The text that is snapshotted: status, then both streams.
-    fn report(&self) -> String {
-        let code = self
-            .code
-            .map_or_else(|| "killed".to_owned(), |code| code.to_string());
-        format!(
-            "exit status: {code}\n--- stdout\n{}--- stderr\n{}",
-            self.stdout, self.stderr
-        )
-    }
-}
-
-/// Runs `fluxspec --color never compile --spec homelab.kdl --out <out> <extra...>` in `dir`,
-/// in a clean environment so the output does not depend on the terminal.
+/// Runs `fluxspec --color never compile --spec homelab.kdl --out <out> <extra...>` in `dir`.
 fn compile_in(dir: &Path, out: &Path, extra: &[String]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args([
-            "--color",
-            "never",
-            "compile",
-            "--spec",
-            "homelab.kdl",
-            "--out",
-        ])
-        .arg(out)
-        .args(extra)
-        .output()
-        .unwrap_or_else(|error| panic!("cannot run fluxspec: {error}"));
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    common::finish(
+        common::fluxspec(dir)
+            .args([
+                "--color",
+                "never",
+                "compile",
+                "--spec",
+                "homelab.kdl",
+                "--out",
+            ])
+            .arg(out)
+            .args(extra),
+    )
 }
 
 /// Runs a spec directory that must fail: exit status 2, nothing written, output as `snapshot`
@@ -180,29 +150,33 @@ fn warnings_alone_do_not_stop_a_compile() {
 
     // `check` warns too, and with `--deny-warnings` fails although the output is current.
     let check = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-            .current_dir(&dir)
-            .args([
-                "--color",
-                "never",
-                "check",
-                "--quiet",
-                "--spec",
-                "homelab.kdl",
-                "--out",
-            ])
-            .arg(&out)
-            .args(extra)
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run fluxspec: {error}"))
+        common::finish(
+            common::fluxspec(&dir)
+                .args([
+                    "--color",
+                    "never",
+                    "check",
+                    "--quiet",
+                    "--spec",
+                    "homelab.kdl",
+                    "--out",
+                ])
+                .arg(&out)
+                .args(extra),
+        )
     };
     let allowed = check(&[]);
-    assert_eq!(allowed.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&allowed.stderr).contains("fluxspec::unused-component"));
-    let denied = check(&["--deny-warnings"]);
-    assert_eq!(denied.status.code(), Some(EXIT_INVALID));
     assert!(
-        String::from_utf8_lossy(&denied.stderr)
+        allowed
+            .expect_code(0)
+            .stderr
+            .contains("fluxspec::unused-component")
+    );
+    let denied = check(&["--deny-warnings"]);
+    assert!(
+        denied
+            .expect_code(EXIT_INVALID)
+            .stderr
             .contains("the spec has 1 error (warnings count as errors)")
     );
 }
@@ -278,7 +252,12 @@ fn assert_generated_spec_fails(spec: &[u8], snapshot: &str) {
     let temp = tempfile::tempdir().unwrap_or_else(|error| panic!("temp dir: {error}"));
     fs::write(temp.path().join("homelab.kdl"), spec)
         .unwrap_or_else(|error| panic!("write spec: {error}"));
-    assert_fails(temp.path(), &[], &repo().join("tests/snapshots"), snapshot);
+    assert_fails(
+        temp.path(),
+        &[],
+        &common::repo_root().join("tests/snapshots"),
+        snapshot,
+    );
 }
 
 /// A 50 MB spec is refused before it is read, not parsed for minutes.
@@ -374,7 +353,7 @@ fn a_huge_manifest_is_an_error() {
     assert_fails(
         temp.path(),
         &[],
-        &repo().join("tests/snapshots"),
+        &common::repo_root().join("tests/snapshots"),
         "huge-manifest",
     );
 }
@@ -399,7 +378,7 @@ fn every_code_is_documented_and_tested() {
     // the output directory), which need only be documented.
     let mut in_source = BTreeSet::new();
     let mut spec_codes = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(repo().join("src"))
+    for entry in walkdir::WalkDir::new(common::repo_root().join("src"))
         .into_iter()
         .filter_map(Result::ok)
         .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
@@ -407,7 +386,7 @@ fn every_code_is_documented_and_tested() {
         let text = fs::read_to_string(entry.path()).unwrap_or_default();
         let about_spec = ["src/parse", "src/resolve", "src/compile.rs"]
             .iter()
-            .any(|dir| entry.path().starts_with(repo().join(dir)));
+            .any(|dir| entry.path().starts_with(common::repo_root().join(dir)));
         for line in text
             .lines()
             .filter(|line| line.contains("code(\"fluxspec::"))
@@ -418,7 +397,7 @@ fn every_code_is_documented_and_tested() {
             }
         }
     }
-    let docs = fs::read_to_string(repo().join("docs/errors.md"))
+    let docs = fs::read_to_string(common::repo_root().join("docs/errors.md"))
         .unwrap_or_else(|error| panic!("read docs/errors.md: {error}"));
     let documented: BTreeSet<String> = docs
         .lines()
@@ -426,7 +405,7 @@ fn every_code_is_documented_and_tested() {
         .flat_map(codes_in)
         .collect();
     let mut shown = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(repo().join("tests"))
+    for entry in walkdir::WalkDir::new(common::repo_root().join("tests"))
         .into_iter()
         .filter_map(Result::ok)
         .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "snap"))
@@ -460,7 +439,7 @@ fn every_code_is_documented_and_tested() {
 #[test]
 fn every_documented_help_is_printed() {
     let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let docs = fs::read_to_string(repo().join("docs/errors.md"))
+    let docs = fs::read_to_string(common::repo_root().join("docs/errors.md"))
         .unwrap_or_else(|error| panic!("read docs/errors.md: {error}"));
     let documented: Vec<String> = docs
         .lines()
@@ -472,7 +451,7 @@ fn every_documented_help_is_printed() {
         documented.len()
     );
     let mut printed = String::new();
-    for entry in walkdir::WalkDir::new(repo().join("tests"))
+    for entry in walkdir::WalkDir::new(common::repo_root().join("tests"))
         .into_iter()
         .filter_map(Result::ok)
         .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "snap"))

@@ -1,24 +1,22 @@
 //! What fluxspec gives a shell: completion scripts (the bash one is loaded into a real bash and
 //! asked to complete), the man pages, `--version`.
 
-use std::fs;
-use std::process::{Command, Output};
+mod common;
 
-fn fluxspec(args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .args(args)
-        .output()
-        .expect("run fluxspec");
-    assert!(
-        output.status.success(),
-        "fluxspec {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+use std::fs;
+use std::process::Command;
+
+use common::Run;
+
+/// Runs `fluxspec ARGS` in the repository; it must succeed.
+fn fluxspec(args: &[&str]) -> Run {
+    let run = common::run(common::repo_root(), args);
+    run.expect_code(0);
+    run
 }
 
 fn stdout(args: &[&str]) -> String {
-    String::from_utf8(fluxspec(args).stdout).expect("UTF-8 output")
+    fluxspec(args).stdout
 }
 
 /// The subcommands `fluxspec --help` lists (the hidden ones and `help` aside).

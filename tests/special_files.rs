@@ -5,24 +5,24 @@
 //!
 //! Every run is killed after [`TIMEOUT`], so a regression fails instead of hanging the suite.
 
+mod common;
+
 use std::fs;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::Run;
+
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// `fluxspec --color never compile --spec <spec> --out <temp>/generated`, in `dir`, killed
 /// after [`TIMEOUT`]: the exit status and both streams, as the diagnostics snapshots show them.
 fn compile_with_timeout(dir: &Path, spec: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+    let mut child = common::fluxspec(dir)
         .args(["--color", "never", "compile", "--spec", spec, "--out"])
         .arg(dir.join("generated"))
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -54,16 +54,17 @@ fn compile_with_timeout(dir: &Path, spec: &str) -> String {
         .expect("piped")
         .read_to_string(&mut stderr)
         .expect("cannot read stderr");
-    assert_eq!(status.code(), Some(2), "{stderr}");
+    let run = Run {
+        code: status.code(),
+        stdout,
+        stderr,
+    };
+    run.expect_code(2);
     assert!(
         !dir.join("generated").exists(),
         "the output directory was created"
     );
-    format!(
-        "exit status: {}\n--- stdout\n{stdout}--- stderr\n{stderr}",
-        status.code().unwrap_or(-1)
-    )
-    .replace(&dir.display().to_string(), "[TEMP]")
+    run.report().replace(&dir.display().to_string(), "[TEMP]")
 }
 
 fn mkfifo(path: &Path) {

@@ -5,8 +5,9 @@
 //! 1.1 does (`yes` -> true, `0755` -> a number, `~` -> null), and asserts that every scalar fluxspec
 //! generated is a string, apart from the boolean fields it sets itself.
 
+mod common;
+
 use std::fs;
-use std::process::Command;
 
 /// Values a YAML 1.1 reader would not take for a string if they were written bare.
 const TRICKY: &[&str] = &[
@@ -105,18 +106,14 @@ fn user_text_stays_a_string_for_yaml_1_1_readers() {
     )
     .expect("write component manifest");
     let out = temp.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
-        .args(["compile", "--quiet", "--spec"])
-        .arg(spec_dir.join("homelab.kdl"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("run fluxspec");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::finish(
+        common::fluxspec(common::repo_root())
+            .args(["compile", "--quiet", "--spec"])
+            .arg(spec_dir.join("homelab.kdl"))
+            .arg("--out")
+            .arg(&out),
+    )
+    .expect_code(0);
 
     let mut failures = Vec::new();
     let mut generated_text = String::new();
