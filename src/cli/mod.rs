@@ -8,6 +8,10 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+mod streams;
+
+use streams::say;
+
 use crate::compile::{self, Warnings, compile};
 use crate::manual::Shell;
 use crate::sync::{self, Plan, Session, Status};
@@ -392,18 +396,14 @@ pub fn run() -> ExitCode {
         Command::Synth(args) => crate::synth::write_spec(&args.dir, args.apps, args.clusters)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|error| {
-                eprintln!("error: cannot write the spec: {error}");
+                say!("error: cannot write the spec: {error}");
                 Failure::Reported
             }),
     };
     match result {
         Ok(code) => code,
-        // `fluxspec check | head`: the reader left, nothing more to say.
-        Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
         Err(Failure::Output(error)) => {
-            eprintln!("error: cannot write output: {error}");
+            say!("error: cannot write output: {error}");
             ExitCode::from(EXIT_ERROR)
         }
         Err(Failure::Reported) => ExitCode::from(EXIT_ERROR),
@@ -439,7 +439,7 @@ fn colour_diagnostics(color: anstream::ColorChoice) {
 }
 
 fn report_error(error: impl miette::Diagnostic + Send + Sync + 'static) -> Failure {
-    eprintln!("{:?}", miette::Report::new(error));
+    streams::show_diagnostic(error);
     Failure::Reported
 }
 
@@ -458,7 +458,7 @@ fn plan(
     )
     .map_err(report_error)?;
     if let Some(warnings) = compiled.warnings {
-        eprintln!("{:?}", miette::Report::new(warnings));
+        streams::show_diagnostic(warnings);
     }
     let session = Session::open(&paths.out, &paths.spec, write).map_err(report_error)?;
     let plan = session.plan(&compiled.tree, adopt).map_err(report_error)?;
@@ -469,7 +469,7 @@ fn print_plan(output: &Output, plan: &Plan, color: anstream::ColorChoice) -> io:
     if output.quiet {
         return Ok(());
     }
-    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
+    let mut stdout = streams::stdout(color);
     match output.format {
         Format::Json => report::write_json(&mut stdout, plan)?,
         Format::Text => {
@@ -506,7 +506,7 @@ fn warn_hand_edits(plan: &Plan, action: Action) {
             Action::DryRun(command) => format!("{command} would {verb} it"),
             Action::Wrote(command) => format!("{command} {past} it"),
         };
-        eprintln!(
+        say!(
             "warning: `{}` was edited by hand; {done} ({why})",
             change.path
         );
@@ -555,14 +555,14 @@ fn renovate_command(args: &RenovateArgs) -> Result<ExitCode, Failure> {
     let path = args.config.display();
     if args.action.write {
         write_config(&args.config, &config).map_err(report_error)?;
-        eprintln!("wrote `{path}`");
+        say!("wrote `{path}`");
     } else if args.action.check {
         if std::fs::read(&args.config).ok().as_deref() != Some(config.as_bytes()) {
-            eprintln!("`{path}` is not what fluxspec writes; run `fluxspec renovate --write`");
+            say!("`{path}` is not what fluxspec writes; run `fluxspec renovate --write`");
             return Ok(ExitCode::from(EXIT_STALE));
         }
     } else {
-        io::stdout().lock().write_all(config.as_bytes())?;
+        return write_stdout(config.as_bytes());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -571,10 +571,10 @@ fn build_command(args: &BuildArgs) -> Result<ExitCode, Failure> {
     let build =
         crate::build::run(&args.spec, &args.cluster, args.app.as_deref()).map_err(report_error)?;
     for warning in &build.warnings {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     let written = |path: &Path, error: io::Error| {
-        eprintln!("error: cannot write `{}`: {error}", path.display());
+        say!("error: cannot write `{}`: {error}", path.display());
         Failure::Reported
     };
     match (&args.out, &args.split) {
@@ -585,12 +585,13 @@ fn build_command(args: &BuildArgs) -> Result<ExitCode, Failure> {
             std::fs::write(file, yaml).map_err(|e| written(file, e))?;
         }
         (None, None) => {
-            let mut stdout = io::stdout().lock();
+            let mut stdout = streams::plain_stdout();
             crate::build::write_yaml(&mut stdout, &build)?;
             stdout.flush()?;
         }
     }
-    crate::build::write_summary(&mut io::stderr().lock(), &build)?;
+    // Best effort, like every line on stderr.
+    let _ = crate::build::write_summary(&mut io::stderr().lock(), &build);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -598,9 +599,9 @@ fn diff_command(args: &DiffArgs, color: anstream::ColorChoice) -> Result<ExitCod
     let diff = crate::diff::diff(&args.spec, args.cluster.as_deref(), &args.against)
         .map_err(report_error)?;
     for warning in &diff.warnings {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
-    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
+    let mut stdout = streams::stdout(color);
     match args.format {
         DiffFormat::Text => crate::diff::write_text(&mut stdout, &diff)?,
         DiffFormat::Markdown => crate::diff::write_markdown(&mut stdout, &diff)?,
@@ -611,7 +612,7 @@ fn diff_command(args: &DiffArgs, color: anstream::ColorChoice) -> Result<ExitCod
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Failure> {
-    let mut stdout = io::stdout().lock();
+    let mut stdout = streams::plain_stdout();
     stdout.write_all(bytes)?;
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -621,7 +622,7 @@ fn init_command(args: &InitArgs, color: anstream::ColorChoice) -> Result<ExitCod
     let written = crate::init::write_starter(&args.dir).map_err(report_error)?;
     let shown = |relative| crate::init::shown(&args.dir, relative);
     {
-        let mut stdout = io::stdout().lock();
+        let mut stdout = streams::plain_stdout();
         for path in written {
             writeln!(stdout, "wrote    {}", shown(path).display())?;
         }
@@ -645,7 +646,7 @@ fn init_command(args: &InitArgs, color: anstream::ColorChoice) -> Result<ExitCod
         adopt: false,
     };
     compile_command(&compile, color)?;
-    let mut stdout = io::stdout().lock();
+    let mut stdout = streams::plain_stdout();
     writeln!(
         stdout,
         "\nNext: edit {spec} and run `fluxspec compile`; commit spec/ and generated/.\n\
@@ -664,14 +665,14 @@ fn fmt_command(args: &FmtArgs, color: anstream::ColorChoice) -> Result<ExitCode,
         return Ok(ExitCode::SUCCESS);
     }
     if args.check {
-        let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
+        let mut stdout = streams::stdout(color);
         report::write_text_diff(&mut stdout, &label, &original, &formatted)?;
         stdout.flush()?;
-        eprintln!("error: `{label}` is not formatted; run `fluxspec fmt`");
+        say!("error: `{label}` is not formatted; run `fluxspec fmt`");
         return Ok(ExitCode::from(EXIT_STALE));
     }
     sync::spec_file::write(&args.spec, &formatted).map_err(report_error)?;
-    let mut stdout = io::stdout().lock();
+    let mut stdout = streams::plain_stdout();
     writeln!(stdout, "formatted {label}")?;
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -680,7 +681,7 @@ fn fmt_command(args: &FmtArgs, color: anstream::ColorChoice) -> Result<ExitCode,
 fn man_command(args: &ManArgs) -> Result<ExitCode, Failure> {
     if let Some(dir) = &args.dir {
         crate::manual::write_man_pages(Cli::command(), dir).map_err(|error| {
-            eprintln!(
+            say!(
                 "error: cannot write man pages to `{}`: {error}",
                 dir.display()
             );
@@ -726,7 +727,7 @@ fn versions_command(args: &VersionsArgs) -> Result<ExitCode, Failure> {
         drift_only: args.drift,
     };
     let table = versions::versions(&loaded.model, &filter).map_err(report_error)?;
-    let mut stdout = io::stdout().lock();
+    let mut stdout = streams::plain_stdout();
     match args.format {
         VersionsFormat::Table => versions::write_table(&mut stdout, &table)?,
         VersionsFormat::Json => versions::write_json(&mut stdout, &table)?,
@@ -757,7 +758,7 @@ fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<E
         &request,
     )
     .map_err(report_error)?;
-    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
+    let mut stdout = streams::stdout(color);
     for app in &promotion.already_equal {
         writeln!(
             stdout,
@@ -841,7 +842,7 @@ fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<E
 fn graph_command(args: &GraphArgs) -> Result<ExitCode, Failure> {
     let loaded = load(&args.spec)?;
     let clusters = graph::clusters(&loaded.model, args.cluster.as_deref()).map_err(report_error)?;
-    let mut stdout = io::stdout().lock();
+    let mut stdout = streams::plain_stdout();
     match args.format {
         GraphFormat::Mermaid => graph::write_mermaid(&mut stdout, &loaded.model, &clusters)?,
         GraphFormat::Dot => graph::write_dot(&mut stdout, &loaded.model, &clusters)?,
