@@ -20,6 +20,7 @@ mod promote;
 mod render;
 mod renovate;
 mod report;
+mod repository;
 mod resolve;
 mod select;
 mod suggest;

@@ -155,3 +155,151 @@ fn pipefail_sees_the_status_through_head() {
         assert_code(&output, 1, line);
     }
 }
+
+/// A miette report's text with its line wrapping undone.
+fn unwrapped(report: &str) -> String {
+    report
+        .split_whitespace()
+        .filter(|word| *word != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every file under `dir`, relative, sorted; empty when `dir` does not exist.
+fn files(dir: &Path) -> Vec<String> {
+    if !dir.exists() {
+        return Vec::new();
+    }
+    support::files_under(dir, |_| true)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|path| {
+            path.strip_prefix(dir)
+                .expect("under dir")
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
+// Regression (issue 13, must fix 4): `--out` inside the spec directory was accepted, and the next
+// compile read the output as the spec's manifests.
+#[test]
+fn an_output_directory_inside_the_spec_directory_is_refused() {
+    let temp = starter();
+    let before = files(&temp.path().join("spec"));
+    for out in ["spec/generated", "spec/apps/out"] {
+        for command in [&["compile", "--out", out][..], &["check", "--out", out]] {
+            let output = support::fluxspec(temp.path(), command);
+            support::assert_exit(&output, 2);
+            let stderr = unwrapped(&text(&output.stderr));
+            assert!(
+                stderr.contains("fluxspec::unsafe-output")
+                    && stderr.contains("inside the spec directory"),
+                "{command:?}: {stderr}"
+            );
+        }
+    }
+    assert_eq!(files(&temp.path().join("spec")), before);
+}
+
+// Regression (issue 13, must fix 4): the default `--out` was `generated` in the working
+// directory, whatever `output-path` said, so the Flux paths pointed nowhere.
+#[test]
+fn the_default_output_directory_follows_output_path() {
+    let temp = starter();
+    let root = temp.path();
+    fs::remove_dir_all(root.join("generated")).expect("remove generated");
+    let spec = root.join("spec/homelab.kdl");
+    let text_before = fs::read_to_string(&spec).expect("read spec");
+    let edited = text_before.replacen(
+        "output-path \"./generated\"",
+        "output-path \"./deploy/flux\"",
+        1,
+    );
+    assert_ne!(edited, text_before, "the starter sets output-path");
+    fs::write(&spec, edited).expect("write spec");
+
+    // From the repository root and from inside the spec directory, the same place.
+    support::assert_exit(&support::fluxspec(root, &["compile", "--quiet"]), 0);
+    assert!(!root.join("generated").exists());
+    let apps = fs::read_to_string(root.join("deploy/flux/clusters/dev/apps.yaml"))
+        .expect("the output is at output-path");
+    assert!(apps.contains("path: ./deploy/flux/"), "{apps}");
+    support::assert_exit(
+        &support::fluxspec(&root.join("spec"), &["check", "--spec", "homelab.kdl"]),
+        0,
+    );
+    support::assert_exit(
+        &support::fluxspec(root, &["check", "--out", "deploy/flux"]),
+        0,
+    );
+}
+
+// Regression (issue 13, must fix 4): an explicit `--out` elsewhere than `output-path` wrote a
+// tree whose Flux paths point nowhere.
+#[test]
+fn an_out_that_disagrees_with_output_path_is_an_error_naming_both() {
+    let temp = starter();
+    let root = temp.path();
+    for command in [
+        &["compile", "--out", "elsewhere"][..],
+        &["check", "--out", "elsewhere"],
+        &[
+            "promote",
+            "--from",
+            "dev",
+            "--to",
+            "prod",
+            "--all",
+            "--out",
+            "elsewhere",
+        ],
+    ] {
+        let output = support::fluxspec(root, command);
+        support::assert_exit(&output, 2);
+        let stderr = unwrapped(&text(&output.stderr));
+        assert!(
+            stderr.contains("fluxspec::output-path-mismatch")
+                && stderr.contains("elsewhere")
+                && stderr.contains("./generated"),
+            "{command:?}: {stderr}"
+        );
+    }
+    assert!(!root.join("elsewhere").exists());
+}
+
+// Regression (issue 13, must fix 4): the repository root is the spec's Git root, so a spec in a
+// subdirectory of a repository compiles to `output-path` from the top.
+#[test]
+fn the_repository_root_is_the_git_root() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    fs::create_dir(root.join(".git")).expect("a .git directory");
+    let project = root.join("infra/home");
+    fs::create_dir_all(&project).expect("project dir");
+    support::assert_exit(&support::fluxspec(&project, &["init"]), 0);
+    assert_eq!(files(&project.join("generated")), Vec::<String>::new());
+    assert!(root.join("generated/clusters/dev/apps.yaml").is_file());
+    // Flux reaches it from the repository root, where `output-path` starts.
+    support::assert_exit(
+        &support::fluxspec(root, &["check", "--spec", "infra/home/spec/homelab.kdl"]),
+        0,
+    );
+}
+
+// Regression (issue 13, must fix 4): after `init DIR` from elsewhere, commands run from there
+// looked for the output in the working directory.
+#[test]
+fn init_of_another_directory_works_from_anywhere() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let cwd = temp.path();
+    support::assert_exit(&support::fluxspec(cwd, &["init", "some/dir"]), 0);
+    assert!(
+        cwd.join("some/dir/generated/clusters/dev/apps.yaml")
+            .is_file()
+    );
+    assert!(!cwd.join("generated").exists());
+    let check = support::fluxspec(cwd, &["check", "--spec", "some/dir/spec/homelab.kdl"]);
+    support::assert_exit(&check, 0);
+}

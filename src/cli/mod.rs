@@ -15,7 +15,7 @@ use streams::say;
 use crate::compile::{self, Warnings, compile};
 use crate::manual::Shell;
 use crate::sync::{self, Plan, Session, Status};
-use crate::{graph, promote, render, report, versions};
+use crate::{graph, promote, render, report, repository, versions};
 
 /// Compile one KDL spec into a multi-cluster Flux GitOps repository.
 ///
@@ -234,9 +234,11 @@ struct Paths {
     /// The spec file.
     #[arg(long, default_value = "spec/homelab.kdl")]
     spec: PathBuf,
-    /// The output directory.
-    #[arg(long, default_value = "generated")]
-    out: PathBuf,
+    /// The output directory; must be where the spec's `output-path` puts it [default:
+    /// `output-path` from the repository root: the spec's Git root, or else the spec directory's
+    /// parent].
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -451,18 +453,25 @@ fn plan(
     adopt: bool,
     write: bool,
 ) -> Result<(Session, Plan), Failure> {
-    let compiled = compile(
-        &paths.spec,
-        &spec_label(&paths.spec, &paths.out),
-        strictness.warnings(),
-    )
-    .map_err(report_error)?;
+    let label = repository::spec_label(&paths.spec);
+    let compiled = compile(&paths.spec, &label, strictness.warnings()).map_err(report_error)?;
     if let Some(warnings) = compiled.warnings {
         streams::show_diagnostic(warnings);
     }
-    let session = Session::open(&paths.out, &paths.spec, write).map_err(report_error)?;
+    let out = output_dir(paths, compiled.output_path)?;
+    let session = Session::open(&out, &paths.spec, write).map_err(report_error)?;
     let plan = session.plan(&compiled.tree, adopt).map_err(report_error)?;
     Ok((session, plan))
+}
+
+/// The output directory: `--out`, checked to be safe and where the spec's `output-path` says, or
+/// that place.
+fn output_dir(paths: &Paths, output_path: repository::OutputPath) -> Result<PathBuf, Failure> {
+    if let Some(out) = &paths.out {
+        sync::check_output_dir(out, &paths.spec).map_err(report_error)?;
+    }
+    repository::output_dir(&paths.spec, paths.out.as_deref(), output_path)
+        .map_err(|mismatch| report_error(*mismatch))
 }
 
 fn print_plan(output: &Output, plan: &Plan, color: anstream::ColorChoice) -> io::Result<()> {
@@ -632,7 +641,7 @@ fn init_command(args: &InitArgs, color: anstream::ColorChoice) -> Result<ExitCod
     let compile = CompileArgs {
         paths: Paths {
             spec: args.dir.join(crate::init::SPEC),
-            out: args.dir.join(crate::init::OUT),
+            out: None,
         },
         output: Output {
             stat: true,
@@ -692,27 +701,6 @@ fn man_command(args: &ManArgs) -> Result<ExitCode, Failure> {
     write_stdout(&crate::manual::man_page(Cli::command())?)
 }
 
-/// How generated files name the spec: its path relative to the directory holding the output
-/// directory (the repository root, by convention), so the header is the same on every machine.
-pub(crate) fn spec_label(spec: &Path, out: &Path) -> String {
-    let absolute = |path: &Path| {
-        path.canonicalize()
-            .or_else(|_| std::path::absolute(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
-    let spec = absolute(spec);
-    let root = absolute(out).parent().map(Path::to_path_buf);
-    let relative = root
-        .as_deref()
-        .and_then(|root| spec.strip_prefix(root).ok())
-        .unwrap_or_else(|| Path::new(spec.file_name().unwrap_or_default()));
-    relative
-        .components()
-        .map(|component| component.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// Reads, parses and resolves the spec, reporting its errors.
 fn load(spec: &Path) -> Result<compile::Loaded, Failure> {
     let text = compile::read(spec).map_err(report_error)?;
@@ -744,7 +732,11 @@ fn versions_command(args: &VersionsArgs) -> Result<ExitCode, Failure> {
 fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
     let spec = &args.paths.spec;
     let loaded = load(spec)?;
-    let label = spec_label(spec, &args.paths.out);
+    let out = output_dir(
+        &args.paths,
+        repository::OutputPath::of(&spec.display().to_string(), &loaded),
+    )?;
+    let label = repository::spec_label(spec);
     let request = promote::Request {
         apps: args.apps.clone(),
         from: args.from.clone(),
@@ -780,7 +772,7 @@ fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<E
     // The edited spec must compile before anything is written.
     let edited = compile::load(spec, promotion.text).map_err(report_error)?;
     let tree = render::render(&edited.model, &label);
-    let session = Session::open(&args.paths.out, spec, !args.dry_run).map_err(report_error)?;
+    let session = Session::open(&out, spec, !args.dry_run).map_err(report_error)?;
     let plan = session.plan(&tree, false).map_err(report_error)?;
     if args.dry_run {
         warn_hand_edits(&plan, Action::DryRun("promote"));
@@ -801,8 +793,8 @@ fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<E
         },
     )?;
     // Output paths from the repository root, like the spec's, so both diffs apply from there.
-    let out_name = args.paths.out.file_name().map_or_else(
-        || args.paths.out.display().to_string(),
+    let out_name = out.file_name().map_or_else(
+        || out.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
     for change in &plan.changes {
