@@ -24,6 +24,11 @@ pub(crate) struct OutputPath {
 }
 
 impl OutputPath {
+    /// The output directory's path from the repository root, `/`-separated: `generated`.
+    pub(crate) fn relative_to_root(&self) -> String {
+        self.value.trim_start_matches("./").to_owned()
+    }
+
     /// The setting of a loaded spec; `name` names the spec in diagnostics.
     pub(crate) fn of(name: &str, loaded: &Loaded) -> Self {
         let span = loaded

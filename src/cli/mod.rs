@@ -6,16 +6,21 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+mod drift;
 mod streams;
+mod tree;
 
 use streams::say;
 
-use crate::compile::{self, Warnings, compile};
+use crate::compile::{self, Warnings};
 use crate::manual::Shell;
-use crate::sync::{self, Plan, Session, Status};
-use crate::{graph, promote, render, report, repository, versions};
+use crate::report;
+use crate::sync;
+
+/// Where the spec is unless `--spec` says otherwise.
+const DEFAULT_SPEC: &str = "spec/homelab.kdl";
 
 /// Compile one KDL spec into a multi-cluster Flux GitOps repository.
 ///
@@ -66,10 +71,6 @@ enum Command {
     /// working tree's, object by object.
     Diff(DiffArgs),
     /// Print the completion script for a shell.
-    ///
-    /// bash: `fluxspec completions bash > ~/.local/share/bash-completion/completions/fluxspec`;
-    /// zsh: into a directory on `$fpath` as `_fluxspec`; fish:
-    /// `~/.config/fish/completions/fluxspec.fish`.
     Completions(CompletionsArgs),
     /// Print the man page (or write one per command into a directory).
     Man(ManArgs),
@@ -81,7 +82,7 @@ enum Command {
 #[derive(Args)]
 struct RenovateArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// The Renovate config file, at the repository root.
     #[arg(long, default_value = "renovate.json")]
@@ -128,7 +129,7 @@ struct SynthArgs {
 #[derive(Args)]
 struct VersionsArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// Compare and show only this cluster (repeatable); drift is between the clusters shown.
     #[arg(long = "cluster", value_name = "CLUSTER")]
@@ -175,12 +176,15 @@ struct PromoteArgs {
     /// Show the spec and output diffs, write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Let `--all` give the target an older version (it refuses, listing them, otherwise).
+    #[arg(long, requires = "all")]
+    allow_downgrade: bool,
 }
 
 #[derive(Args)]
 struct GraphArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// Draw only this cluster.
     #[arg(long)]
@@ -208,7 +212,7 @@ struct InitArgs {
 #[derive(Args)]
 struct FmtArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// Write nothing; print the diff and exit 1 if the spec is not formatted.
     #[arg(long)]
@@ -232,7 +236,7 @@ struct ManArgs {
 #[derive(Args)]
 struct Paths {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// The output directory; must be where the spec's `output-path` puts it [default:
     /// `output-path` from the repository root: the spec's Git root, or else the spec directory's
@@ -301,7 +305,7 @@ struct CheckArgs {
 #[derive(Args)]
 struct BuildArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// The cluster to build.
     #[arg(long)]
@@ -320,7 +324,7 @@ struct BuildArgs {
 #[derive(Args)]
 struct DiffArgs {
     /// The spec file, in a Git working tree.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// Only this cluster (default: every cluster of either side).
     #[arg(long)]
@@ -363,7 +367,10 @@ const EXIT_ERROR: u8 = 2;
 
 /// Runs the command line and returns the process's exit status.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = crate::manual::with_examples(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -381,18 +388,18 @@ pub fn run() -> ExitCode {
     };
     colour_diagnostics(color);
     let result = match &cli.command {
-        Command::Compile(args) => compile_command(args, color),
-        Command::Check(args) => check_command(args, color),
-        Command::Versions(args) => versions_command(args),
-        Command::Promote(args) => promote_command(args, color),
-        Command::Graph(args) => graph_command(args),
+        Command::Compile(args) => tree::compile_command(args, color),
+        Command::Check(args) => tree::check_command(args, color),
+        Command::Versions(args) => drift::versions_command(args),
+        Command::Promote(args) => drift::promote_command(args, color),
+        Command::Graph(args) => drift::graph_command(args),
         Command::Renovate(args) => renovate_command(args),
         Command::Build(args) => build_command(args),
         Command::Diff(args) => diff_command(args, color),
-        Command::Init(args) => init_command(args, color),
+        Command::Init(args) => tree::init_command(args, color),
         Command::Fmt(args) => fmt_command(args, color),
         Command::Completions(args) => {
-            write_stdout(&crate::manual::completions(args.shell, Cli::command()))
+            write_stdout(&crate::manual::completions(args.shell, &Cli::command()))
         }
         Command::Man(args) => man_command(args),
         Command::Synth(args) => crate::synth::write_spec(&args.dir, args.apps, args.clusters)
@@ -443,106 +450,6 @@ fn colour_diagnostics(color: anstream::ColorChoice) {
 fn report_error(error: impl miette::Diagnostic + Send + Sync + 'static) -> Failure {
     streams::show_diagnostic(error);
     Failure::Reported
-}
-
-/// Renders the spec and plans it against the output directory, under the directory's lock.
-/// Warnings go to stderr.
-fn plan(
-    paths: &Paths,
-    strictness: &Strictness,
-    adopt: bool,
-    write: bool,
-) -> Result<(Session, Plan), Failure> {
-    let label = repository::spec_label(&paths.spec);
-    let compiled = compile(&paths.spec, &label, strictness.warnings()).map_err(report_error)?;
-    if let Some(warnings) = compiled.warnings {
-        streams::show_diagnostic(warnings);
-    }
-    let out = output_dir(paths, compiled.output_path)?;
-    let session = Session::open(&out, &paths.spec, write).map_err(report_error)?;
-    let plan = session.plan(&compiled.tree, adopt).map_err(report_error)?;
-    Ok((session, plan))
-}
-
-/// The output directory: `--out`, checked to be safe and where the spec's `output-path` says, or
-/// that place.
-fn output_dir(paths: &Paths, output_path: repository::OutputPath) -> Result<PathBuf, Failure> {
-    if let Some(out) = &paths.out {
-        sync::check_output_dir(out, &paths.spec).map_err(report_error)?;
-    }
-    repository::output_dir(&paths.spec, paths.out.as_deref(), output_path)
-        .map_err(|mismatch| report_error(*mismatch))
-}
-
-fn print_plan(output: &Output, plan: &Plan, color: anstream::ColorChoice) -> io::Result<()> {
-    if output.quiet {
-        return Ok(());
-    }
-    let mut stdout = streams::stdout(color);
-    match output.format {
-        Format::Json => report::write_json(&mut stdout, plan)?,
-        Format::Text => {
-            if output.stat {
-                report::write_stat(&mut stdout, plan)?;
-            } else {
-                report::write_diff(&mut stdout, plan)?;
-            }
-            writeln!(stdout, "{}", report::summary(plan))?;
-        }
-    }
-    stdout.flush()
-}
-
-/// What the running command does about the changes it found, for the hand-edit warnings.
-#[derive(Clone, Copy)]
-enum Action {
-    /// `check`: nothing is written; `compile` would write.
-    Check,
-    /// A dry run of the named command.
-    DryRun(&'static str),
-    /// The named command wrote the plan.
-    Wrote(&'static str),
-}
-
-fn warn_hand_edits(plan: &Plan, action: Action) {
-    for change in plan.changes.iter().filter(|change| change.hand_edited) {
-        let (verb, past, why) = match change.status {
-            Status::Deleted => ("delete", "deleted", "it is no longer generated"),
-            Status::Created | Status::Changed => ("restore", "restored", "edit the spec instead"),
-        };
-        let done = match action {
-            Action::Check => format!("`fluxspec compile` will {verb} it"),
-            Action::DryRun(command) => format!("{command} would {verb} it"),
-            Action::Wrote(command) => format!("{command} {past} it"),
-        };
-        say!(
-            "warning: `{}` was edited by hand; {done} ({why})",
-            change.path
-        );
-    }
-}
-
-fn compile_command(args: &CompileArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let (session, plan) = plan(&args.paths, &args.strictness, args.adopt, !args.dry_run)?;
-    if args.dry_run {
-        warn_hand_edits(&plan, Action::DryRun("compile"));
-    } else {
-        session.apply(&plan).map_err(report_error)?;
-        warn_hand_edits(&plan, Action::Wrote("compile"));
-    }
-    print_plan(&args.output, &plan, color)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn check_command(args: &CheckArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let (_session, plan) = plan(&args.paths, &args.strictness, false, false)?;
-    warn_hand_edits(&plan, Action::Check);
-    print_plan(&args.output, &plan, color)?;
-    Ok(if plan.is_clean() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_STALE)
-    })
 }
 
 fn renovate_command(args: &RenovateArgs) -> Result<ExitCode, Failure> {
@@ -627,45 +534,6 @@ fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn init_command(args: &InitArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let written = crate::init::write_starter(&args.dir).map_err(report_error)?;
-    let shown = |relative| crate::init::shown(&args.dir, relative);
-    {
-        let mut stdout = streams::plain_stdout();
-        for path in written {
-            writeln!(stdout, "wrote    {}", shown(path).display())?;
-        }
-        stdout.flush()?;
-    }
-    // The first compile is an ordinary one, listing what it created.
-    let compile = CompileArgs {
-        paths: Paths {
-            spec: args.dir.join(crate::init::SPEC),
-            out: None,
-        },
-        output: Output {
-            stat: true,
-            quiet: false,
-            format: Format::Text,
-        },
-        strictness: Strictness {
-            deny_warnings: false,
-        },
-        dry_run: false,
-        adopt: false,
-    };
-    compile_command(&compile, color)?;
-    let mut stdout = streams::plain_stdout();
-    writeln!(
-        stdout,
-        "\nNext: edit {spec} and run `fluxspec compile`; commit spec/ and generated/.\n\
-         Point Flux at it: `flux bootstrap ... --path=./generated/clusters/<cluster>`.",
-        spec = shown(crate::init::SPEC).display()
-    )?;
-    stdout.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
 fn fmt_command(args: &FmtArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
     let label = args.spec.display().to_string();
     let (original, formatted) =
@@ -705,140 +573,4 @@ fn man_command(args: &ManArgs) -> Result<ExitCode, Failure> {
 fn load(spec: &Path) -> Result<compile::Loaded, Failure> {
     let text = compile::read(spec).map_err(report_error)?;
     compile::load(spec, text).map_err(report_error)
-}
-
-fn versions_command(args: &VersionsArgs) -> Result<ExitCode, Failure> {
-    let loaded = load(&args.spec)?;
-    let filter = versions::Filter {
-        clusters: args.clusters.clone(),
-        apps: args.apps.clone(),
-        drift_only: args.drift,
-    };
-    let table = versions::versions(&loaded.model, &filter).map_err(report_error)?;
-    let mut stdout = streams::plain_stdout();
-    match args.format {
-        VersionsFormat::Table => versions::write_table(&mut stdout, &table)?,
-        VersionsFormat::Json => versions::write_json(&mut stdout, &table)?,
-        VersionsFormat::Markdown => versions::write_markdown(&mut stdout, &table)?,
-    }
-    stdout.flush()?;
-    Ok(if args.fail_on_drift && table.has_drift() {
-        ExitCode::from(EXIT_DRIFT)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let spec = &args.paths.spec;
-    let loaded = load(spec)?;
-    let out = output_dir(
-        &args.paths,
-        repository::OutputPath::of(&spec.display().to_string(), &loaded),
-    )?;
-    let label = repository::spec_label(spec);
-    let request = promote::Request {
-        apps: args.apps.clone(),
-        from: args.from.clone(),
-        to: args.to.clone(),
-    };
-    let promotion = promote::promote(
-        &loaded.text,
-        &spec.display().to_string(),
-        &loaded.syntax,
-        &loaded.model,
-        &request,
-    )
-    .map_err(report_error)?;
-    let mut stdout = streams::stdout(color);
-    for app in &promotion.already_equal {
-        writeln!(
-            stdout,
-            "`{app}` runs the same versions on {} and {}: nothing to promote",
-            args.from, args.to
-        )?;
-    }
-    if promotion.promoted.is_empty() {
-        if args.apps.is_empty() {
-            writeln!(
-                stdout,
-                "every app runs the same versions on {} and {}: nothing to promote",
-                args.from, args.to
-            )?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-
-    // The edited spec must compile before anything is written.
-    let edited = compile::load(spec, promotion.text).map_err(report_error)?;
-    let tree = render::render(&edited.model, &label);
-    let session = Session::open(&out, spec, !args.dry_run).map_err(report_error)?;
-    let plan = session.plan(&tree, false).map_err(report_error)?;
-    if args.dry_run {
-        warn_hand_edits(&plan, Action::DryRun("promote"));
-    } else {
-        sync::spec_file::write(spec, &edited.text).map_err(report_error)?;
-        session.apply(&plan).map_err(report_error)?;
-        warn_hand_edits(&plan, Action::Wrote("promote"));
-    }
-
-    report::write_change(
-        &mut stdout,
-        &sync::Change {
-            path: label,
-            status: sync::Status::Changed,
-            old: loaded.text.into_bytes(),
-            new: edited.text.into_bytes(),
-            hand_edited: false,
-        },
-    )?;
-    // Output paths from the repository root, like the spec's, so both diffs apply from there.
-    let out_name = out.file_name().map_or_else(
-        || out.display().to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    for change in &plan.changes {
-        report::write_change(
-            &mut stdout,
-            &sync::Change {
-                path: format!("{out_name}/{}", change.path),
-                status: change.status,
-                old: change.old.clone(),
-                new: change.new.clone(),
-                hand_edited: change.hand_edited,
-            },
-        )?;
-    }
-    for promoted in &promotion.promoted {
-        writeln!(
-            stdout,
-            "{} {} `{}` of `{}` on {}: {} -> {}",
-            if args.dry_run {
-                "would promote"
-            } else {
-                "promoted"
-            },
-            promoted.kind.as_str(),
-            promoted.name,
-            promoted.app,
-            args.to,
-            promoted.old,
-            promoted.new
-        )?;
-    }
-    writeln!(stdout, "{}", report::summary(&plan))?;
-    stdout.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn graph_command(args: &GraphArgs) -> Result<ExitCode, Failure> {
-    let loaded = load(&args.spec)?;
-    let clusters = graph::clusters(&loaded.model, args.cluster.as_deref()).map_err(report_error)?;
-    let mut stdout = streams::plain_stdout();
-    match args.format {
-        GraphFormat::Mermaid => graph::write_mermaid(&mut stdout, &loaded.model, &clusters)?,
-        GraphFormat::Dot => graph::write_dot(&mut stdout, &loaded.model, &clusters)?,
-    }
-    stdout.flush()?;
-    Ok(ExitCode::SUCCESS)
 }
