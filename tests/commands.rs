@@ -268,3 +268,27 @@ fn graph_draws_no_empty_layer() {
         );
     }
 }
+
+// Issue 13: the README promised `renovate --check` prints the diff; it printed one line.
+#[test]
+fn renovate_check_prints_the_diff() {
+    let temp = starter();
+    let root = temp.path();
+    run(root, &["renovate", "--write"], 0);
+    run(root, &["renovate", "--check"], 0);
+    let config = root.join("renovate.json");
+    let current = fs::read_to_string(&config).expect("read renovate.json");
+    let edited = current.replacen("\"prod\"", "\"qa\"", 1);
+    assert_ne!(edited, current, "renovate.json gates prod");
+    fs::write(&config, &edited).expect("edit renovate.json");
+    let output = run(root, &["renovate", "--check"], 1);
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with("--- a/renovate.json\n+++ b/renovate.json\n@@ ")
+            && stdout.contains("\n-")
+            && stdout.contains("\"qa\"")
+            && stdout.contains("\"prod\""),
+        "{stdout}"
+    );
+    assert!(text(&output.stderr).contains("run `fluxspec renovate --write`"));
+}

@@ -109,7 +109,8 @@ struct RenovateAction {
     /// Write the config file instead of printing it.
     #[arg(long)]
     write: bool,
-    /// Exit with status 1 if the config file differs from what fluxspec would write.
+    /// Print the diff and exit with status 1 if the config file differs from what fluxspec would
+    /// write.
     #[arg(long)]
     check: bool,
 }
@@ -393,7 +394,7 @@ pub fn run() -> ExitCode {
         Command::Versions(args) => drift::versions_command(args),
         Command::Promote(args) => drift::promote_command(args, color),
         Command::Graph(args) => drift::graph_command(args),
-        Command::Renovate(args) => renovate_command(args),
+        Command::Renovate(args) => renovate_command(args, color),
         Command::Build(args) => build_command(args),
         Command::Diff(args) => diff_command(args, color),
         Command::Init(args) => tree::init_command(args, color),
@@ -452,7 +453,10 @@ fn report_error(error: impl miette::Diagnostic + Send + Sync + 'static) -> Failu
     Failure::Reported
 }
 
-fn renovate_command(args: &RenovateArgs) -> Result<ExitCode, Failure> {
+fn renovate_command(
+    args: &RenovateArgs,
+    color: anstream::ColorChoice,
+) -> Result<ExitCode, Failure> {
     use crate::renovate::{Gate, Options, generate, write_config};
     let gate = if args.no_gate {
         Gate::Off
@@ -473,7 +477,18 @@ fn renovate_command(args: &RenovateArgs) -> Result<ExitCode, Failure> {
         write_config(&args.config, &config).map_err(report_error)?;
         say!("wrote `{path}`");
     } else if args.action.check {
-        if std::fs::read(&args.config).ok().as_deref() != Some(config.as_bytes()) {
+        // A missing or unreadable file shows as all added; a binary one as all replaced.
+        let current = std::fs::read(&args.config).unwrap_or_default();
+        if current != config.as_bytes() {
+            let mut stdout = streams::stdout(color);
+            let label = path.to_string();
+            report::write_text_diff(
+                &mut stdout,
+                &label,
+                &String::from_utf8_lossy(&current),
+                &config,
+            )?;
+            stdout.flush()?;
             say!("`{path}` is not what fluxspec writes; run `fluxspec renovate --write`");
             return Ok(ExitCode::from(EXIT_STALE));
         }
