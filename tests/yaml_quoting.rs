@@ -104,7 +104,8 @@ fn user_text_stays_a_string_for_yaml_1_1_readers() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  v: ${VALUE}\n",
     )
     .expect("write component manifest");
-    let out = temp.path().join("out");
+    // Where `output-path "./off"` puts it, from the spec directory's parent.
+    let out = temp.path().join("off");
     let output = Command::new(env!("CARGO_BIN_EXE_fluxspec"))
         .args(["compile", "--quiet", "--spec"])
         .arg(spec_dir.join("homelab.kdl"))

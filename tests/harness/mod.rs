@@ -171,26 +171,28 @@ pub(crate) fn write(root: &Path, path: &str, contents: impl AsRef<[u8]>) {
         .unwrap_or_else(|error| panic!("cannot write {}: {error}", full.display()));
 }
 
-/// The tree a clean compile of the spec at `root/spec` gives: compiled into a fresh sibling of
-/// `root/generated` (so generated headers name the spec the same way), read, and removed.
+/// The tree a clean compile of the spec at `root/<spec>` gives: its spec directory copied into a
+/// fresh temp directory (so generated headers name the spec the same way), compiled there into
+/// the `generated/` that `output-path` puts beside it, and read.
 pub(crate) fn fresh_compile(root: &Path, spec: &str) -> BTreeMap<String, Vec<u8>> {
-    let scratch = root.join("fresh-compile");
-    run(
-        root,
-        &[
-            "compile",
-            "--quiet",
-            "--spec",
-            spec,
-            "--out",
-            "fresh-compile",
-        ],
-    )
-    .expect_code(0);
-    let tree = read_tree(&scratch);
-    fs::remove_dir_all(&scratch)
-        .unwrap_or_else(|error| panic!("cannot remove {}: {error}", scratch.display()));
-    tree
+    let scratch = tempfile::tempdir().expect("cannot create a temp dir");
+    let spec = Path::new(spec);
+    let spec_dir = spec.parent().expect("the spec is in a directory");
+    for entry in walkdir::WalkDir::new(root.join(spec_dir)) {
+        let entry = entry.expect("cannot walk the spec directory");
+        let relative = entry.path().strip_prefix(root).expect("under root");
+        let target = scratch.path().join(relative);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target)
+                .unwrap_or_else(|error| panic!("cannot create {}: {error}", target.display()));
+        } else {
+            fs::copy(entry.path(), &target)
+                .unwrap_or_else(|error| panic!("cannot copy to {}: {error}", target.display()));
+        }
+    }
+    let spec = spec.to_str().expect("a UTF-8 spec path");
+    run(scratch.path(), &["compile", "--quiet", "--spec", spec]).expect_code(0);
+    read_tree(&scratch.path().join("generated"))
 }
 
 /// Every directory that holds a file of `files`, and their ancestors.
