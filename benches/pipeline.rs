@@ -101,10 +101,9 @@ fn parse_resolve(bencher: Bencher, size: &str) {
 #[divan::bench(args = SIZES)]
 fn render(bencher: Bencher, size: &str) {
     let spec = spec(size);
-    let out = out_dir(size, "render");
     let model = bench::parse_resolve(spec);
-    assert_ne!(bench::render(&model, spec, &out).file_count(), 0);
-    bencher.bench_local(|| bench::render(&model, spec, &out));
+    assert_ne!(bench::render(&model, spec).file_count(), 0);
+    bencher.bench_local(|| bench::render(&model, spec));
 }
 
 /// A compile into an empty directory: every file is created.

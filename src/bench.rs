@@ -9,7 +9,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::cli::spec_label;
+use crate::repository::spec_label;
 use crate::sync::Session;
 use crate::{compile, model, render, synth, tree};
 
@@ -34,14 +34,14 @@ pub fn parse_resolve(spec: &Path) -> Model {
     )
 }
 
-/// Renders `model` as it would be for a compile of `spec` into `out`.
-pub fn render(model: &Model, spec: &Path, out: &Path) -> Tree {
-    Tree(render::render(&model.0, &spec_label(spec, out)))
+/// Renders `model` as it would be for a compile of `spec`.
+pub fn render(model: &Model, spec: &Path) -> Tree {
+    Tree(render::render(&model.0, &spec_label(spec)))
 }
 
 /// `fluxspec compile --spec <spec> --out <out>`: returns how many files it wrote or deleted.
 pub fn compile(spec: &Path, out: &Path) -> usize {
-    let tree = compile::compile(spec, &spec_label(spec, out), compile::Warnings::Allow)
+    let tree = compile::compile(spec, &spec_label(spec), compile::Warnings::Allow)
         .expect("the benchmark spec is valid")
         .tree;
     let session = Session::open(out, spec, true).expect("the output directory is usable");
@@ -56,7 +56,7 @@ pub fn compile(spec: &Path, out: &Path) -> usize {
 
 /// `fluxspec check --spec <spec> --out <out>`: whether the output is current.
 pub fn check(spec: &Path, out: &Path) -> bool {
-    let tree = compile::compile(spec, &spec_label(spec, out), compile::Warnings::Allow)
+    let tree = compile::compile(spec, &spec_label(spec), compile::Warnings::Allow)
         .expect("the benchmark spec is valid")
         .tree;
     let session = Session::open(out, spec, false).expect("the output directory is usable");

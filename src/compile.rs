@@ -14,6 +14,7 @@ use thiserror::Error;
 use crate::input::{self, FileKind, ReadFailure};
 use crate::model::Model;
 use crate::parse::syntax;
+use crate::repository::OutputPath;
 use crate::tree::FileTree;
 use crate::{parse, render, resolve};
 
@@ -143,6 +144,8 @@ pub(crate) enum Warnings {
 pub(crate) struct Compiled {
     pub(crate) tree: FileTree,
     pub(crate) warnings: Option<SpecWarnings>,
+    /// Where the spec puts the output in its repository.
+    pub(crate) output_path: OutputPath,
 }
 
 /// A warning that `--deny-warnings` made an error: the same diagnostic, severity error.
@@ -332,11 +335,16 @@ fn compile_text(
     on_large_stack(|| {
         let loaded = check(name, text, spec_dir, warnings)?;
         let tree = render::render(&loaded.model, spec_label);
+        let output_path = OutputPath::of(name, &loaded);
         let warnings = (!loaded.warnings.is_empty()).then(|| SpecWarnings {
             source_code: NamedSource::new(name, loaded.text),
             warnings: loaded.warnings,
         });
-        Ok::<_, SpecErrors>(Compiled { tree, warnings })
+        Ok::<_, SpecErrors>(Compiled {
+            tree,
+            warnings,
+            output_path,
+        })
     })?
     .map_err(CompileError::from)
 }

@@ -1,7 +1,8 @@
 //! `fluxspec graph`: the order in which Flux reconciles each cluster, as Mermaid or Graphviz.
 //!
-//! Per cluster, two layers: the `platform-<cluster>` root Kustomization and the
-//! `apps-<cluster>` one, which depends on it. Each app sits in its layer; an arrow goes from what
+//! Per cluster, up to two layers: the `platform-<cluster>` root Kustomization and the
+//! `apps-<cluster>` one, which depends on it; a layer without apps on the cluster is left out
+//! (an empty box says nothing, and Mermaid draws it badly). Each app sits in its layer; an arrow goes from what
 //! Flux reconciles first to what waits for it (a layer to the next, an app to the apps that
 //! depend on it), and a dashed arrow from each component to the apps that use it. Works from
 //! the resolved [`Model`]; the output is deterministic (clusters, apps and edges in name order).
@@ -29,7 +30,7 @@ pub(crate) fn clusters<'a>(
 /// What one cluster's graph holds, computed once for both formats.
 struct ClusterGraph<'a> {
     cluster: &'a Cluster,
-    /// Per layer, the apps deployed to the cluster in that layer, in name order.
+    /// Per layer with apps, whether it is suspended and its apps on the cluster, in name order.
     layers: Vec<(Layer, bool, Vec<&'a App>)>,
     /// Components used in this cluster, in name order.
     components: Vec<&'a str>,
@@ -64,6 +65,7 @@ fn cluster_graph<'a>(model: &'a Model, cluster: &'a Cluster) -> ClusterGraph<'a>
                 .collect();
             (layer, suspended, apps)
         })
+        .filter(|(_, _, apps): &(Layer, bool, Vec<&App>)| !apps.is_empty())
         .collect();
     let mut components: Vec<&str> = deployed
         .iter()
@@ -95,6 +97,13 @@ fn cluster_graph<'a>(model: &'a Model, cluster: &'a Cluster) -> ClusterGraph<'a>
         components,
         depends_on,
         uses,
+    }
+}
+
+impl ClusterGraph<'_> {
+    /// Whether both layers are drawn, so the arrow from one to the other is.
+    fn has_both_layers(&self) -> bool {
+        self.layers.len() == Layer::ALL.len()
     }
 }
 
@@ -152,12 +161,14 @@ pub(crate) fn write_mermaid(
             )?;
         }
         writeln!(out, "    end")?;
-        writeln!(
-            out,
-            "    {} --> {}",
-            mermaid_id(&[name, "layer", "platform"]),
-            mermaid_id(&[name, "layer", "apps"])
-        )?;
+        if graph.has_both_layers() {
+            writeln!(
+                out,
+                "    {} --> {}",
+                mermaid_id(&[name, "layer", "platform"]),
+                mermaid_id(&[name, "layer", "apps"])
+            )?;
+        }
         for (dependency, app) in &graph.depends_on {
             writeln!(
                 out,
@@ -179,8 +190,8 @@ pub(crate) fn write_mermaid(
 }
 
 /// A Graphviz digraph: a cluster subgraph per cluster, nested ones per layer. Each layer holds an
-/// invisible anchor node so the layer-to-layer edge can join the two boxes even when a layer is
-/// empty (`compound` clips it at their borders).
+/// invisible anchor node for the layer-to-layer edge to start and end at (`compound` clips it at
+/// the boxes' borders).
 pub(crate) fn write_dot(
     out: &mut impl Write,
     model: &Model,
@@ -220,10 +231,12 @@ pub(crate) fn write_dot(
             )?;
         }
         writeln!(out, "    }}")?;
-        writeln!(
-            out,
-            "    \"{name}/layer/platform\" -> \"{name}/layer/apps\" [ltail=\"cluster_{name}/platform\", lhead=\"cluster_{name}/apps\"];"
-        )?;
+        if graph.has_both_layers() {
+            writeln!(
+                out,
+                "    \"{name}/layer/platform\" -> \"{name}/layer/apps\" [ltail=\"cluster_{name}/platform\", lhead=\"cluster_{name}/apps\"];"
+            )?;
+        }
         for (dependency, app) in &graph.depends_on {
             writeln!(
                 out,

@@ -22,6 +22,7 @@ mod promote;
 mod render;
 mod renovate;
 mod report;
+mod repository;
 mod resolve;
 mod select;
 mod suggest;

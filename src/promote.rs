@@ -11,7 +11,14 @@
 //!   target falls back to the default too;
 //! - the target has its own line: its value becomes the source's version;
 //! - the target uses the default: a line `version "X" cluster="<target>"` is inserted right after
-//!   the source's own line, with its indentation.
+//!   the source's own line, with its indentation;
+//! - but when every cluster the app runs on ends up with the same version and there is a default
+//!   line, the default line takes that version and every cluster's own line goes: one line, as a
+//!   person would write it.
+//!
+//! `--all` refuses to downgrade (a semver-older version for the target) unless
+//! `allow_downgrade`: promoting every app is for moving forward, and a silent downgrade of an app
+//! the user did not name is a surprise. Versions that are not semver cannot be ordered and pass.
 
 use std::ops::Range;
 
@@ -21,7 +28,7 @@ use thiserror::Error;
 use crate::model::{App, Model};
 use crate::parse::syntax;
 use crate::select::{self, SelectError};
-use crate::versions::{Kind, chart_name};
+use crate::versions::{Kind, chart_name, semver};
 
 /// What to promote.
 #[derive(Debug)]
@@ -30,6 +37,8 @@ pub(crate) struct Request {
     pub(crate) apps: Vec<String>,
     pub(crate) from: String,
     pub(crate) to: String,
+    /// Let `--all` give the target an older version.
+    pub(crate) allow_downgrade: bool,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -62,16 +71,53 @@ pub(crate) enum PromoteError {
         #[label("promote would add or remove this line")]
         span: SourceSpan,
     },
+    #[error("promoting every app from `{from}` to `{to}` would downgrade `{to}`:{}", downgrade_list(.downgrades))]
+    #[diagnostic(
+        code("fluxspec::promote-downgrade"),
+        help("name the apps to promote, or pass `--allow-downgrade` to downgrade them too")
+    )]
+    Downgrade {
+        from: String,
+        to: String,
+        downgrades: Vec<Promoted>,
+    },
+}
+
+fn downgrade_list(downgrades: &[Promoted]) -> String {
+    downgrades
+        .iter()
+        .map(|promoted| {
+            format!(
+                "\n  {} `{}` of `{}`: {} -> {}",
+                promoted.kind.as_str(),
+                promoted.name,
+                promoted.app,
+                promoted.old,
+                promoted.new
+            )
+        })
+        .collect::<Vec<_>>()
+        .concat()
 }
 
 /// One chart or image whose target version changed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Promoted {
     pub(crate) app: String,
     pub(crate) kind: Kind,
     pub(crate) name: String,
     pub(crate) old: String,
     pub(crate) new: String,
+}
+
+impl Promoted {
+    /// Whether the target gets an older version (both semver, the new one lower).
+    pub(crate) fn is_downgrade(&self) -> bool {
+        matches!(
+            (semver(&self.old), semver(&self.new)),
+            (Some(old), Some(new)) if new < old
+        )
+    }
 }
 
 /// The outcome: the new spec text and what changed in it.
@@ -146,10 +192,12 @@ impl Editor<'_> {
         }
     }
 
-    /// Makes the target's version the source's, for one chart or image.
+    /// Makes the target's version the source's, for one chart or image of an app running on
+    /// `deployed`.
     fn promote(
         &mut self,
         versions: &[syntax::Version],
+        deployed: &[&str],
         from: &str,
         to: &str,
     ) -> Result<Option<(String, String)>, PromoteError> {
@@ -170,6 +218,25 @@ impl Editor<'_> {
         };
         if source == target {
             return Ok(None);
+        }
+        let all_equal = deployed
+            .iter()
+            .all(|&cluster| cluster == to || effective(cluster) == Some(source));
+        if all_equal && let Some(default) = default {
+            if default.value.value != *source {
+                self.edits.push(Edit {
+                    range: range(default.value.span),
+                    text: quote(source),
+                });
+            }
+            for own_line in versions.iter().filter(|version| version.cluster.is_some()) {
+                let line = self.line(own_line)?;
+                self.edits.push(Edit {
+                    range: line.whole,
+                    text: String::new(),
+                });
+            }
+            return Ok(Some((target.clone(), source.clone())));
         }
         match (own(from), own(to)) {
             (None, Some(target_line)) => {
@@ -298,9 +365,16 @@ pub(crate) fn promote(
                     image.versions.as_slice(),
                 )
             }));
+        let deployed: Vec<&str> = app
+            .deployments
+            .iter()
+            .map(|deployment| deployment.cluster.as_str())
+            .collect();
         let before = promoted.len();
         for (kind, name, versions) in things {
-            if let Some((old, new)) = editor.promote(versions, &request.from, &request.to)? {
+            if let Some((old, new)) =
+                editor.promote(versions, &deployed, &request.from, &request.to)?
+            {
                 promoted.push(Promoted {
                     app: app.name.clone(),
                     kind,
@@ -312,6 +386,20 @@ pub(crate) fn promote(
         }
         if promoted.len() == before && !request.apps.is_empty() {
             already_equal.push(app.name.clone());
+        }
+    }
+    if request.apps.is_empty() && !request.allow_downgrade {
+        let downgrades: Vec<Promoted> = promoted
+            .iter()
+            .filter(|promoted| promoted.is_downgrade())
+            .cloned()
+            .collect();
+        if !downgrades.is_empty() {
+            return Err(PromoteError::Downgrade {
+                from: request.from.clone(),
+                to: request.to.clone(),
+                downgrades,
+            });
         }
     }
     Ok(Promotion {
@@ -334,7 +422,18 @@ mod tests {
 
     /// Promotes `app` from dev to prod in `spec` (clusters prepended) and returns the new text.
     fn run(spec: &str, app: &str) -> Result<String, PromoteError> {
-        let text = format!("{CLUSTERS}{spec}");
+        run_on(CLUSTERS, spec, &[app], false)
+    }
+
+    /// Promotes `apps` (every app when empty) from dev to prod in `spec`, with the `clusters`
+    /// declarations prepended, and returns the new text.
+    fn run_on(
+        clusters: &str,
+        spec: &str,
+        apps: &[&str],
+        allow_downgrade: bool,
+    ) -> Result<String, PromoteError> {
+        let text = format!("{clusters}{spec}");
         let syntax = parse::parse(&text)
             .into_result()
             .expect("the test spec parses");
@@ -342,14 +441,15 @@ mod tests {
             .into_result()
             .expect("the test spec resolves");
         let request = Request {
-            apps: vec![app.to_owned()],
+            apps: apps.iter().map(|&app| app.to_owned()).collect(),
             from: "dev".to_owned(),
             to: "prod".to_owned(),
+            allow_downgrade,
         };
         promote(&text, "test.kdl", &syntax, &model, &request).map(|promotion| {
             promotion
                 .text
-                .strip_prefix(CLUSTERS)
+                .strip_prefix(clusters)
                 .expect("the clusters are untouched")
                 .to_owned()
         })
@@ -375,11 +475,46 @@ mod tests {
 
     #[test]
     fn inserts_a_line_after_the_sources_with_its_indentation_and_newline() {
+        // A third cluster keeps the default, so the default line stays.
+        let clusters = "cluster \"dev\" {}\ncluster \"prod\" {}\ncluster \"lab\" {}\n";
         let spec = "app \"a\" {\r\n\timage \"i\" {\r\n\t\tversion cluster=\"dev\" \"2\"; // first\r\n\t\tversion \"1\"\r\n\t}\r\n}\r\n";
         assert_eq!(
-            run(spec, "a").unwrap(),
+            run_on(clusters, spec, &["a"], false).unwrap(),
             "app \"a\" {\r\n\timage \"i\" {\r\n\t\tversion cluster=\"dev\" \"2\"; // first\r\n\t\tversion \"2\" cluster=\"prod\"\r\n\t\tversion \"1\"\r\n\t}\r\n}\r\n"
         );
+    }
+
+    // Issue 13: promoting to the last cluster behind left a default line nobody used.
+    #[test]
+    fn every_cluster_equal_leaves_one_default_line() {
+        let spec = "app \"a\" {\n  image \"i\" {\n    version \"1\" // default\n    version \"2\" cluster=\"dev\"\n  }\n}\n";
+        assert_eq!(
+            run(spec, "a").unwrap(),
+            "app \"a\" {\n  image \"i\" {\n    version \"2\" // default\n  }\n}\n"
+        );
+        let both_own = "app \"a\" {\n  image \"i\" {\n    version \"1\"\n    version \"2\" cluster=\"dev\"\n    version \"0\" cluster=\"prod\"\n  }\n}\n";
+        assert_eq!(
+            run(both_own, "a").unwrap(),
+            "app \"a\" {\n  image \"i\" {\n    version \"2\"\n  }\n}\n"
+        );
+    }
+
+    // Issue 13: `promote --all` downgraded prod without a word.
+    #[test]
+    fn all_refuses_to_downgrade_unless_allowed() {
+        let spec = "app \"a\" {\n  image \"i\" {\n    version \"2.0.0\"\n    version \"1.0.0\" cluster=\"dev\"\n  }\n}\napp \"b\" {\n  image \"j\" {\n    version \"1.0.0\"\n    version \"1.1.0\" cluster=\"dev\"\n  }\n}\n";
+        let Err(PromoteError::Downgrade { downgrades, .. }) = run_on(CLUSTERS, spec, &[], false)
+        else {
+            panic!("expected a downgrade error");
+        };
+        let named: Vec<_> = downgrades
+            .iter()
+            .map(|d| (d.app.as_str(), d.old.as_str(), d.new.as_str()))
+            .collect();
+        assert_eq!(named, [("a", "2.0.0", "1.0.0")]);
+        assert!(run_on(CLUSTERS, spec, &[], true).is_ok());
+        // Named apps are promoted as asked.
+        assert!(run_on(CLUSTERS, spec, &["a"], false).is_ok());
     }
 
     #[test]

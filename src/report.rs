@@ -14,10 +14,12 @@ const REMOVED: Style = AnsiColor::Red.on_default();
 const HUNK: Style = AnsiColor::Cyan.on_default();
 const HEADER: Style = Style::new().bold();
 
-/// The unified diff of every change, `a/` old and `b/` new paths as Git prints them.
-pub(crate) fn write_diff(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
+/// The unified diff of every change, `a/` old and `b/` new paths from the repository root
+/// (`output_dir` is the output directory's path from there, `generated`), as `git diff` prints
+/// them, so `compile`'s and `promote`'s diffs read alike and apply from the root.
+pub(crate) fn write_diff(out: &mut impl Write, plan: &Plan, output_dir: &str) -> io::Result<()> {
     for change in &plan.changes {
-        write_change(out, change)?;
+        write_change(out, &format!("{output_dir}/{}", change.path), change)?;
     }
     Ok(())
 }
@@ -31,6 +33,7 @@ pub(crate) fn write_text_diff(
 ) -> io::Result<()> {
     write_change(
         out,
+        path,
         &Change {
             path: path.to_owned(),
             status: Status::Changed,
@@ -41,15 +44,15 @@ pub(crate) fn write_text_diff(
     )
 }
 
-/// The unified diff of one file.
-pub(crate) fn write_change(out: &mut impl Write, change: &Change) -> io::Result<()> {
+/// The unified diff of one file, shown as `path`.
+fn write_change(out: &mut impl Write, path: &str, change: &Change) -> io::Result<()> {
     let old_name = match change.status {
         Status::Created => "/dev/null".to_owned(),
-        _ => format!("a/{}", change.path),
+        _ => format!("a/{path}"),
     };
     let new_name = match change.status {
         Status::Deleted => "/dev/null".to_owned(),
-        _ => format!("b/{}", change.path),
+        _ => format!("b/{path}"),
     };
     writeln!(out, "{HEADER}--- {old_name}{HEADER:#}")?;
     writeln!(out, "{HEADER}+++ {new_name}{HEADER:#}")?;

@@ -27,7 +27,7 @@ pub(crate) struct Filter {
 /// The versions table, also its JSON form.
 #[derive(Debug, Serialize)]
 pub(crate) struct Versions {
-    /// The compared clusters, in name order.
+    /// The compared clusters, in the order the spec declares them.
     pub(crate) clusters: Vec<String>,
     pub(crate) rows: Vec<Row>,
 }
@@ -85,6 +85,15 @@ impl Drift {
     }
 }
 
+/// `dev`, `dev and prod`, `dev, staging and prod`.
+pub(crate) fn cluster_list(clusters: &[String]) -> String {
+    match clusters {
+        [] => String::new(),
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 impl Versions {
     /// Whether any row drifts.
     pub(crate) fn has_drift(&self) -> bool {
@@ -93,7 +102,7 @@ impl Versions {
 }
 
 /// Parses a version as semver, tolerating the `v` prefix charts and images often carry.
-fn semver(version: &str) -> Option<semver::Version> {
+pub(crate) fn semver(version: &str) -> Option<semver::Version> {
     semver::Version::parse(version.strip_prefix('v').unwrap_or(version)).ok()
 }
 
@@ -190,21 +199,32 @@ fn app_rows(app: &App, clusters: &[String]) -> Vec<Row> {
     }
     for row in &mut rows {
         row.drift = drift(&row.versions);
+        // The clusters ahead in column order.
+        if let Drift::Ahead { clusters: ahead } = &mut row.drift {
+            ahead.sort_by_key(|name| clusters.iter().position(|cluster| cluster == name));
+        }
     }
     rows.retain(|row| !row.versions.is_empty());
     rows
 }
 
-/// Builds the table for `filter`, or says which name in it the spec does not know.
-pub(crate) fn versions(model: &Model, filter: &Filter) -> Result<Versions, SelectError> {
+/// Builds the table for `filter`, or says which name in it the spec does not know. The columns
+/// follow `spec_order`, the cluster names in the order the spec declares them (the model keeps
+/// them in name order).
+pub(crate) fn versions(
+    model: &Model,
+    spec_order: &[String],
+    filter: &Filter,
+) -> Result<Versions, SelectError> {
     select::clusters(model, &filter.clusters)?;
     select::apps(model, &filter.apps)?;
-    let clusters: Vec<String> = model
+    let mut clusters: Vec<String> = model
         .clusters
         .iter()
         .map(|cluster| cluster.name.clone())
         .filter(|name| filter.clusters.is_empty() || filter.clusters.contains(name))
         .collect();
+    clusters.sort_by_key(|name| spec_order.iter().position(|declared| declared == name));
     let rows = model
         .apps
         .iter()

@@ -25,6 +25,19 @@ fn cases_dir() -> PathBuf {
     common::repo_root().join("tests/cases")
 }
 
+/// Copies the directory `from` to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap_or_else(|error| panic!("walk {}: {error}", from.display()));
+        let target = to.join(entry.path().strip_prefix(from).expect("under `from`"));
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).expect("create dir");
+        } else {
+            fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
 /// Every file under `dir` with its content, to prove a run changed nothing.
 fn contents_of(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     walkdir::WalkDir::new(dir)
@@ -134,8 +147,10 @@ fn every_case_fails_with_its_diagnostic_and_writes_nothing() {
 /// A spec that only has warnings compiles, prints them, and writes the output.
 #[test]
 fn warnings_alone_do_not_stop_a_compile() {
-    let dir = cases_dir().join("unused-component");
+    // A copy, so the output goes where `output-path` puts it: `generated` beside the spec dir.
     let temp = tempfile::tempdir().unwrap_or_else(|error| panic!("temp dir: {error}"));
+    let dir = temp.path().join("spec");
+    copy_dir(&cases_dir().join("unused-component"), &dir);
     let out = temp.path().join("generated");
     let run = compile_in(&dir, &out, &["--quiet".to_owned()]);
     assert_eq!(run.code, Some(0), "{}", run.report());

@@ -264,11 +264,13 @@ fn promote(sandbox: &Sandbox, args: &[&str]) -> String {
     run.stdout
 }
 
-// grafana: prod uses the default `9.2.1`, dev has its own line, so promote inserts a prod line
-// after dev's. A comment after a closing brace, which the kdl crate's to_string() would drop, is
+// grafana: prod uses the default `9.2.1`, dev has its own line. Once prod runs dev's version every
+// cluster agrees, so promote leaves one line: the default takes `10.5.14` and dev's line goes
+// (issue 13; the unit tests cover the insertion of a target line when a third cluster keeps the
+// default). A comment after a closing brace, which the kdl crate's to_string() would drop, is
 // added first to show every other byte survives.
 #[test]
-fn promote_inserts_a_target_line_and_keeps_every_other_byte() {
+fn promote_to_agreement_leaves_one_default_line_and_keeps_every_other_byte() {
     let sandbox = Sandbox::new();
     let original = sandbox.spec();
     let commented = original.replacen(
@@ -293,9 +295,14 @@ fn promote_inserts_a_target_line_and_keeps_every_other_byte() {
     );
 
     let dev_line = line_of(&commented, "version \"10.5.14\" cluster=\"dev\"");
+    let default_line = line_of(&commented, "version \"9.2.1\"");
+    assert_eq!(
+        default_line.end, dev_line.start,
+        "the default line comes right before dev's"
+    );
     let expected = format!(
-        "{}        version \"10.5.14\" cluster=\"prod\"\n{}",
-        &commented[..dev_line.end],
+        "{}        version \"10.5.14\"\n{}",
+        &commented[..default_line.start],
         &commented[dev_line.end..]
     );
     assert_eq!(sandbox.spec(), expected);
@@ -305,7 +312,9 @@ fn promote_inserts_a_target_line_and_keeps_every_other_byte() {
         [serde_json::json!({"dev": "10.5.14", "prod": "10.5.14"})]
     );
     assert!(
-        printed.contains("+        version \"10.5.14\" cluster=\"prod\""),
+        printed.contains(
+            "-        version \"9.2.1\"\n-        version \"10.5.14\" cluster=\"dev\"\n+        version \"10.5.14\"\n"
+        ),
         "{printed}"
     );
     assert!(

@@ -174,7 +174,7 @@ fn the_hooks_fail_a_stale_or_unformatted_repository_and_pass_a_current_one() {
         "Passed",
         "Failed",
         &[
-            "+++ b/apps/podinfo/dev/ocirepository.yaml",
+            "+++ b/generated/apps/podinfo/dev/ocirepository.yaml",
             "+    tag: \"6.9.3\"",
             "1 changed, 0 created, 0 deleted",
         ],

@@ -164,3 +164,60 @@ fn version_is_the_package_version() {
         format!("fluxspec {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+// Issue 13: the hidden `synth` (for benchmarks) was offered by every completion script.
+#[test]
+fn completions_offer_no_hidden_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = stdout(&["completions", shell]);
+        assert!(!script.contains("synth"), "{shell} offers `synth`");
+    }
+    let words = complete(&stdout(&["completions", "bash"]), &["fluxspec", ""]);
+    assert!(words.iter().any(|word| word == "compile"), "{words:?}");
+    assert!(!words.iter().any(|word| word == "synth"), "{words:?}");
+}
+
+// Issue 13: no `--help` showed an example.
+#[test]
+fn every_help_ends_with_examples() {
+    let mut commands: Vec<Vec<String>> = subcommands()
+        .into_iter()
+        .map(|subcommand| vec![subcommand])
+        .collect();
+    commands.push(Vec::new());
+    for command in commands {
+        let mut args: Vec<&str> = command.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = stdout(&args);
+        let examples = help
+            .rsplit_once("\nExamples:\n")
+            .unwrap_or_else(|| panic!("fluxspec {args:?} has no examples:\n{help}"))
+            .1;
+        let lines: Vec<&str> = examples.lines().filter(|line| !line.is_empty()).collect();
+        assert!(lines.len() >= 2, "{help}");
+        for pair in lines.chunks(2) {
+            assert!(pair[0].starts_with("  # "), "{help}");
+            let prefix = format!("  fluxspec {}", command.join(" "));
+            assert!(pair[1].starts_with(prefix.trim_end()), "{help}");
+        }
+    }
+}
+
+// Issue 13: the man pages had no EXAMPLES section.
+#[test]
+fn every_man_page_has_examples() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path().join("man1");
+    fluxspec(&["man", "--dir", dir.to_str().expect("UTF-8 path")]);
+    for entry in fs::read_dir(&dir).expect("man pages written") {
+        let path = entry.expect("entry").path();
+        let page = fs::read_to_string(&path).expect("read page");
+        let examples = page
+            .split_once(".SH EXAMPLES\n")
+            .unwrap_or_else(|| panic!("{} has no EXAMPLES:\n{page}", path.display()))
+            .1;
+        assert!(examples.contains(".nf\nfluxspec"), "{page}");
+        assert!(!page.contains(".SH EXTRA"), "{page}");
+    }
+    assert!(stdout(&["man"]).contains(".SH EXAMPLES\n"));
+}

@@ -14,6 +14,9 @@ use common::{Run, copy_tree, finish, fluxspec, run, write};
 
 // No cluster variables: a spec whose apps did not use one would warn about it, and these tests
 // expect a quiet stderr. `whoami` substitutes the built-in `${CLUSTER}` instead.
+/// What `check` says last about a stale tree.
+const STALE: &str = "`generated` is not what the spec compiles to; run `fluxspec compile`\n";
+
 const CLUSTERS: &str = r#"
 cluster "dev" {
 }
@@ -237,7 +240,7 @@ fn pruning_deletes_owned_files_and_empty_dirs_but_not_user_files() {
     for path in &whoami_files {
         assert!(
             run.stdout
-                .contains(&format!("--- a/{path}\n+++ /dev/null\n")),
+                .contains(&format!("--- a/generated/{path}\n+++ /dev/null\n")),
             "the diff does not show {path} deleted:\n{}",
             run.stdout
         );
@@ -343,8 +346,9 @@ fn adopt_takes_over_an_unowned_file() {
     let run = project.run(&["compile", "--adopt"]);
     run.expect_code(0);
     assert!(
-        run.stdout
-            .contains(&format!("--- a/{path}\n+++ b/{path}\n@@ -1 +1,")),
+        run.stdout.contains(&format!(
+            "--- a/generated/{path}\n+++ b/generated/{path}\n@@ -1 +1,"
+        )),
         "the diff does not show the adopted file replaced:\n{}",
         run.stdout
     );
@@ -377,7 +381,7 @@ fn hand_edit_is_reported_by_check_and_restored_by_compile() {
     assert_eq!(
         check.stderr,
         format!(
-            "warning: `{path}` was edited by hand; `fluxspec compile` will restore it (edit the spec instead)\n"
+            "warning: `{path}` was edited by hand; `fluxspec compile` will restore it (edit the spec instead)\n{STALE}"
         )
     );
     assert_eq!(snapshot(&project.out()), before, "check wrote");
@@ -413,7 +417,7 @@ fn hand_edited_file_that_is_no_longer_generated_is_deleted_with_a_warning() {
     assert_eq!(
         check.stderr,
         format!(
-            "warning: `{path}` was edited by hand; `fluxspec compile` will delete it (it is no longer generated)\n"
+            "warning: `{path}` was edited by hand; `fluxspec compile` will delete it (it is no longer generated)\n{STALE}"
         )
     );
     let compile = project.compile();
@@ -703,10 +707,10 @@ fn dry_run_writes_nothing() {
     assert!(
         dry_run
             .stdout
-            .contains("--- a/apps/whoami/base/deployment.yaml\n+++ /dev/null\n")
+            .contains("--- a/generated/apps/whoami/base/deployment.yaml\n+++ /dev/null\n")
             && dry_run
                 .stdout
-                .contains("--- /dev/null\n+++ b/apps/grafana/base/helmrelease.yaml\n"),
+                .contains("--- /dev/null\n+++ b/generated/apps/grafana/base/helmrelease.yaml\n"),
         "{}",
         dry_run.stdout
     );

@@ -105,7 +105,8 @@ fn user_text_stays_a_string_for_yaml_1_1_readers() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  v: ${VALUE}\n",
     )
     .expect("write component manifest");
-    let out = temp.path().join("out");
+    // Where `output-path "./off"` puts it, from the spec directory's parent.
+    let out = temp.path().join("off");
     common::finish(
         common::fluxspec(common::repo_root())
             .args(["compile", "--quiet", "--spec"])

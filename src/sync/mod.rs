@@ -242,8 +242,8 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) ->
 }
 
 /// Refuses output directories where a prune or a write could hurt: the filesystem root, the
-/// home directory, a directory holding the spec, a path through `..`.
-fn check_output_dir(out_dir: &Path, spec_path: &Path) -> Result<(), SyncError> {
+/// home directory, a directory holding the spec or inside the spec directory, a path through `..`.
+pub(crate) fn check_output_dir(out_dir: &Path, spec_path: &Path) -> Result<(), SyncError> {
     let refuse = |reason| SyncError::UnsafeOutput {
         path: out_dir.display().to_string(),
         reason,
@@ -272,6 +272,13 @@ fn check_output_dir(out_dir: &Path, spec_path: &Path) -> Result<(), SyncError> {
         .unwrap_or_else(|_| spec_path.to_path_buf());
     if spec.starts_with(&absolute) {
         return Err(refuse("it contains the spec"));
+    }
+    // The next compile would read the output as the spec's manifests.
+    if spec
+        .parent()
+        .is_some_and(|spec_dir| absolute.starts_with(spec_dir))
+    {
+        return Err(refuse("it is inside the spec directory"));
     }
     Ok(())
 }
@@ -675,8 +682,8 @@ mod tests {
     fn a_file_missing_after_a_killed_compile_is_not_a_hand_edit() {
         let dir = tempfile::tempdir().expect("cannot create a temp dir");
         let out = dir.path().join("out");
-        let session =
-            Session::open(&out, &dir.path().join("homelab.kdl"), true).expect("cannot open");
+        let spec = dir.path().join("spec/homelab.kdl");
+        let session = Session::open(&out, &spec, true).expect("cannot open");
         let mut tree = FileTree::default();
         tree.insert("a.yaml".to_owned(), b"a: 1\n".to_vec());
         let mut owned = Manifest::default();

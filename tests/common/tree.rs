@@ -7,7 +7,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::run;
+use super::{copy_tree, run};
 
 /// `path` below `root` as a `/`-separated string, as fluxspec names output files.
 fn relative(root: &Path, path: &Path) -> String {
@@ -93,26 +93,17 @@ pub(crate) fn touched(
         .collect()
 }
 
-/// The tree a clean compile of the spec at `root/spec` gives: compiled into a fresh sibling of
-/// `root/generated` (so generated headers name the spec the same way), read, and removed.
+/// The tree a clean compile of the spec at `root/<spec>` gives: its spec directory copied into a
+/// fresh temp directory (so generated headers name the spec the same way), compiled there into
+/// the `generated/` that `output-path` puts beside it, and read.
 pub(crate) fn fresh_compile(root: &Path, spec: &str) -> BTreeMap<String, Vec<u8>> {
-    let scratch = root.join("fresh-compile");
-    run(
-        root,
-        &[
-            "compile",
-            "--quiet",
-            "--spec",
-            spec,
-            "--out",
-            "fresh-compile",
-        ],
-    )
-    .expect_code(0);
-    let tree = read_tree(&scratch);
-    fs::remove_dir_all(&scratch)
-        .unwrap_or_else(|error| panic!("cannot remove {}: {error}", scratch.display()));
-    tree
+    let scratch = tempfile::tempdir().expect("cannot create a temp dir");
+    let spec_dir = Path::new(spec)
+        .parent()
+        .expect("the spec is in a directory");
+    copy_tree(&root.join(spec_dir), &scratch.path().join(spec_dir));
+    run(scratch.path(), &["compile", "--quiet", "--spec", spec]).expect_code(0);
+    read_tree(&scratch.path().join("generated"))
 }
 
 /// Every directory that holds a file of `files`, and their ancestors.

@@ -6,12 +6,21 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::compile::{self, Warnings, compile};
+mod drift;
+mod streams;
+mod tree;
+
+use streams::say;
+
+use crate::compile::{self, Warnings};
 use crate::manual::Shell;
-use crate::sync::{self, Plan, Session, Status};
-use crate::{graph, promote, render, report, versions};
+use crate::report;
+use crate::sync;
+
+/// Where the spec is unless `--spec` says otherwise.
+const DEFAULT_SPEC: &str = "spec/homelab.kdl";
 
 /// Compile one KDL spec into a multi-cluster Flux GitOps repository.
 ///
@@ -62,10 +71,6 @@ enum Command {
     /// working tree's, object by object.
     Diff(DiffArgs),
     /// Print the completion script for a shell.
-    ///
-    /// bash: `fluxspec completions bash > ~/.local/share/bash-completion/completions/fluxspec`;
-    /// zsh: into a directory on `$fpath` as `_fluxspec`; fish:
-    /// `~/.config/fish/completions/fluxspec.fish`.
     Completions(CompletionsArgs),
     /// Print the man page (or write one per command into a directory).
     Man(ManArgs),
@@ -77,7 +82,7 @@ enum Command {
 #[derive(Args)]
 struct RenovateArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// The Renovate config file, at the repository root.
     #[arg(long, default_value = "renovate.json")]
@@ -104,7 +109,8 @@ struct RenovateAction {
     /// Write the config file instead of printing it.
     #[arg(long)]
     write: bool,
-    /// Exit with status 1 if the config file differs from what fluxspec would write.
+    /// Print the diff and exit with status 1 if the config file differs from what fluxspec would
+    /// write.
     #[arg(long)]
     check: bool,
 }
@@ -124,7 +130,7 @@ struct SynthArgs {
 #[derive(Args)]
 struct VersionsArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// Compare and show only this cluster (repeatable); drift is between the clusters shown.
     #[arg(long = "cluster", value_name = "CLUSTER")]
@@ -171,12 +177,15 @@ struct PromoteArgs {
     /// Show the spec and output diffs, write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Let `--all` give the target an older version (it refuses, listing them, otherwise).
+    #[arg(long, requires = "all")]
+    allow_downgrade: bool,
 }
 
 #[derive(Args)]
 struct GraphArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// Draw only this cluster.
     #[arg(long)]
@@ -204,7 +213,7 @@ struct InitArgs {
 #[derive(Args)]
 struct FmtArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// Write nothing; print the diff and exit 1 if the spec is not formatted.
     #[arg(long)]
@@ -228,11 +237,13 @@ struct ManArgs {
 #[derive(Args)]
 struct Paths {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
-    /// The output directory.
-    #[arg(long, default_value = "generated")]
-    out: PathBuf,
+    /// The output directory; must be where the spec's `output-path` puts it [default:
+    /// `output-path` from the repository root: the spec's Git root, or else the spec directory's
+    /// parent].
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -295,7 +306,7 @@ struct CheckArgs {
 #[derive(Args)]
 struct BuildArgs {
     /// The spec file.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// The cluster to build.
     #[arg(long)]
@@ -314,7 +325,7 @@ struct BuildArgs {
 #[derive(Args)]
 struct DiffArgs {
     /// The spec file, in a Git working tree.
-    #[arg(long, default_value = "spec/homelab.kdl")]
+    #[arg(long, default_value = DEFAULT_SPEC)]
     spec: PathBuf,
     /// Only this cluster (default: every cluster of either side).
     #[arg(long)]
@@ -357,7 +368,10 @@ const EXIT_ERROR: u8 = 2;
 
 /// Runs the command line and returns the process's exit status.
 pub fn run() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = crate::manual::with_examples(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -375,35 +389,31 @@ pub fn run() -> ExitCode {
     };
     colour_diagnostics(color);
     let result = match &cli.command {
-        Command::Compile(args) => compile_command(args, color),
-        Command::Check(args) => check_command(args, color),
-        Command::Versions(args) => versions_command(args),
-        Command::Promote(args) => promote_command(args, color),
-        Command::Graph(args) => graph_command(args),
-        Command::Renovate(args) => renovate_command(args),
+        Command::Compile(args) => tree::compile_command(args, color),
+        Command::Check(args) => tree::check_command(args, color),
+        Command::Versions(args) => drift::versions_command(args),
+        Command::Promote(args) => drift::promote_command(args, color),
+        Command::Graph(args) => drift::graph_command(args),
+        Command::Renovate(args) => renovate_command(args, color),
         Command::Build(args) => build_command(args),
         Command::Diff(args) => diff_command(args, color),
-        Command::Init(args) => init_command(args, color),
+        Command::Init(args) => tree::init_command(args, color),
         Command::Fmt(args) => fmt_command(args, color),
         Command::Completions(args) => {
-            write_stdout(&crate::manual::completions(args.shell, Cli::command()))
+            write_stdout(&crate::manual::completions(args.shell, &Cli::command()))
         }
         Command::Man(args) => man_command(args),
         Command::Synth(args) => crate::synth::write_spec(&args.dir, args.apps, args.clusters)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|error| {
-                eprintln!("error: cannot write the spec: {error}");
+                say!("error: cannot write the spec: {error}");
                 Failure::Reported
             }),
     };
     match result {
         Ok(code) => code,
-        // `fluxspec check | head`: the reader left, nothing more to say.
-        Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
         Err(Failure::Output(error)) => {
-            eprintln!("error: cannot write output: {error}");
+            say!("error: cannot write output: {error}");
             ExitCode::from(EXIT_ERROR)
         }
         Err(Failure::Reported) => ExitCode::from(EXIT_ERROR),
@@ -439,104 +449,14 @@ fn colour_diagnostics(color: anstream::ColorChoice) {
 }
 
 fn report_error(error: impl miette::Diagnostic + Send + Sync + 'static) -> Failure {
-    eprintln!("{:?}", miette::Report::new(error));
+    streams::show_diagnostic(error);
     Failure::Reported
 }
 
-/// Renders the spec and plans it against the output directory, under the directory's lock.
-/// Warnings go to stderr.
-fn plan(
-    paths: &Paths,
-    strictness: &Strictness,
-    adopt: bool,
-    write: bool,
-) -> Result<(Session, Plan), Failure> {
-    let compiled = compile(
-        &paths.spec,
-        &spec_label(&paths.spec, &paths.out),
-        strictness.warnings(),
-    )
-    .map_err(report_error)?;
-    if let Some(warnings) = compiled.warnings {
-        eprintln!("{:?}", miette::Report::new(warnings));
-    }
-    let session = Session::open(&paths.out, &paths.spec, write).map_err(report_error)?;
-    let plan = session.plan(&compiled.tree, adopt).map_err(report_error)?;
-    Ok((session, plan))
-}
-
-fn print_plan(output: &Output, plan: &Plan, color: anstream::ColorChoice) -> io::Result<()> {
-    if output.quiet {
-        return Ok(());
-    }
-    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
-    match output.format {
-        Format::Json => report::write_json(&mut stdout, plan)?,
-        Format::Text => {
-            if output.stat {
-                report::write_stat(&mut stdout, plan)?;
-            } else {
-                report::write_diff(&mut stdout, plan)?;
-            }
-            writeln!(stdout, "{}", report::summary(plan))?;
-        }
-    }
-    stdout.flush()
-}
-
-/// What the running command does about the changes it found, for the hand-edit warnings.
-#[derive(Clone, Copy)]
-enum Action {
-    /// `check`: nothing is written; `compile` would write.
-    Check,
-    /// A dry run of the named command.
-    DryRun(&'static str),
-    /// The named command wrote the plan.
-    Wrote(&'static str),
-}
-
-fn warn_hand_edits(plan: &Plan, action: Action) {
-    for change in plan.changes.iter().filter(|change| change.hand_edited) {
-        let (verb, past, why) = match change.status {
-            Status::Deleted => ("delete", "deleted", "it is no longer generated"),
-            Status::Created | Status::Changed => ("restore", "restored", "edit the spec instead"),
-        };
-        let done = match action {
-            Action::Check => format!("`fluxspec compile` will {verb} it"),
-            Action::DryRun(command) => format!("{command} would {verb} it"),
-            Action::Wrote(command) => format!("{command} {past} it"),
-        };
-        eprintln!(
-            "warning: `{}` was edited by hand; {done} ({why})",
-            change.path
-        );
-    }
-}
-
-fn compile_command(args: &CompileArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let (session, plan) = plan(&args.paths, &args.strictness, args.adopt, !args.dry_run)?;
-    if args.dry_run {
-        warn_hand_edits(&plan, Action::DryRun("compile"));
-    } else {
-        session.apply(&plan).map_err(report_error)?;
-        warn_hand_edits(&plan, Action::Wrote("compile"));
-    }
-    print_plan(&args.output, &plan, color)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn check_command(args: &CheckArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let (_session, plan) = plan(&args.paths, &args.strictness, false, false)?;
-    warn_hand_edits(&plan, Action::Check);
-    print_plan(&args.output, &plan, color)?;
-    Ok(if plan.is_clean() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_STALE)
-    })
-}
-
-fn renovate_command(args: &RenovateArgs) -> Result<ExitCode, Failure> {
+fn renovate_command(
+    args: &RenovateArgs,
+    color: anstream::ColorChoice,
+) -> Result<ExitCode, Failure> {
     use crate::renovate::{Gate, Options, generate, write_config};
     let gate = if args.no_gate {
         Gate::Off
@@ -555,14 +475,25 @@ fn renovate_command(args: &RenovateArgs) -> Result<ExitCode, Failure> {
     let path = args.config.display();
     if args.action.write {
         write_config(&args.config, &config).map_err(report_error)?;
-        eprintln!("wrote `{path}`");
+        say!("wrote `{path}`");
     } else if args.action.check {
-        if std::fs::read(&args.config).ok().as_deref() != Some(config.as_bytes()) {
-            eprintln!("`{path}` is not what fluxspec writes; run `fluxspec renovate --write`");
+        // A missing or unreadable file shows as all added; a binary one as all replaced.
+        let current = std::fs::read(&args.config).unwrap_or_default();
+        if current != config.as_bytes() {
+            let mut stdout = streams::stdout(color);
+            let label = path.to_string();
+            report::write_text_diff(
+                &mut stdout,
+                &label,
+                &String::from_utf8_lossy(&current),
+                &config,
+            )?;
+            stdout.flush()?;
+            say!("`{path}` is not what fluxspec writes; run `fluxspec renovate --write`");
             return Ok(ExitCode::from(EXIT_STALE));
         }
     } else {
-        io::stdout().lock().write_all(config.as_bytes())?;
+        return write_stdout(config.as_bytes());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -571,10 +502,10 @@ fn build_command(args: &BuildArgs) -> Result<ExitCode, Failure> {
     let build =
         crate::build::run(&args.spec, &args.cluster, args.app.as_deref()).map_err(report_error)?;
     for warning in &build.warnings {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     let written = |path: &Path, error: io::Error| {
-        eprintln!("error: cannot write `{}`: {error}", path.display());
+        say!("error: cannot write `{}`: {error}", path.display());
         Failure::Reported
     };
     match (&args.out, &args.split) {
@@ -585,12 +516,13 @@ fn build_command(args: &BuildArgs) -> Result<ExitCode, Failure> {
             std::fs::write(file, yaml).map_err(|e| written(file, e))?;
         }
         (None, None) => {
-            let mut stdout = io::stdout().lock();
+            let mut stdout = streams::plain_stdout();
             crate::build::write_yaml(&mut stdout, &build)?;
             stdout.flush()?;
         }
     }
-    crate::build::write_summary(&mut io::stderr().lock(), &build)?;
+    // Best effort, like every line on stderr.
+    let _ = crate::build::write_summary(&mut io::stderr().lock(), &build);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -598,9 +530,9 @@ fn diff_command(args: &DiffArgs, color: anstream::ColorChoice) -> Result<ExitCod
     let diff = crate::diff::diff(&args.spec, args.cluster.as_deref(), &args.against)
         .map_err(report_error)?;
     for warning in &diff.warnings {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
-    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
+    let mut stdout = streams::stdout(color);
     match args.format {
         DiffFormat::Text => crate::diff::write_text(&mut stdout, &diff)?,
         DiffFormat::Markdown => crate::diff::write_markdown(&mut stdout, &diff)?,
@@ -611,47 +543,8 @@ fn diff_command(args: &DiffArgs, color: anstream::ColorChoice) -> Result<ExitCod
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<ExitCode, Failure> {
-    let mut stdout = io::stdout().lock();
+    let mut stdout = streams::plain_stdout();
     stdout.write_all(bytes)?;
-    stdout.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn init_command(args: &InitArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let written = crate::init::write_starter(&args.dir).map_err(report_error)?;
-    let shown = |relative| crate::init::shown(&args.dir, relative);
-    {
-        let mut stdout = io::stdout().lock();
-        for path in written {
-            writeln!(stdout, "wrote    {}", shown(path).display())?;
-        }
-        stdout.flush()?;
-    }
-    // The first compile is an ordinary one, listing what it created.
-    let compile = CompileArgs {
-        paths: Paths {
-            spec: args.dir.join(crate::init::SPEC),
-            out: args.dir.join(crate::init::OUT),
-        },
-        output: Output {
-            stat: true,
-            quiet: false,
-            format: Format::Text,
-        },
-        strictness: Strictness {
-            deny_warnings: false,
-        },
-        dry_run: false,
-        adopt: false,
-    };
-    compile_command(&compile, color)?;
-    let mut stdout = io::stdout().lock();
-    writeln!(
-        stdout,
-        "\nNext: edit {spec} and run `fluxspec compile`; commit spec/ and generated/.\n\
-         Point Flux at it: `flux bootstrap ... --path=./generated/clusters/<cluster>`.",
-        spec = shown(crate::init::SPEC).display()
-    )?;
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -664,14 +557,14 @@ fn fmt_command(args: &FmtArgs, color: anstream::ColorChoice) -> Result<ExitCode,
         return Ok(ExitCode::SUCCESS);
     }
     if args.check {
-        let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
+        let mut stdout = streams::stdout(color);
         report::write_text_diff(&mut stdout, &label, &original, &formatted)?;
         stdout.flush()?;
-        eprintln!("error: `{label}` is not formatted; run `fluxspec fmt`");
+        say!("error: `{label}` is not formatted; run `fluxspec fmt`");
         return Ok(ExitCode::from(EXIT_STALE));
     }
     sync::spec_file::write(&args.spec, &formatted).map_err(report_error)?;
-    let mut stdout = io::stdout().lock();
+    let mut stdout = streams::plain_stdout();
     writeln!(stdout, "formatted {label}")?;
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -680,7 +573,7 @@ fn fmt_command(args: &FmtArgs, color: anstream::ColorChoice) -> Result<ExitCode,
 fn man_command(args: &ManArgs) -> Result<ExitCode, Failure> {
     if let Some(dir) = &args.dir {
         crate::manual::write_man_pages(Cli::command(), dir).map_err(|error| {
-            eprintln!(
+            say!(
                 "error: cannot write man pages to `{}`: {error}",
                 dir.display()
             );
@@ -691,161 +584,8 @@ fn man_command(args: &ManArgs) -> Result<ExitCode, Failure> {
     write_stdout(&crate::manual::man_page(Cli::command())?)
 }
 
-/// How generated files name the spec: its path relative to the directory holding the output
-/// directory (the repository root, by convention), so the header is the same on every machine.
-pub(crate) fn spec_label(spec: &Path, out: &Path) -> String {
-    let absolute = |path: &Path| {
-        path.canonicalize()
-            .or_else(|_| std::path::absolute(path))
-            .unwrap_or_else(|_| path.to_path_buf())
-    };
-    let spec = absolute(spec);
-    let root = absolute(out).parent().map(Path::to_path_buf);
-    let relative = root
-        .as_deref()
-        .and_then(|root| spec.strip_prefix(root).ok())
-        .unwrap_or_else(|| Path::new(spec.file_name().unwrap_or_default()));
-    relative
-        .components()
-        .map(|component| component.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// Reads, parses and resolves the spec, reporting its errors.
 fn load(spec: &Path) -> Result<compile::Loaded, Failure> {
     let text = compile::read(spec).map_err(report_error)?;
     compile::load(spec, text).map_err(report_error)
-}
-
-fn versions_command(args: &VersionsArgs) -> Result<ExitCode, Failure> {
-    let loaded = load(&args.spec)?;
-    let filter = versions::Filter {
-        clusters: args.clusters.clone(),
-        apps: args.apps.clone(),
-        drift_only: args.drift,
-    };
-    let table = versions::versions(&loaded.model, &filter).map_err(report_error)?;
-    let mut stdout = io::stdout().lock();
-    match args.format {
-        VersionsFormat::Table => versions::write_table(&mut stdout, &table)?,
-        VersionsFormat::Json => versions::write_json(&mut stdout, &table)?,
-        VersionsFormat::Markdown => versions::write_markdown(&mut stdout, &table)?,
-    }
-    stdout.flush()?;
-    Ok(if args.fail_on_drift && table.has_drift() {
-        ExitCode::from(EXIT_DRIFT)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn promote_command(args: &PromoteArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let spec = &args.paths.spec;
-    let loaded = load(spec)?;
-    let label = spec_label(spec, &args.paths.out);
-    let request = promote::Request {
-        apps: args.apps.clone(),
-        from: args.from.clone(),
-        to: args.to.clone(),
-    };
-    let promotion = promote::promote(
-        &loaded.text,
-        &spec.display().to_string(),
-        &loaded.syntax,
-        &loaded.model,
-        &request,
-    )
-    .map_err(report_error)?;
-    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), color);
-    for app in &promotion.already_equal {
-        writeln!(
-            stdout,
-            "`{app}` runs the same versions on {} and {}: nothing to promote",
-            args.from, args.to
-        )?;
-    }
-    if promotion.promoted.is_empty() {
-        if args.apps.is_empty() {
-            writeln!(
-                stdout,
-                "every app runs the same versions on {} and {}: nothing to promote",
-                args.from, args.to
-            )?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-
-    // The edited spec must compile before anything is written.
-    let edited = compile::load(spec, promotion.text).map_err(report_error)?;
-    let tree = render::render(&edited.model, &label);
-    let session = Session::open(&args.paths.out, spec, !args.dry_run).map_err(report_error)?;
-    let plan = session.plan(&tree, false).map_err(report_error)?;
-    if args.dry_run {
-        warn_hand_edits(&plan, Action::DryRun("promote"));
-    } else {
-        sync::spec_file::write(spec, &edited.text).map_err(report_error)?;
-        session.apply(&plan).map_err(report_error)?;
-        warn_hand_edits(&plan, Action::Wrote("promote"));
-    }
-
-    report::write_change(
-        &mut stdout,
-        &sync::Change {
-            path: label,
-            status: sync::Status::Changed,
-            old: loaded.text.into_bytes(),
-            new: edited.text.into_bytes(),
-            hand_edited: false,
-        },
-    )?;
-    // Output paths from the repository root, like the spec's, so both diffs apply from there.
-    let out_name = args.paths.out.file_name().map_or_else(
-        || args.paths.out.display().to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    for change in &plan.changes {
-        report::write_change(
-            &mut stdout,
-            &sync::Change {
-                path: format!("{out_name}/{}", change.path),
-                status: change.status,
-                old: change.old.clone(),
-                new: change.new.clone(),
-                hand_edited: change.hand_edited,
-            },
-        )?;
-    }
-    for promoted in &promotion.promoted {
-        writeln!(
-            stdout,
-            "{} {} `{}` of `{}` on {}: {} -> {}",
-            if args.dry_run {
-                "would promote"
-            } else {
-                "promoted"
-            },
-            promoted.kind.as_str(),
-            promoted.name,
-            promoted.app,
-            args.to,
-            promoted.old,
-            promoted.new
-        )?;
-    }
-    writeln!(stdout, "{}", report::summary(&plan))?;
-    stdout.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn graph_command(args: &GraphArgs) -> Result<ExitCode, Failure> {
-    let loaded = load(&args.spec)?;
-    let clusters = graph::clusters(&loaded.model, args.cluster.as_deref()).map_err(report_error)?;
-    let mut stdout = io::stdout().lock();
-    match args.format {
-        GraphFormat::Mermaid => graph::write_mermaid(&mut stdout, &loaded.model, &clusters)?,
-        GraphFormat::Dot => graph::write_dot(&mut stdout, &loaded.model, &clusters)?,
-    }
-    stdout.flush()?;
-    Ok(ExitCode::SUCCESS)
 }
