@@ -7,13 +7,14 @@
 //! directory and is renamed into place, and the ownership manifest lists both old and new content
 //! while the writes run. Files fluxspec does not own are never touched.
 
+pub(crate) mod atomic;
 pub(crate) mod manifest;
 pub(crate) mod spec_file;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
@@ -22,14 +23,12 @@ use thiserror::Error;
 
 use crate::input::{self, FileKind, ReadFailure};
 use crate::tree::FileTree;
+use atomic::TEMP_PREFIX;
 use manifest::Manifest;
 
 /// The largest manifest fluxspec reads: a line per file, ~150 bytes, for hundreds of thousands
 /// of files.
 const MAX_MANIFEST_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Prefix of in-flight temp files; any left by a killed compile are removed by the next one.
-const TEMP_PREFIX: &str = ".fluxspec-tmp-";
 
 #[derive(Debug, Error, Diagnostic)]
 pub(crate) enum SyncError {
@@ -130,6 +129,22 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Sync
     }
 }
 
+impl From<atomic::Failure> for SyncError {
+    fn from(failure: atomic::Failure) -> Self {
+        match failure {
+            atomic::Failure::NotAFile(path) => SyncError::NotAFile {
+                path: path.display().to_string(),
+                listed: String::new(),
+            },
+            atomic::Failure::Io {
+                action,
+                path,
+                source,
+            } => io_error(action, &path)(source),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
     Created,
@@ -193,7 +208,7 @@ pub(crate) struct Session {
     // Held for the session's lifetime; released on drop.
     _lock: Option<fd_lock::RwLockWriteGuard<'static, File>>,
     /// Directories under `root` already seen to be real directories in this session, so
-    /// [`Session::check_parents`] inspects (and `write_atomic` creates) each one once rather than
+    /// [`Session::check_parents`] inspects (and `write_file` creates) each one once rather than
     /// once per file below it: per file, those calls cost more than reading or writing it. Trusting
     /// the first look is no weaker than before: a directory swapped for a symlink after it was
     /// inspected could always slip in between the inspection and the write. A mutex because plan
@@ -571,8 +586,8 @@ impl Session {
         Ok(found)
     }
 
-    /// Writes `contents` to `path` atomically: a temp file beside it, renamed into place.
-    fn write_atomic(&self, path: &str, contents: &[u8]) -> Result<(), SyncError> {
+    /// Writes `contents` to `path` atomically ([`atomic::write`]), creating its directory.
+    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), SyncError> {
         self.check_parents(path)?;
         let full = self.root.join(path);
         let dir = full.parent().unwrap_or(&self.root);
@@ -581,22 +596,7 @@ impl Session {
             fs::create_dir_all(dir).map_err(io_error("create", dir))?;
             self.add_known_dir(relative_dir);
         }
-        let mut temp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempfile_in(dir)
-            .map_err(io_error("create a temp file in", dir))?;
-        temp.write_all(contents).map_err(io_error("write", &full))?;
-        // tempfile creates files readable by the owner only; generated files are ordinary ones.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            temp.as_file()
-                .set_permissions(fs::Permissions::from_mode(0o644))
-                .map_err(io_error("set permissions of", &full))?;
-        }
-        temp.persist(&full)
-            .map_err(|error| io_error("replace", &full)(error.error))?;
-        Ok(())
+        Ok(atomic::write(&full, contents, atomic::Policy::GENERATED)?)
     }
 
     /// Carries out a plan. The manifest is written twice: first listing old and new content of
@@ -607,7 +607,7 @@ impl Session {
             return Ok(());
         }
         let in_flight = plan.old_manifest.in_flight_union(&plan.new_manifest);
-        self.write_atomic(manifest::FILE_NAME, in_flight.to_text().as_bytes())?;
+        self.write_file(manifest::FILE_NAME, in_flight.to_text().as_bytes())?;
         // Deletions first, so a directory they empty is gone before a file of the same name is
         // written.
         for change in &plan.changes {
@@ -627,16 +627,14 @@ impl Session {
             .iter()
             .filter(|change| change.status != Status::Deleted)
             .collect();
-        for result in parallel_map(&writes, |change| {
-            self.write_atomic(&change.path, &change.new)
-        }) {
+        for result in parallel_map(&writes, |change| self.write_file(&change.path, &change.new)) {
             result?;
         }
         for temp in &plan.leftover_temp_files {
             // Gone already is fine: it was only debris.
             let _ = fs::remove_file(temp);
         }
-        self.write_atomic(manifest::FILE_NAME, plan.new_manifest.to_text().as_bytes())
+        self.write_file(manifest::FILE_NAME, plan.new_manifest.to_text().as_bytes())
     }
 
     /// Removes the directories a deletion left empty, up to the output directory.
