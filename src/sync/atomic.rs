@@ -1,5 +1,5 @@
 //! The one way fluxspec replaces a file: the generated files, the spec (`promote`, `fmt`) and
-//! `renovate.json` all go through [`write`].
+//! `renovate.json` all go through [`write()`].
 //!
 //! The new content goes to a temp file in the destination's directory (so the rename cannot
 //! cross filesystems), which is renamed over the destination: a kill at any instant leaves the
@@ -26,7 +26,7 @@ pub(crate) enum Symlinks {
     WriteThrough,
 }
 
-/// How [`write`] treats the destination.
+/// How [`write()`] treats the destination.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Policy {
     symlinks: Symlinks,
@@ -52,7 +52,7 @@ impl Policy {
     };
 }
 
-/// Why a [`write`] failed; nothing was replaced, and no temp file is left.
+/// Why a [`write()`] failed; nothing was replaced, and no temp file is left.
 #[derive(Debug)]
 pub(crate) enum Failure {
     /// The destination is a symlink (refused by the policy), a directory or a special file.
