@@ -607,6 +607,47 @@ fn renovate_check_fails_on_a_stale_config() {
     );
 }
 
+// Regression: `renovate --write` replaced a symlinked renovate.json with a regular file, and left
+// the file readable by its owner only (the temp file's mode) whatever it had been.
+#[cfg(unix)]
+#[test]
+fn writing_the_config_keeps_its_mode_and_writes_through_a_symlink() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let mode = |path: &Path| fs::metadata(path).expect("stat").permissions().mode() & 0o777;
+    let repo = tempfile::tempdir().expect("a temporary directory");
+    copy_tree(
+        &repo_root().join("tests/renovate/forms"),
+        &repo.path().join("spec"),
+    );
+    let config = repo.path().join("renovate.json");
+    let shared = repo.path().join("shared");
+    fs::create_dir(&shared).expect("mkdir shared");
+    let target = shared.join("renovate.json");
+    fs::write(&target, "{}").expect("write the target");
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o664)).expect("chmod");
+    symlink(&target, &config).expect("symlink renovate.json");
+    let expected = run(fluxspec(repo.path()).arg("renovate")).stdout;
+
+    run(fluxspec(repo.path()).args(["renovate", "--write"]));
+    assert!(
+        fs::symlink_metadata(&config).expect("lstat").is_symlink(),
+        "renovate.json is no longer a symlink"
+    );
+    assert_eq!(fs::read(&target).expect("read the target"), expected);
+    assert_eq!(mode(&target), 0o664);
+
+    fs::remove_file(&config).expect("remove the symlink");
+    fs::write(&config, "{}").expect("write renovate.json");
+    fs::set_permissions(&config, fs::Permissions::from_mode(0o640)).expect("chmod");
+    run(fluxspec(repo.path()).args(["renovate", "--write"]));
+    assert_eq!(fs::read(&config).expect("read renovate.json"), expected);
+    assert_eq!(mode(&config), 0o640);
+    // A new config is an ordinary file, not one only its owner may read.
+    fs::remove_file(&config).expect("remove renovate.json");
+    run(fluxspec(repo.path()).args(["renovate", "--write"]));
+    assert_eq!(mode(&config), 0o644);
+}
+
 #[test]
 fn a_version_renovate_would_miss_is_an_error() {
     let repo = tempfile::tempdir().expect("a temporary directory");

@@ -10,12 +10,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::charts::helm_charts;
 use super::flux::FluxKustomization;
 use super::object::Object;
-use super::{
-    BuildError, BuiltKustomization, BuiltObject, Kustomize, Workspace, built_object, helm_charts,
-    post_build,
-};
+use super::post_build::post_build;
+use super::{BuildError, BuiltKustomization, BuiltObject, Kustomize, Workspace, built_object};
 use crate::compile::Rendered;
 use crate::tree::FileTree;
 

@@ -24,7 +24,6 @@ mod config;
 mod coverage;
 mod managers;
 
-use std::io::Write as _;
 use std::path::{Component, Path};
 
 use miette::Diagnostic;
@@ -32,6 +31,7 @@ use thiserror::Error;
 
 use crate::compile::{CompileError, load, read};
 use crate::suggest::did_you_mean;
+use crate::sync::atomic::{self, Failure, Policy};
 
 use coverage::{CoverageErrors, check_coverage};
 use managers::managers;
@@ -124,22 +124,17 @@ pub(crate) fn generate(options: &Options<'_>) -> Result<String, Error> {
     ))
 }
 
-/// Writes `text` to `path` through a temporary file beside it, so a reader sees the old file or
-/// the new one, never half of one.
+/// Writes `text` to `path` atomically ([`atomic::write`]), so a reader sees the old file or the
+/// new one, never half of one. Like the spec, the file keeps its permissions and a symlink to it
+/// is written through to its target.
 pub(crate) fn write_config(path: &Path, text: &str) -> Result<(), Error> {
-    let failed = |error: &dyn std::fmt::Display| Error::Write {
+    atomic::write(path, text.as_bytes(), Policy::SOURCE).map_err(|failure| Error::Write {
         path: path.display().to_string(),
-        reason: error.to_string(),
-    };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|error| failed(&error))?;
-    file.write_all(text.as_bytes())
-        .map_err(|error| failed(&error))?;
-    file.persist(path).map_err(|error| failed(&error.error))?;
-    Ok(())
+        reason: match failure {
+            Failure::NotAFile(_) => "it is not a regular file".to_owned(),
+            Failure::Io { source, .. } => source.to_string(),
+        },
+    })
 }
 
 fn gated_clusters(gate: &Gate, clusters: &[&str]) -> Result<Vec<String>, Error> {

@@ -1,0 +1,90 @@
+//! [`Session::apply`]: a plan carried out so that a kill at any instant leaves every file whole
+//! and recognisably fluxspec's: the ownership manifest lists old and new content while the
+//! deletions and the writes ([`atomic::write`], one thread per core) run.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::sync::PoisonError;
+
+use super::atomic;
+use super::manifest;
+use super::{Change, Plan, Session, Status, SyncError, io_error, parallel_map};
+
+impl Session {
+    /// Writes `contents` to `path` atomically ([`atomic::write`]), creating its directory.
+    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), SyncError> {
+        self.check_parents(path)?;
+        let full = self.root.join(path);
+        let dir = full.parent().unwrap_or(&self.root);
+        let relative_dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        if !self.is_known_dir(relative_dir) {
+            fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+            self.add_known_dir(relative_dir);
+        }
+        Ok(atomic::write(&full, contents, atomic::Policy::GENERATED)?)
+    }
+
+    /// Carries out a plan. The manifest is written twice: first listing old and new content of
+    /// every path (so a kill mid-way leaves every file recognisably fluxspec's), last listing
+    /// exactly the new tree.
+    pub(crate) fn apply(&self, plan: &Plan) -> Result<(), SyncError> {
+        if plan.is_clean() && plan.leftover_temp_files.is_empty() {
+            return Ok(());
+        }
+        let in_flight = plan.old_manifest.in_flight_union(&plan.new_manifest);
+        self.write_file(manifest::FILE_NAME, in_flight.to_text().as_bytes())?;
+        // Deletions first, so a directory they empty is gone before a file of the same name is
+        // written.
+        for change in &plan.changes {
+            if change.status == Status::Deleted {
+                let full = self.root.join(&change.path);
+                fs::remove_file(&full).map_err(io_error("delete", &full))?;
+                self.remove_empty_parents(&full);
+            }
+        }
+        for path in &plan.vanished {
+            self.remove_empty_parents(&self.root.join(path));
+        }
+        // Writes are independent (each its own temp file and rename, all covered by the in-flight
+        // manifest), so they run on all cores; a cold compile is mostly file creation.
+        let writes: Vec<&Change> = plan
+            .changes
+            .iter()
+            .filter(|change| change.status != Status::Deleted)
+            .collect();
+        for result in parallel_map(&writes, |change| self.write_file(&change.path, &change.new)) {
+            result?;
+        }
+        for temp in &plan.leftover_temp_files {
+            // Gone already is fine: it was only debris.
+            let _ = fs::remove_file(temp);
+        }
+        self.write_file(manifest::FILE_NAME, plan.new_manifest.to_text().as_bytes())
+    }
+
+    /// Removes the directories a deletion left empty, up to the output directory.
+    fn remove_empty_parents(&self, file: &Path) {
+        let mut dir = file.parent();
+        while let Some(current) = dir {
+            // Manifest paths are relative and plain, so the climb meets the root; the prefix
+            // check makes sure it never goes above it whatever the path.
+            if current == self.root || !current.starts_with(&self.root) {
+                break;
+            }
+            match fs::remove_dir(current) {
+                Ok(()) => {}
+                // Gone already (a killed compile removed it): the one above may be empty still.
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                // `remove_dir` only removes empty directories; the first non-empty one stops us.
+                Err(_) => break,
+            }
+            // A later write into it must create it again. Deletions are rare: forget them all.
+            self.known_dirs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+            dir = current.parent();
+        }
+    }
+}
