@@ -29,6 +29,7 @@ use crate::model::{
 use crate::parse::syntax::{self, Spanned};
 use crate::substitute::{self, SUBSTITUTE_KEY};
 use crate::suggest::{did_you_mean, shown};
+use crate::text::{and_list, plural};
 pub(crate) use error::{Error, Warning};
 use files::SpecDir;
 use manifests::{Build, Doc, Finding, Manifest, Origin, Selector};
@@ -138,30 +139,14 @@ const MAX_CLUSTER_NAME: usize = 63 - "platform-".len();
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
 
-/// `a`, `a` and `b`, `a`, `b` and `c`, each in backticks, each once.
-fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
-    let mut seen = BTreeSet::new();
-    let names: Vec<String> = names
-        .into_iter()
-        .filter(|name| seen.insert(*name))
-        .map(|name| format!("`{name}`"))
-        .collect();
-    match names.as_slice() {
-        [] => "none".to_owned(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 /// "cluster `dev`" or "clusters `dev` and `prod`", each cluster once.
 fn clusters_text(clusters: &[String]) -> String {
     let unique: BTreeSet<&str> = clusters.iter().map(String::as_str).collect();
-    let noun = if unique.len() == 1 {
-        "cluster"
-    } else {
-        "clusters"
-    };
-    format!("{noun} {}", list(clusters.iter().map(String::as_str)))
+    format!(
+        "{} {}",
+        plural(unique.len(), "cluster"),
+        and_list(clusters.iter().map(String::as_str))
+    )
 }
 
 /// The help for an unknown name: the likely one, or the known ones.
@@ -175,7 +160,7 @@ fn unknown_help<'a>(
         if known.is_empty() {
             format!("the spec declares no {what}")
         } else {
-            format!("the {what}s are {}", list(known))
+            format!("the {what}s are {}", and_list(known))
         }
     })
 }
@@ -650,7 +635,7 @@ impl Resolver {
                             || {
                                 format!(
                                     "its variables are {}; set others with `var` in the app",
-                                    list(declared)
+                                    and_list(declared)
                                 )
                             },
                         ),
@@ -798,7 +783,7 @@ impl Resolver {
                 help: format!(
                     "`{}` runs on {}; add `{}` to its `clusters`",
                     app.name.value,
-                    list(clusters.iter().copied()),
+                    and_list(clusters.iter().copied()),
                     cluster.value
                 ),
             });
