@@ -15,6 +15,7 @@ use crate::input::{self, FileKind, ReadFailure};
 use crate::model::Model;
 use crate::parse::syntax;
 use crate::repository::OutputPath;
+use crate::text::count;
 use crate::tree::FileTree;
 use crate::{parse, render, resolve};
 
@@ -49,13 +50,6 @@ pub(crate) struct SpecWarnings {
     source_code: NamedSource<String>,
     #[related]
     warnings: Vec<BoxedDiagnostic>,
-}
-
-fn count(n: usize, what: &str) -> String {
-    match n {
-        1 => format!("1 {what}"),
-        n => format!("{n} {what}s"),
-    }
 }
 
 /// The spec file itself could not be used.

@@ -28,6 +28,7 @@ mod select;
 mod suggest;
 mod sync;
 mod synth;
+mod text;
 mod tree;
 mod versions;
 

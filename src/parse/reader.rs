@@ -10,6 +10,7 @@ use miette::SourceSpan;
 use super::Error;
 use super::syntax::Spanned;
 use crate::suggest::{did_you_mean, shown};
+use crate::text::comma_list;
 
 /// Which properties a node accepts.
 pub(super) enum Props<'a> {
@@ -155,7 +156,7 @@ impl Reader {
                         Some(if allowed.is_empty() {
                             format!("`{node_name}` takes no properties")
                         } else {
-                            format!("`{node_name}` accepts {}", list(allowed))
+                            format!("`{node_name}` accepts {}", comma_list(allowed))
                         })
                     }),
                 });
@@ -345,7 +346,7 @@ impl Reader {
             parent: parent.to_owned(),
             span: self.at(node.name().span()),
             help: did_you_mean(node_name, allowed.iter().copied())
-                .or_else(|| Some(format!("`{parent}` accepts {}", list(allowed)))),
+                .or_else(|| Some(format!("`{parent}` accepts {}", comma_list(allowed)))),
         });
     }
 }
@@ -353,12 +354,4 @@ impl Reader {
 /// The children of a node; none when it has no block.
 pub(super) fn children(node: &KdlNode) -> &[KdlNode] {
     node.children().map_or(&[], |block| block.nodes())
-}
-
-fn list(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

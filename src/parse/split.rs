@@ -148,7 +148,20 @@ impl Scanner<'_> {
 /// Splits `text` into chunks of whole top-level nodes, each at most [`MAX_CHUNK_BYTES`] long
 /// unless refused.
 pub(super) fn split(text: &str) -> Split {
-    let mut split = Split::default();
+    chunks(text, node_ends(text))
+}
+
+/// Where one top-level node (or a run of them that cannot be cut) lies, and the first place it
+/// nests too deep, if any.
+struct NodeEnd {
+    start: usize,
+    /// Just past the node's terminator.
+    end: usize,
+    too_deep: Option<SourceSpan>,
+}
+
+/// The top-level nodes of `text`, in order.
+fn node_ends(text: &str) -> Vec<NodeEnd> {
     let mut scanner = Scanner { text, pos: 0 };
     // The node being scanned starts here; it may end only at depth 0.
     let mut node_start = 0;
@@ -158,8 +171,7 @@ pub(super) fn split(text: &str) -> Split {
     let mut slashdash = false;
     // A `\` outside strings joins the next line to this one.
     let mut continuation = false;
-    // Node ends found so far, as byte offsets just past each terminator.
-    let mut ends: Vec<(usize, usize, Option<SourceSpan>)> = Vec::new();
+    let mut ends: Vec<NodeEnd> = Vec::new();
 
     while let Some(c) = scanner.bump() {
         match c {
@@ -215,7 +227,11 @@ pub(super) fn split(text: &str) -> Split {
                     continuation = false;
                 }
                 if depth == 0 && !joined && !slashdash && cuts {
-                    ends.push((node_start, scanner.pos, too_deep.take()));
+                    ends.push(NodeEnd {
+                        start: node_start,
+                        end: scanner.pos,
+                        too_deep: too_deep.take(),
+                    });
                     node_start = scanner.pos;
                 }
             }
@@ -224,13 +240,27 @@ pub(super) fn split(text: &str) -> Split {
         }
     }
     if node_start < text.len() {
-        ends.push((node_start, text.len(), too_deep.take()));
+        ends.push(NodeEnd {
+            start: node_start,
+            end: text.len(),
+            too_deep: too_deep.take(),
+        });
     }
+    ends
+}
 
-    // Group consecutive nodes into chunks of at most MAX_CHUNK_BYTES.
+/// Groups consecutive nodes into chunks of at most [`MAX_CHUNK_BYTES`]; refuses a node too deep
+/// or too long.
+fn chunks(text: &str, ends: Vec<NodeEnd>) -> Split {
+    let mut split = Split::default();
     let mut chunk: Option<Range<usize>> = None;
-    for (start, end, deep) in ends {
-        if let Some(at) = deep {
+    for NodeEnd {
+        start,
+        end,
+        too_deep,
+    } in ends
+    {
+        if let Some(at) = too_deep {
             split.refused.push(Refusal::TooDeep { at });
             split.chunks.extend(chunk.take());
             continue;

@@ -32,6 +32,7 @@ use thiserror::Error;
 use crate::compile::{CompileError, load, read};
 use crate::suggest::did_you_mean;
 use crate::sync::atomic::{self, Failure, Policy};
+use crate::text::comma_list;
 
 use coverage::{CoverageErrors, check_coverage};
 use managers::managers;
@@ -151,7 +152,7 @@ fn gated_clusters(gate: &Gate, clusters: &[&str]) -> Result<Vec<String>, Error> 
                     return Err(Error::UnknownGate {
                         name: name.clone(),
                         help: did_you_mean(name, clusters.iter().copied()).unwrap_or_else(|| {
-                            format!("the spec declares {}", backticked(clusters))
+                            format!("the spec declares {}", comma_list(clusters))
                         }),
                     });
                 }
@@ -162,14 +163,6 @@ fn gated_clusters(gate: &Gate, clusters: &[&str]) -> Result<Vec<String>, Error> 
             names
         }
     })
-}
-
-fn backticked(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The spec's path relative to the repository root (the config's directory), with `/`.

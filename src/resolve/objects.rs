@@ -9,6 +9,8 @@
 
 use serde_json::Value;
 
+use crate::text::join_prose;
+
 /// A non-empty string, if `value` is one.
 fn text(value: Option<&Value>) -> Option<&str> {
     value
@@ -52,11 +54,7 @@ pub(super) fn problem(value: &Value) -> Option<String> {
         }
         missing.push("`metadata.name`");
     }
-    match missing.as_slice() {
-        [] => None,
-        [one] => Some(format!("it has no {one}")),
-        [init @ .., last] => Some(format!("it has no {} or {last}", init.join(", "))),
-    }
+    join_prose(&missing, "or").map(|missing| format!("it has no {missing}"))
 }
 
 #[cfg(test)]

@@ -20,7 +20,6 @@ mod safety;
 pub(crate) mod spec_file;
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -51,7 +50,7 @@ pub(crate) enum SyncError {
         help("move it away (fluxspec creates the directory), or pass another `--out`")
     )]
     OutputNotADirectory { path: String, kind: String },
-    #[error("{} file(s) that fluxspec did not write are in the way:{}", .paths.len(), path_list(.paths))]
+    #[error("{} file(s) that fluxspec did not write are in the way:{}", .paths.len(), crate::text::path_lines(.paths))]
     #[diagnostic(
         code("fluxspec::unowned-file"),
         help("move them away, or pass `--adopt` to let fluxspec overwrite and own them")
@@ -97,23 +96,6 @@ pub(crate) enum SyncError {
         path: String,
         source: io::Error,
     },
-}
-
-/// How many paths an error names before it only counts the rest.
-const LISTED_PATHS: usize = 20;
-
-/// `paths` one per line, so that no path is wrapped mid-name, the first [`LISTED_PATHS`] of them.
-fn path_list(paths: &[String]) -> String {
-    let mut list = String::new();
-    for path in paths.iter().take(LISTED_PATHS) {
-        list.push_str("\n  ");
-        list.push_str(path);
-    }
-    if paths.len() > LISTED_PATHS {
-        // Writing to a String cannot fail.
-        let _ = write!(list, "\n  and {} more", paths.len() - LISTED_PATHS);
-    }
-    list
 }
 
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> SyncError {

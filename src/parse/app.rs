@@ -1,0 +1,228 @@
+//! The `app` node and what it holds: its chart (`helm`), images and their versions, and its
+//! per-cluster blocks.
+
+use kdl::KdlNode;
+use miette::SourceSpan;
+
+use super::Error;
+use super::knobs::{TARGET_PROPS, read_knob, read_target, read_var};
+use super::reader::{Props, Reader, children, name};
+use super::syntax::{
+    App, AppCluster, ComponentUse, FilePatch, Helm, Image, Knobs, Spanned, ValuesFile, Version,
+};
+
+pub(super) const APP: &[&str] = &[
+    "layer",
+    "namespace",
+    "clusters",
+    "depends-on",
+    "manifests",
+    "component",
+    "var",
+    "helm",
+    "image",
+    "cluster",
+    "wait",
+    "interval",
+    "retry-interval",
+    "timeout",
+    "health-check",
+    "health-check-expr",
+    "inline-patch",
+    "label",
+];
+pub(super) const APP_CLUSTER: &[&str] = &[
+    "patch",
+    "manifest",
+    "var",
+    "wait",
+    "interval",
+    "retry-interval",
+    "timeout",
+    "health-check",
+    "health-check-expr",
+    "inline-patch",
+    "label",
+];
+pub(super) const HELM: &[&str] = &["version", "values"];
+pub(super) const IMAGE: &[&str] = &["version"];
+
+fn read_versions(reader: &mut Reader, node: &KdlNode, versions: &mut Vec<Version>) {
+    reader.shape(node, Some(1), &Props::Only(&["cluster"]), false);
+    let value = reader.required_arg(node, 0, "a version");
+    let cluster = reader.prop(node, "cluster");
+    versions.extend(value.map(|value| Version { value, cluster }));
+}
+
+fn read_helm(reader: &mut Reader, node: &KdlNode) -> Option<Helm> {
+    let node = &*reader.props_as_children(node, &["chart"], HELM);
+    reader.shape(node, Some(1), &Props::Only(&["chart"]), true);
+    let url = reader.required_arg(node, 0, "the chart's URL (oci:// or https://)");
+    let chart = reader.prop(node, "chart");
+    let mut versions = Vec::new();
+    let mut values = Vec::new();
+    for child in children(node) {
+        match name(child) {
+            "version" => read_versions(reader, child, &mut versions),
+            "values" => {
+                reader.shape(child, Some(1), &Props::Only(&["cluster"]), false);
+                let path = reader.required_arg(child, 0, "a values file");
+                let cluster = reader.prop(child, "cluster");
+                values.extend(path.map(|path| ValuesFile { path, cluster }));
+            }
+            _ => reader.unknown_node(child, "helm", HELM),
+        }
+    }
+    Some(Helm {
+        span: reader.name_span(node),
+        url: url?,
+        chart,
+        versions,
+        values,
+    })
+}
+
+fn read_image(reader: &mut Reader, node: &KdlNode) -> Option<Image> {
+    let node = &*reader.props_as_children(node, &[], IMAGE);
+    reader.shape(node, Some(1), &Props::Only(&[]), true);
+    let image_name = reader.required_arg(node, 0, "the image's name");
+    let mut versions = Vec::new();
+    for child in children(node) {
+        match name(child) {
+            "version" => read_versions(reader, child, &mut versions),
+            _ => reader.unknown_node(child, "image", IMAGE),
+        }
+    }
+    Some(Image {
+        name: image_name?,
+        versions,
+    })
+}
+
+fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
+    let node = &*reader.props_as_children(node, &[], APP_CLUSTER);
+    reader.shape(node, Some(1), &Props::Only(&[]), true);
+    let cluster_name = reader.required_arg(node, 0, "the cluster's name");
+    let mut patches = Vec::new();
+    let mut manifests = Vec::new();
+    let mut vars = Vec::new();
+    let mut knobs = Knobs::default();
+    for child in children(node) {
+        if read_knob(reader, child, &mut knobs) {
+            continue;
+        }
+        match name(child) {
+            "patch" => {
+                reader.shape(child, Some(1), &Props::Only(TARGET_PROPS), false);
+                let path = reader.required_arg(child, 0, "a patch file");
+                let target = read_target(reader, child);
+                patches.extend(path.map(|path| FilePatch { path, target }));
+            }
+            "manifest" => {
+                reader.shape(child, None, &Props::Only(&[]), false);
+                manifests.extend(reader.string_args(child, "a file or directory"));
+            }
+            "var" => vars.extend(read_var(reader, child)),
+            _ => reader.unknown_node(child, "cluster", APP_CLUSTER),
+        }
+    }
+    Some(AppCluster {
+        name: cluster_name?,
+        patches,
+        manifests,
+        vars,
+        knobs,
+    })
+}
+
+pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
+    let node = &*reader.props_as_children(node, &[], APP);
+    reader.shape(node, Some(1), &Props::Only(&[]), true);
+    let app_name = reader.required_arg(node, 0, "the app's name");
+    let mut app = App {
+        name: app_name.clone().unwrap_or(Spanned {
+            value: String::new(),
+            span: reader.name_span(node),
+        }),
+        layer: None,
+        namespace: None,
+        clusters: None,
+        clusters_span: None,
+        depends_on: Vec::new(),
+        manifests: Vec::new(),
+        components: Vec::new(),
+        vars: Vec::new(),
+        helm: None,
+        images: Vec::new(),
+        knobs: Knobs::default(),
+        per_cluster: Vec::new(),
+    };
+    let mut helm_span: Option<SourceSpan> = None;
+    for child in children(node) {
+        if read_knob(reader, child, &mut app.knobs) {
+            continue;
+        }
+        match name(child) {
+            "layer" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.required_arg(child, 0, "\"platform\" or \"apps\"");
+                reader.once(&mut app.layer, value, child);
+            }
+            "namespace" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.required_arg(child, 0, "a namespace");
+                reader.once(&mut app.namespace, value, child);
+            }
+            "clusters" => {
+                reader.shape(child, None, &Props::Only(&[]), false);
+                // No name at all parks the app: it is deployed nowhere (a warning).
+                let names = reader.strings(child);
+                if let Some(first) = app.clusters_span {
+                    reader.errors.push(Error::DuplicateNode {
+                        name: "clusters".to_owned(),
+                        span: reader.name_span(child),
+                        first,
+                    });
+                } else {
+                    app.clusters_span = Some(reader.name_span(child));
+                    app.clusters = Some(names);
+                }
+            }
+            "depends-on" => {
+                reader.shape(child, None, &Props::Only(&[]), false);
+                app.depends_on
+                    .extend(reader.string_args(child, "one or more app names"));
+            }
+            "manifests" => {
+                reader.shape(child, None, &Props::Only(&[]), false);
+                app.manifests
+                    .extend(reader.string_args(child, "one or more files or directories"));
+            }
+            "component" => {
+                reader.shape(child, Some(1), &Props::Any, false);
+                let component = reader.required_arg(child, 0, "a component name");
+                let values = reader.props_as_vars(child);
+                app.components
+                    .extend(component.map(|name| ComponentUse { name, values }));
+            }
+            "var" => app.vars.extend(read_var(reader, child)),
+            "helm" => {
+                let helm = read_helm(reader, child);
+                if let Some(first) = helm_span {
+                    reader.errors.push(Error::DuplicateNode {
+                        name: "helm".to_owned(),
+                        span: reader.name_span(child),
+                        first,
+                    });
+                } else {
+                    helm_span = Some(reader.name_span(child));
+                    app.helm = helm;
+                }
+            }
+            "image" => app.images.extend(read_image(reader, child)),
+            "cluster" => app.per_cluster.extend(read_app_cluster(reader, child)),
+            _ => reader.unknown_node(child, "app", APP),
+        }
+    }
+    app_name.map(|_| app)
+}

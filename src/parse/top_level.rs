@@ -1,0 +1,135 @@
+//! The top-level nodes but `app`: `settings`, `cluster` and `component`, and the loop that
+//! reads a chunk's nodes into the [`Spec`].
+
+use kdl::{KdlDocument, KdlNode};
+use miette::SourceSpan;
+
+use super::Error;
+use super::app::read_app;
+use super::knobs::{read_timing, read_var};
+use super::reader::{Props, Reader, children, name};
+use super::syntax::{Cluster, Component, ComponentVar, Settings, Spec, Timings};
+
+pub(super) const TOP_LEVEL: &[&str] = &["settings", "cluster", "component", "app"];
+pub(super) const SETTINGS: &[&str] = &[
+    "source",
+    "output-path",
+    "interval",
+    "retry-interval",
+    "timeout",
+];
+pub(super) const CLUSTER: &[&str] = &["var", "suspend", "interval", "retry-interval", "timeout"];
+pub(super) const COMPONENT: &[&str] = &["path", "var"];
+
+/// Reads the top-level nodes of one chunk into `spec`; `settings_span` remembers a `settings`
+/// node across chunks.
+pub(super) fn read_spec(
+    reader: &mut Reader,
+    document: &KdlDocument,
+    spec: &mut Spec,
+    settings_span: &mut Option<SourceSpan>,
+) {
+    for node in document.nodes() {
+        match name(node) {
+            "settings" => {
+                if let Some(first) = *settings_span {
+                    reader.errors.push(Error::DuplicateNode {
+                        name: "settings".to_owned(),
+                        span: reader.name_span(node),
+                        first,
+                    });
+                } else {
+                    *settings_span = Some(reader.name_span(node));
+                    spec.settings = Some(read_settings(reader, node));
+                }
+            }
+            "cluster" => spec.clusters.extend(read_cluster(reader, node)),
+            "component" => spec.components.extend(read_component(reader, node)),
+            "app" => spec.apps.extend(read_app(reader, node)),
+            _ => reader.unknown_node(node, "the spec", TOP_LEVEL),
+        }
+    }
+}
+
+fn read_settings(reader: &mut Reader, node: &KdlNode) -> Settings {
+    let node = &*reader.props_as_children(node, &[], SETTINGS);
+    reader.shape(node, Some(0), &Props::Only(&[]), true);
+    let mut settings = Settings::default();
+    for child in children(node) {
+        if read_timing(reader, child, &mut settings.timings) {
+            continue;
+        }
+        match name(child) {
+            "source" => {
+                reader.shape(child, Some(1), &Props::Only(&["namespace"]), false);
+                let value = reader.required_arg(child, 0, "the GitRepository's name");
+                reader.once(&mut settings.source_name, value, child);
+                settings.source_namespace = reader.prop(child, "namespace");
+            }
+            "output-path" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.required_arg(child, 0, "a path such as \"./generated\"");
+                reader.once(&mut settings.output_path, value, child);
+            }
+            _ => reader.unknown_node(child, "settings", SETTINGS),
+        }
+    }
+    settings
+}
+
+fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
+    let node = &*reader.props_as_children(node, &[], CLUSTER);
+    reader.shape(node, Some(1), &Props::Only(&[]), true);
+    let cluster_name = reader.required_arg(node, 0, "the cluster's name");
+    let mut vars = Vec::new();
+    let mut suspend = Vec::new();
+    let mut timings = Timings::default();
+    for child in children(node) {
+        if read_timing(reader, child, &mut timings) {
+            continue;
+        }
+        match name(child) {
+            "var" => vars.extend(read_var(reader, child)),
+            "suspend" => {
+                reader.shape(child, None, &Props::Only(&[]), false);
+                suspend.extend(reader.string_args(child, "a layer: \"platform\" or \"apps\""));
+            }
+            _ => reader.unknown_node(child, "cluster", CLUSTER),
+        }
+    }
+    Some(Cluster {
+        name: cluster_name?,
+        vars,
+        suspend,
+        timings,
+    })
+}
+
+fn read_component(reader: &mut Reader, node: &KdlNode) -> Option<Component> {
+    let node = &*reader.props_as_children(node, &[], COMPONENT);
+    reader.shape(node, Some(1), &Props::Only(&[]), true);
+    let component_name = reader.required_arg(node, 0, "the component's name");
+    let mut path = None;
+    let mut vars = Vec::new();
+    for child in children(node) {
+        match name(child) {
+            "path" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.required_arg(child, 0, "a directory under the spec directory");
+                reader.once(&mut path, value, child);
+            }
+            "var" => {
+                reader.shape(child, Some(1), &Props::Only(&["default"]), false);
+                let var_name = reader.required_arg(child, 0, "a variable name");
+                let default = reader.prop(child, "default");
+                vars.extend(var_name.map(|name| ComponentVar { name, default }));
+            }
+            _ => reader.unknown_node(child, "component", COMPONENT),
+        }
+    }
+    Some(Component {
+        name: component_name?,
+        path,
+        vars,
+    })
+}

@@ -1,0 +1,187 @@
+//! One app on one cluster: the [`Deployment`] the model holds. Starts from what the app
+//! declares once ([`AppBasis`]), picks the cluster's versions and values, applies the app's and
+//! the cluster block's knobs, variables, patches and manifests (the overlay), resolves the
+//! app's values against the cluster's variables, and checks Flux's substitution of the result.
+
+use std::collections::BTreeMap;
+
+use miette::SourceSpan;
+
+use crate::model::{Deployment, FluxKnobs, Layer, OverlayPatch, SourceFile, Timings};
+use crate::parse::syntax;
+
+use super::Resolver;
+use super::knobs::target;
+use super::manifests::{Doc, Manifest};
+use super::reading::{FileKind, ParsedFile, ParsedPatch};
+use super::substitution::BuildParts;
+
+/// What an app declares once, shared by its deployments on every cluster.
+pub(super) struct AppBasis {
+    pub(super) layer: Layer,
+    pub(super) namespace: String,
+    /// The apps it depends on, sorted.
+    pub(super) depends_on: Vec<String>,
+    /// The components it uses, sorted.
+    pub(super) components: Vec<String>,
+    /// The app-level variables: `APP`, its components' and its own.
+    pub(super) substitute: BTreeMap<String, String>,
+    /// Where each app-level value is written, to resolve its references per cluster.
+    pub(super) value_at: BTreeMap<String, SourceSpan>,
+    /// The base's parsed files, the generated HelmRelease with the base values among them.
+    pub(super) base: Vec<ParsedFile>,
+}
+
+/// The parsed files of one app's overlay on one cluster.
+#[derive(Debug, Default)]
+pub(super) struct Overlay {
+    pub(super) resources: Vec<ParsedFile>,
+    pub(super) patches: Vec<ParsedPatch>,
+}
+
+impl Resolver {
+    /// The app's deployment on `cluster`, whose variables are `cluster_vars`.
+    pub(super) fn deployment(
+        &mut self,
+        app: &syntax::App,
+        basis: &AppBasis,
+        timings: &Timings,
+        cluster: &str,
+        cluster_vars: Option<&BTreeMap<String, String>>,
+    ) -> Deployment {
+        let block = app
+            .per_cluster
+            .iter()
+            .find(|block| block.name.as_str() == cluster);
+        let chart_version = app
+            .helm
+            .as_ref()
+            .and_then(|helm| self.version_for(&app.name.value, cluster, &helm.url, &helm.versions));
+        let images = app
+            .images
+            .iter()
+            .filter_map(|image| {
+                self.version_for(&app.name.value, cluster, &image.name, &image.versions)
+                    .map(|tag| (image.name.value.clone(), tag))
+            })
+            .collect();
+        let values_node = app.helm.as_ref().and_then(|helm| {
+            helm.values.iter().find(|values| {
+                values
+                    .cluster
+                    .as_ref()
+                    .is_some_and(|name| name.as_str() == cluster)
+            })
+        });
+        let (values, values_text) = values_node
+            .and_then(|values| self.values(&values.path))
+            .map(|values| (values.content, values.text))
+            .unzip();
+        let mut deployment = Deployment {
+            cluster: cluster.to_owned(),
+            chart_version,
+            values,
+            images,
+            depends_on: basis.depends_on.clone(),
+            components: basis.components.clone(),
+            patches: Vec::new(),
+            manifests: Vec::new(),
+            substitute: basis.substitute.clone(),
+            flux: FluxKnobs {
+                wait: basis.layer == Layer::Platform,
+                timings: timings.clone(),
+                health_checks: Vec::new(),
+                health_check_exprs: Vec::new(),
+                inline_patches: Vec::new(),
+                labels: BTreeMap::new(),
+            },
+        };
+        let overlay = self.overlay(app, block, &basis.namespace, &mut deployment);
+        let mut spans = basis.value_at.clone();
+        spans.extend(
+            block
+                .iter()
+                .flat_map(|block| &block.vars)
+                .map(|var| (var.name.value.clone(), var.value.span)),
+        );
+        self.resolve_app_values(cluster, &mut deployment.substitute, &spans, cluster_vars);
+        // The cluster's values reach the HelmRelease as a patch.
+        let values_patch = values_node.map(|node| ParsedFile {
+            span: node.path.span,
+            manifest: Manifest::generated(
+                node.path.value.clone(),
+                Doc::generated("HelmRelease", &app.name.value, deployment.values.as_ref()),
+                values_text.as_deref().unwrap_or_default(),
+            ),
+        });
+        let parts = BuildParts {
+            base: &basis.base,
+            overlay: &overlay,
+            values_patch: values_patch.as_ref(),
+        };
+        self.check_substitution(app, &parts, &deployment, cluster_vars);
+        deployment
+    }
+
+    /// Completes a deployment with the app's knobs and its cluster block, if any; returns the
+    /// overlay's parsed manifests and patches.
+    fn overlay(
+        &mut self,
+        app: &syntax::App,
+        block: Option<&syntax::AppCluster>,
+        namespace: &str,
+        deployment: &mut Deployment,
+    ) -> Overlay {
+        let mut overlay = Overlay::default();
+        self.knobs(&app.knobs, namespace, &mut deployment.flux);
+        let Some(block) = block else {
+            return overlay;
+        };
+        self.knobs(&block.knobs, namespace, &mut deployment.flux);
+        for var in &block.vars {
+            self.var_name(&var.name);
+        }
+        self.unique("variable", block.vars.iter().map(|var| &var.name));
+        deployment.substitute.extend(
+            block
+                .vars
+                .iter()
+                .map(|var| (var.name.value.clone(), var.value.value.clone())),
+        );
+        let mut overlay_files: Vec<SourceFile> = Vec::new();
+        for patch in &block.patches {
+            let read = self.read_manifests(&patch.path, FileKind::Patches);
+            for file in read.files {
+                overlay_files.push(file.clone());
+                deployment.patches.push(OverlayPatch {
+                    file,
+                    target: target(&patch.target),
+                });
+            }
+            let target = target(&patch.target);
+            overlay
+                .patches
+                .extend(read.manifests.into_iter().map(|manifest| ParsedPatch {
+                    file: ParsedFile {
+                        span: patch.path.span,
+                        manifest,
+                    },
+                    target: target.clone(),
+                }));
+        }
+        for path in &block.manifests {
+            let read = self.read_manifests(path, FileKind::Resources);
+            overlay_files.extend(read.files.iter().cloned());
+            deployment.manifests.extend(read.files);
+            overlay
+                .resources
+                .extend(read.manifests.into_iter().map(|manifest| ParsedFile {
+                    span: path.span,
+                    manifest,
+                }));
+        }
+        let span = block.name.span;
+        self.no_collisions(&overlay_files, span);
+        overlay
+    }
+}
