@@ -52,6 +52,7 @@ use thiserror::Error;
 
 use crate::compile::{CompileError, render_spec};
 use crate::layout;
+use crate::select::UnknownCluster;
 use crate::substitute::SubstituteError;
 use crate::tree::FileTree;
 pub(crate) use kustomize::Kustomize;
@@ -76,13 +77,9 @@ pub(crate) enum BuildError {
         )
     )]
     KustomizeNotFound,
-    #[error("unknown cluster `{name}`")]
-    #[diagnostic(code("fluxspec::unknown-cluster"))]
-    UnknownCluster {
-        name: String,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    UnknownCluster(#[from] UnknownCluster),
     #[error("no Flux Kustomization `{name}` on cluster `{cluster}`")]
     #[diagnostic(code("fluxspec::unknown-app"))]
     UnknownApp {

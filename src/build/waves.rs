@@ -10,6 +10,7 @@ use super::object::{Object, ObjectId, documents};
 use super::post_build::post_build;
 use super::{BuildError, BuiltKustomization, ClusterBuild, Workspace, built_object};
 use crate::layout;
+use crate::select::UnknownCluster;
 use crate::suggest::did_you_mean;
 
 /// The Flux Kustomization that `flux bootstrap` creates to sync a cluster's entry directory.
@@ -25,10 +26,12 @@ impl Workspace<'_> {
         only: Option<&str>,
     ) -> Result<ClusterBuild, BuildError> {
         if !self.clusters.contains(cluster) {
-            return Err(BuildError::UnknownCluster {
-                name: cluster.to_owned(),
-                help: did_you_mean(cluster, self.clusters.iter().map(String::as_str)),
-            });
+            return Err(UnknownCluster::new(
+                cluster,
+                self.clusters.iter().map(String::as_str),
+                None,
+            )
+            .into());
         }
         let mut built = vec![self.entry(cluster)?];
         // Each Kustomization is built once: one declared twice (`warn_duplicates` reports the

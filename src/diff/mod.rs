@@ -22,7 +22,7 @@ use thiserror::Error;
 use crate::build::object::ObjectId;
 use crate::build::{BuildError, ClusterBuild, Workspace, clusters};
 use crate::compile::render_spec;
-use crate::suggest::did_you_mean;
+use crate::select::UnknownCluster;
 pub(crate) use format::{write_json, write_markdown, write_text};
 use git::GitError;
 
@@ -110,16 +110,13 @@ pub(crate) fn diff(spec: &Path, cluster: Option<&str>, against: &str) -> Result<
     let known: BTreeSet<&String> = new_clusters.iter().chain(&old_clusters).collect();
     let selected: Vec<&String> = match cluster {
         None => known.into_iter().collect(),
-        Some(name) => match known.iter().find(|known| known.as_str() == name) {
-            Some(found) => vec![*found],
-            None => {
-                return Err(BuildError::UnknownCluster {
-                    name: name.to_owned(),
-                    help: did_you_mean(name, known.iter().map(|name| name.as_str())),
-                }
-                .into());
-            }
-        },
+        Some(name) => {
+            let Some(found) = known.iter().find(|known| known.as_str() == name) else {
+                let known = known.iter().map(|name| name.as_str());
+                return Err(BuildError::from(UnknownCluster::new(name, known, None)).into());
+            };
+            vec![*found]
+        }
     };
     // Nothing rendered differs, so nothing built can: skip the builds.
     if new.tree == old.tree && new.output_path == old.output_path {

@@ -30,9 +30,8 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::compile::{CompileError, load, read};
-use crate::suggest::did_you_mean;
+use crate::select::UnknownCluster;
 use crate::sync::atomic::{self, Failure, Policy};
-use crate::text::comma_list;
 
 use coverage::{CoverageErrors, check_coverage};
 use managers::managers;
@@ -68,13 +67,10 @@ pub(crate) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Coverage(#[from] CoverageErrors),
-    #[error("`--gate` names no cluster `{name}`")]
-    #[diagnostic(code("fluxspec::unknown-cluster"))]
-    UnknownGate {
-        name: String,
-        #[help]
-        help: String,
-    },
+    /// `--gate` names a cluster the spec does not declare.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    UnknownGate(#[from] UnknownCluster),
     #[error(
         "a cluster is named `{DEFAULT_DEP_TYPE}`, which Renovate's rules use for default versions"
     )]
@@ -149,12 +145,7 @@ fn gated_clusters(gate: &Gate, clusters: &[&str]) -> Result<Vec<String>, Error> 
         Gate::Clusters(names) => {
             for name in names {
                 if !clusters.contains(&name.as_str()) {
-                    return Err(Error::UnknownGate {
-                        name: name.clone(),
-                        help: did_you_mean(name, clusters.iter().copied()).unwrap_or_else(|| {
-                            format!("the spec declares {}", comma_list(clusters))
-                        }),
-                    });
+                    return Err(UnknownCluster::new(name, clusters.iter().copied(), None).into());
                 }
             }
             let mut names = names.clone();

@@ -12,7 +12,8 @@ use crate::text::and_list;
 
 use super::manifests::Manifest;
 use super::reading::FileKind;
-use super::{Error, Resolver, unknown_help};
+use super::{Error, Resolver};
+use crate::select::unknown_help;
 
 /// A component's parsed files, for checking the apps that use it.
 pub(super) struct ComponentFiles {

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{App, Layer};
 use crate::parse::syntax::{self, Spanned};
-use crate::suggest::shown;
 
-use super::{Error, Resolver, unknown_help};
+use super::{Error, Resolver};
+use crate::select::UnknownApp;
 
 impl Resolver {
     /// The apps an app depends on, sorted; each must be an app of the spec, named once.
@@ -20,11 +20,9 @@ impl Resolver {
             if app_names.contains(&dependency.as_str()) {
                 depends_on.push(dependency.value.clone());
             } else {
-                self.errors.push(Error::UnknownApp {
-                    name: shown(&dependency.value),
-                    span: dependency.span,
-                    help: unknown_help(&dependency.value, "app", app_names.iter().copied()),
-                });
+                let known = app_names.iter().copied();
+                self.errors
+                    .push(UnknownApp::new(&dependency.value, known, Some(dependency.span)).into());
             }
         }
         depends_on.sort();

@@ -6,6 +6,7 @@ use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use crate::input::FileKind;
+use crate::select::{UnknownApp, UnknownCluster};
 
 /// A mistake in the meaning of the spec.
 #[derive(Debug, Error, Diagnostic)]
@@ -40,24 +41,12 @@ pub(crate) enum Error {
         #[label("first given here")]
         first: SourceSpan,
     },
-    #[error("unknown cluster `{name}`")]
-    #[diagnostic(code("fluxspec::unknown-cluster"))]
-    UnknownCluster {
-        name: String,
-        #[label("no cluster of this name")]
-        span: SourceSpan,
-        #[help]
-        help: String,
-    },
-    #[error("unknown app `{name}`")]
-    #[diagnostic(code("fluxspec::unknown-app"))]
-    UnknownApp {
-        name: String,
-        #[label("no app of this name")]
-        span: SourceSpan,
-        #[help]
-        help: String,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    UnknownCluster(#[from] UnknownCluster),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    UnknownApp(#[from] UnknownApp),
     #[error("unknown component `{name}`")]
     #[diagnostic(code("fluxspec::unknown-component"))]
     UnknownComponent {

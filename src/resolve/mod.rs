@@ -41,8 +41,8 @@ use miette::SourceSpan;
 
 use crate::model::{App, Cluster, Component, Model};
 use crate::parse::syntax::{self, Spanned};
-use crate::suggest::{did_you_mean, shown};
-use crate::text::and_list;
+use crate::select::UnknownCluster;
+use crate::suggest::shown;
 use components::ComponentFiles;
 pub(crate) use error::{Error, Warning};
 use files::SpecDir;
@@ -128,22 +128,6 @@ struct Resolver {
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
 
-/// The help for an unknown name: the likely one, or the known ones.
-fn unknown_help<'a>(
-    name: &str,
-    what: &str,
-    known: impl IntoIterator<Item = &'a str> + Clone,
-) -> String {
-    did_you_mean(name, known.clone()).unwrap_or_else(|| {
-        let known: Vec<&str> = known.into_iter().collect();
-        if known.is_empty() {
-            format!("the spec declares no {what}")
-        } else {
-            format!("the {what}s are {}", and_list(known))
-        }
-    })
-}
-
 impl Resolver {
     fn model(&mut self, spec: &syntax::Spec, whole: SourceSpan) -> Model {
         let settings = self.settings(spec.settings.as_ref());
@@ -227,11 +211,8 @@ impl Resolver {
         if all.contains(&name.as_str()) {
             return true;
         }
-        self.errors.push(Error::UnknownCluster {
-            name: shown(&name.value),
-            span: name.span,
-            help: unknown_help(&name.value, "cluster", all.iter().copied()),
-        });
+        self.errors
+            .push(UnknownCluster::new(&name.value, all.iter().copied(), Some(name.span)).into());
         false
     }
 }
