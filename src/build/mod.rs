@@ -43,7 +43,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::compile::{CompileError, Rendered, render_spec};
+use crate::compile::{CompileError, Rendered, SpecSource};
 use crate::layout;
 use crate::substitute::{self, Strategy, SubstituteError, Substitution};
 use crate::suggest::did_you_mean;
@@ -147,15 +147,15 @@ pub(crate) enum BuildError {
     DependencyCycle { names: Vec<String> },
 }
 
-/// Renders the spec at `spec` and builds what Flux applies to `cluster` (only `app`'s Flux
+/// Renders the spec and builds what Flux applies to `cluster` (only `app`'s Flux
 /// Kustomization, if given).
 pub(crate) fn run(
-    spec: &Path,
+    spec: &SpecSource,
     cluster: &str,
     app: Option<&str>,
 ) -> Result<ClusterBuild, BuildError> {
     // Generated files' headers name the spec, but kustomize drops comments: any label will do.
-    let rendered = render_spec(spec, "homelab.kdl", &spec.display().to_string())?;
+    let rendered = spec.load_and_render()?;
     let workspace = Workspace::new(&rendered)?;
     let mut build = workspace.build(cluster, app)?;
     build
