@@ -9,9 +9,9 @@
 use std::io;
 use std::path::Path;
 
-use crate::repository::spec_label;
+use crate::compile::{SpecSource, Warnings};
 use crate::sync::Session;
-use crate::{compile, model, render, synth, tree};
+use crate::{model, synth, tree};
 
 /// A parsed and resolved spec.
 pub struct Model(model::Model);
@@ -26,22 +26,26 @@ pub fn write_synthetic_spec(dir: &Path, apps: usize, clusters: usize) -> io::Res
 
 /// Reads, parses and resolves the spec at `spec`.
 pub fn parse_resolve(spec: &Path) -> Model {
-    let text = compile::read(spec).expect("the benchmark spec is readable");
     Model(
-        compile::load(spec, text)
-            .expect("the benchmark spec is valid")
+        SpecSource::at(spec)
+            .load()
+            .expect("the benchmark spec is readable and valid")
             .model,
     )
 }
 
 /// Renders `model` as it would be for a compile of `spec`.
 pub fn render(model: &Model, spec: &Path) -> Tree {
-    Tree(render::render(&model.0, &spec_label(spec)))
+    Tree(crate::render::render(
+        &model.0,
+        &SpecSource::at(spec).header_label,
+    ))
 }
 
 /// `fluxspec compile --spec <spec> --out <out>`: returns how many files it wrote or deleted.
 pub fn compile(spec: &Path, out: &Path) -> usize {
-    let tree = compile::compile(spec, &spec_label(spec), compile::Warnings::Allow)
+    let tree = SpecSource::at(spec)
+        .compile(Warnings::Allow)
         .expect("the benchmark spec is valid")
         .tree;
     let session = Session::open(out, spec, true).expect("the output directory is usable");
@@ -56,7 +60,8 @@ pub fn compile(spec: &Path, out: &Path) -> usize {
 
 /// `fluxspec check --spec <spec> --out <out>`: whether the output is current.
 pub fn check(spec: &Path, out: &Path) -> bool {
-    let tree = compile::compile(spec, &spec_label(spec), compile::Warnings::Allow)
+    let tree = SpecSource::at(spec)
+        .compile(Warnings::Allow)
         .expect("the benchmark spec is valid")
         .tree;
     let session = Session::open(out, spec, false).expect("the output directory is usable");

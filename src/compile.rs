@@ -1,12 +1,15 @@
-//! The front half of the pipeline as one call: spec file -> [`FileTree`], or every error in it.
+//! The front half of the pipeline: spec file -> [`FileTree`], or every error in it.
 //!
-//! Reads the spec with limits (a regular file, size, UTF-8, not empty), parses it, checks its meaning when it
-//! could be read completely, and gathers the errors and warnings of both stages into one report
-//! with the spec's text, so each is shown in place. `--deny-warnings` turns warnings into errors
-//! here. Prints nothing: the CLI decides what to show.
+//! One way in: a [`SpecSource`] names the spec file, how diagnostics show it and how generated
+//! headers label it; [`SpecSource::load`] reads, parses and resolves it, [`SpecSource::render`]
+//! renders what was loaded, and [`SpecSource::compile`] does both with the warnings to show.
+//! Reads the spec with limits (a regular file, size, UTF-8, not empty), parses it, checks its
+//! meaning when it could be read completely, and gathers the errors and warnings of both stages
+//! into one report with the spec's text, so each is shown in place. `--deny-warnings` turns
+//! warnings into errors here. Prints nothing: the CLI decides what to show.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
 use thiserror::Error;
@@ -17,7 +20,7 @@ use crate::parse::syntax;
 use crate::repository::OutputPath;
 use crate::text::count;
 use crate::tree::FileTree;
-use crate::{parse, render, resolve};
+use crate::{parse, render, repository, resolve};
 
 /// The largest spec fluxspec reads. A home lab's spec is tens of kilobytes; 16 MiB holds tens of
 /// thousands of apps.
@@ -91,29 +94,6 @@ pub(crate) enum ReadError {
         help("declare at least one cluster: `cluster \"dev\" {{ }}` (see docs/spec.md)")
     )]
     Empty { path: String },
-}
-
-impl ReadError {
-    /// The same error, naming the spec `name` (a Git revision's copy of it, say).
-    fn named(self, name: &str) -> Self {
-        let name = name.to_owned();
-        match self {
-            ReadError::Unreadable { reason, .. } => ReadError::Unreadable { path: name, reason },
-            ReadError::NotAFile { kind, help, .. } => ReadError::NotAFile {
-                path: name,
-                kind,
-                help,
-            },
-            ReadError::TooLarge { size, .. } => ReadError::TooLarge { path: name, size },
-            ReadError::NotUtf8 { line, column, .. } => ReadError::NotUtf8 {
-                path: name,
-                line,
-                column,
-            },
-            ReadError::Empty { .. } => ReadError::Empty { path: name },
-            no_thread @ ReadError::NoThread { .. } => no_thread,
-        }
-    }
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -190,40 +170,111 @@ fn primary_span(diagnostic: &dyn Diagnostic) -> Option<SourceSpan> {
     diagnostic.labels()?.next().map(|label| *label.inner())
 }
 
-/// Reads the spec file's text, within the limits: a regular file, not too large, UTF-8, not
-/// empty.
-pub(crate) fn read(spec_path: &Path) -> Result<String, ReadError> {
-    let path = spec_path.display().to_string();
-    let bytes = input::read_capped(spec_path, MAX_SPEC_BYTES).map_err(|failure| match failure {
-        ReadFailure::NotAFile(kind) => ReadError::NotAFile {
-            path: path.clone(),
-            kind,
-            help: match kind {
-                FileKind::Directory => {
-                    "pass the spec file itself with `--spec`, e.g. `--spec spec/homelab.kdl`"
-                }
-                _ => "replace it with a regular file holding the spec (KDL text)",
-            }
-            .to_owned(),
-        },
-        ReadFailure::TooLarge { size } => ReadError::TooLarge {
-            path: path.clone(),
-            size,
-        },
-        ReadFailure::Io(error) => ReadError::Unreadable {
-            path: path.clone(),
-            reason: error.to_string(),
-        },
-    })?;
-    let text = input::utf8_text(bytes).map_err(|at| ReadError::NotUtf8 {
-        path: path.clone(),
-        line: at.line,
-        column: at.column,
-    })?;
-    if text.trim_start_matches('\u{FEFF}').trim().is_empty() {
-        return Err(ReadError::Empty { path });
+/// The spec file to compile and the two names it goes by: the one way into the pipeline.
+#[derive(Debug, Clone)]
+pub(crate) struct SpecSource {
+    /// Where the file is; its directory holds the files the spec names.
+    pub(crate) path: PathBuf,
+    /// How diagnostics name it: the path as given, or `HEAD:spec/homelab.kdl` for a copy of a
+    /// Git revision's spec.
+    pub(crate) shown_as: String,
+    /// How generated files' headers name it: its path from the repository root,
+    /// `/`-separated, so the header is the same on every machine.
+    pub(crate) header_label: String,
+}
+
+impl SpecSource {
+    /// The spec at `path` as the user gave it: shown as given, labelled from its repository root.
+    pub(crate) fn at(path: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            shown_as: path.display().to_string(),
+            header_label: repository::spec_label(path),
+        }
     }
-    Ok(text)
+
+    /// The directory holding the spec file, against which the paths in it are resolved.
+    fn dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        }
+    }
+
+    /// Reads the spec file's text, within the limits: a regular file, not too large, UTF-8, not
+    /// empty.
+    pub(crate) fn read(&self) -> Result<String, ReadError> {
+        let path = self.shown_as.clone();
+        let bytes =
+            input::read_capped(&self.path, MAX_SPEC_BYTES).map_err(|failure| match failure {
+                ReadFailure::NotAFile(kind) => ReadError::NotAFile {
+                    path: path.clone(),
+                    kind,
+                    help: match kind {
+                        FileKind::Directory => {
+                            "pass the spec file itself with `--spec`, e.g. `--spec spec/homelab.kdl`"
+                        }
+                        _ => "replace it with a regular file holding the spec (KDL text)",
+                    }
+                    .to_owned(),
+                },
+                ReadFailure::TooLarge { size } => ReadError::TooLarge {
+                    path: path.clone(),
+                    size,
+                },
+                ReadFailure::Io(error) => ReadError::Unreadable {
+                    path: path.clone(),
+                    reason: error.to_string(),
+                },
+            })?;
+        let text = input::utf8_text(bytes).map_err(|at| ReadError::NotUtf8 {
+            path: path.clone(),
+            line: at.line,
+            column: at.column,
+        })?;
+        if text.trim_start_matches('\u{FEFF}').trim().is_empty() {
+            return Err(ReadError::Empty { path });
+        }
+        Ok(text)
+    }
+
+    /// Reads, parses and resolves the spec. Warnings are kept in [`Loaded`], not reported.
+    pub(crate) fn load(&self) -> Result<Loaded, CompileError> {
+        self.load_text(self.read()?)
+    }
+
+    /// Parses and resolves `text` as this spec, on a thread with a large stack. `text` need not
+    /// be what is on disk: `promote` and `fmt` check their edit before writing it.
+    pub(crate) fn load_text(&self, text: String) -> Result<Loaded, CompileError> {
+        on_large_stack(|| check(&self.shown_as, text, self.dir(), Warnings::Allow))?
+            .map_err(CompileError::from)
+    }
+
+    /// The output tree of a loaded spec, its headers naming this spec.
+    pub(crate) fn render(&self, loaded: &Loaded) -> FileTree {
+        render::render(&loaded.model, &self.header_label)
+    }
+
+    /// Where a loaded spec puts its output in its repository.
+    pub(crate) fn output_path(&self, loaded: &Loaded) -> OutputPath {
+        OutputPath::of(&self.shown_as, loaded)
+    }
+
+    /// [`load`](Self::load) and [`render`](Self::render), for commands that lay the tree out as
+    /// Flux sees it.
+    pub(crate) fn load_and_render(&self) -> Result<Rendered, CompileError> {
+        let loaded = self.load()?;
+        Ok(Rendered {
+            tree: self.render(&loaded),
+            output_path: loaded.model.settings.output_path,
+        })
+    }
+
+    /// Reads, parses, resolves and renders the spec, with its warnings to show (errors under
+    /// [`Warnings::Deny`]).
+    pub(crate) fn compile(&self, warnings: Warnings) -> Result<Compiled, CompileError> {
+        compile_text(self, self.read()?, warnings)
+    }
 }
 
 /// A spec read and checked: its text, its syntax tree (which keeps every span), its model and
@@ -235,65 +286,11 @@ pub(crate) struct Loaded {
     pub(crate) warnings: Vec<BoxedDiagnostic>,
 }
 
-/// The directory holding the spec file, against which the paths in it are resolved.
-fn spec_dir(spec_path: &Path) -> &Path {
-    match spec_path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    }
-}
-
-/// Reads, parses, resolves and renders the spec at `spec_path`. `spec_label` is how generated
-/// files name the spec in their header.
-pub(crate) fn compile(
-    spec_path: &Path,
-    spec_label: &str,
-    warnings: Warnings,
-) -> Result<Compiled, CompileError> {
-    let text = read(spec_path)?;
-    compile_text(
-        &spec_path.display().to_string(),
-        text,
-        spec_dir(spec_path),
-        spec_label,
-        warnings,
-    )
-}
-
 /// A rendered spec and where its output directory sits in the Git repository Flux syncs.
 pub(crate) struct Rendered {
     pub(crate) tree: FileTree,
     /// The `output-path` setting: `./generated`, without a trailing `/`.
     pub(crate) output_path: String,
-}
-
-/// [`compile`], also returning the output path, for commands that lay the tree out as Flux sees
-/// it. `source_name` names the spec in diagnostics (`HEAD:spec/homelab.kdl` for a copy of a Git
-/// revision's spec). Warnings are not reported.
-pub(crate) fn render_spec(
-    spec_path: &Path,
-    spec_label: &str,
-    source_name: &str,
-) -> Result<Rendered, CompileError> {
-    let text = read(spec_path).map_err(|error| error.named(source_name))?;
-    let loaded = load_as(spec_path, source_name, text)?;
-    Ok(Rendered {
-        tree: render::render(&loaded.model, spec_label),
-        output_path: loaded.model.settings.output_path,
-    })
-}
-
-/// Parses and resolves `text` as the spec at `spec_path` (whose directory holds the files it
-/// names), on a thread with a large stack. `text` need not be what is on disk: `promote` checks
-/// its edit before writing it. Warnings are kept in [`Loaded`], not reported.
-pub(crate) fn load(spec_path: &Path, text: String) -> Result<Loaded, CompileError> {
-    load_as(spec_path, &spec_path.display().to_string(), text)
-}
-
-/// [`load`], naming the spec `source_name` in diagnostics.
-fn load_as(spec_path: &Path, source_name: &str, text: String) -> Result<Loaded, CompileError> {
-    on_large_stack(|| check(source_name, text, spec_dir(spec_path), Warnings::Allow))?
-        .map_err(CompileError::from)
 }
 
 /// The stack the pipeline runs on. Parsing KDL and YAML recurses per nesting level (and `kdl`
@@ -317,18 +314,16 @@ fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, ReadErr
     })
 }
 
-/// Parses, resolves and renders spec text on a thread with a large stack; `name` is how
-/// diagnostics name the spec file.
+/// Parses, resolves and renders the text of `source` on a thread with a large stack.
 fn compile_text(
-    name: &str,
+    source: &SpecSource,
     text: String,
-    spec_dir: &Path,
-    spec_label: &str,
     warnings: Warnings,
 ) -> Result<Compiled, CompileError> {
     on_large_stack(|| {
-        let loaded = check(name, text, spec_dir, warnings)?;
-        let tree = render::render(&loaded.model, spec_label);
+        let name = source.shown_as.as_str();
+        let loaded = check(name, text, source.dir(), warnings)?;
+        let tree = source.render(&loaded);
         let output_path = OutputPath::of(name, &loaded);
         let warnings = (!loaded.warnings.is_empty()).then(|| SpecWarnings {
             source_code: NamedSource::new(name, loaded.text),
@@ -430,7 +425,7 @@ pub mod testing {
 
     use miette::{GraphicalReportHandler, GraphicalTheme};
 
-    use super::{Warnings, compile_text, on_large_stack};
+    use super::{SpecSource, Warnings, compile_text, on_large_stack};
 
     /// Compiles spec text whose files live in `spec_dir`: the rendered files by path, or the
     /// diagnostics rendered as the CLI shows them without colour, 100 columns wide.
@@ -444,13 +439,12 @@ pub mod testing {
         } else {
             Warnings::Allow
         };
-        match compile_text(
-            "homelab.kdl",
-            text.to_owned(),
-            spec_dir,
-            "spec/homelab.kdl",
-            warnings,
-        ) {
+        let source = SpecSource {
+            path: spec_dir.join("homelab.kdl"),
+            shown_as: "homelab.kdl".to_owned(),
+            header_label: "spec/homelab.kdl".to_owned(),
+        };
+        match compile_text(&source, text.to_owned(), warnings) {
             Ok(compiled) => Ok(compiled
                 .tree
                 .iter()

@@ -17,6 +17,7 @@ mod input;
 mod layout;
 mod manual;
 mod model;
+mod output;
 mod parse;
 mod promote;
 mod render;

@@ -45,12 +45,11 @@ mod waves;
 mod workspace;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::compile::{CompileError, render_spec};
+use crate::compile::{CompileError, SpecSource};
 use crate::layout;
 use crate::select::UnknownCluster;
 use crate::substitute::SubstituteError;
@@ -146,15 +145,15 @@ pub(crate) enum BuildError {
     DependencyCycle { names: Vec<String> },
 }
 
-/// Renders the spec at `spec` and builds what Flux applies to `cluster` (only `app`'s Flux
+/// Renders the spec and builds what Flux applies to `cluster` (only `app`'s Flux
 /// Kustomization, if given).
 pub(crate) fn run(
-    spec: &Path,
+    spec: &SpecSource,
     cluster: &str,
     app: Option<&str>,
 ) -> Result<ClusterBuild, BuildError> {
     // Generated files' headers name the spec, but kustomize drops comments: any label will do.
-    let rendered = render_spec(spec, "homelab.kdl", &spec.display().to_string())?;
+    let rendered = spec.load_and_render()?;
     let workspace = Workspace::new(&rendered)?;
     let mut build = workspace.build(cluster, app)?;
     build

@@ -14,14 +14,13 @@ mod format;
 mod git;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::build::object::ObjectId;
 use crate::build::{BuildError, ClusterBuild, Workspace, clusters};
-use crate::compile::render_spec;
+use crate::compile::SpecSource;
 use crate::select::UnknownCluster;
 pub(crate) use format::{write_json, write_markdown, write_text};
 use git::GitError;
@@ -94,12 +93,21 @@ pub(crate) struct ObjectChange {
 
 /// Compares what Flux applies to each cluster (or only `cluster`) under the working tree's
 /// `spec` and under the same spec at `against`.
-pub(crate) fn diff(spec: &Path, cluster: Option<&str>, against: &str) -> Result<Diff, DiffError> {
+pub(crate) fn diff(
+    spec: &SpecSource,
+    cluster: Option<&str>,
+    against: &str,
+) -> Result<Diff, DiffError> {
     // Comments are dropped by the build, so the label in generated headers does not matter.
-    let label = "homelab.kdl";
-    let new = render_spec(spec, label, &spec.display().to_string()).map_err(BuildError::from)?;
-    let checkout = git::checkout(spec, against)?;
-    let old = render_spec(&checkout.spec, label, &checkout.label).map_err(BuildError::from)?;
+    let new = spec.load_and_render().map_err(BuildError::from)?;
+    let checkout = git::checkout(&spec.path, against)?;
+    let old = SpecSource {
+        path: checkout.spec.clone(),
+        shown_as: checkout.label.clone(),
+        header_label: spec.header_label.clone(),
+    }
+    .load_and_render()
+    .map_err(BuildError::from)?;
     let mut warnings: Vec<String> = checkout
         .skipped
         .iter()

@@ -19,15 +19,11 @@ mod lex;
 mod order;
 mod verify;
 
-use std::path::Path;
-
 use kdl::KdlDocument;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
-use crate::compile::CompileError;
-use crate::compile::{self, ReadError, SpecErrors};
-use crate::render;
+use crate::compile::{CompileError, ReadError, SpecErrors, SpecSource};
 use crate::tree::FileTree;
 
 /// Why a spec could not be formatted.
@@ -111,32 +107,32 @@ fn format_once(source: &str) -> Result<String, Error> {
     Ok(emit::emit(&block))
 }
 
-/// What `text` compiles to, as the spec at `path`.
-fn compile_text(path: &Path, text: String, spec_label: &str) -> Result<FileTree, FmtError> {
-    match compile::load(path, text) {
-        Ok(loaded) => Ok(render::render(&loaded.model, spec_label)),
+/// What `text` compiles to, as the text of `source`.
+fn compile_text(source: &SpecSource, text: String) -> Result<FileTree, FmtError> {
+    match source.load_text(text) {
+        Ok(loaded) => Ok(source.render(&loaded)),
         Err(CompileError::Read(error)) => Err(error.into()),
         Err(CompileError::Spec(errors)) => Err(errors.into()),
     }
 }
 
-/// The spec at `path` and its canonical text. The spec must compile, and compile to the same
-/// output once formatted. `spec_label` is as for [`compile::compile`].
-pub(crate) fn format_spec(path: &Path, spec_label: &str) -> Result<(String, String), FmtError> {
-    let original = compile::read(path)?;
-    let tree = compile_text(path, original.clone(), spec_label)?;
+/// The spec's text and its canonical text. The spec must compile, and compile to the same
+/// output once formatted.
+pub(crate) fn format_spec(source: &SpecSource) -> Result<(String, String), FmtError> {
+    let original = source.read()?;
+    let tree = compile_text(source, original.clone())?;
     let formatted = format(&original).map_err(|error| FmtError::Format {
         error,
-        source_code: NamedSource::new(path.display().to_string(), original.clone()),
+        source_code: NamedSource::new(source.shown_as.clone(), original.clone()),
     })?;
     if formatted != original {
         let unsafe_error = |reason: &str| FmtError::Format {
             error: Error::Unsafe {
                 reason: reason.to_owned(),
             },
-            source_code: NamedSource::new(path.display().to_string(), original.clone()),
+            source_code: NamedSource::new(source.shown_as.clone(), original.clone()),
         };
-        match compile_text(path, formatted.clone(), spec_label) {
+        match compile_text(source, formatted.clone()) {
             Ok(formatted_tree) if formatted_tree == tree => {}
             Ok(_) => return Err(unsafe_error("it would change the compiled output")),
             Err(_) => return Err(unsafe_error("the result would not compile")),

@@ -29,7 +29,7 @@ use std::path::{Component, Path};
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::compile::{CompileError, load, read};
+use crate::compile::{CompileError, SpecSource};
 use crate::select::UnknownCluster;
 use crate::sync::atomic::{self, Failure, Policy};
 
@@ -95,8 +95,7 @@ pub(crate) enum Error {
 /// Reads the spec and builds the config (`renovate.json`'s text), after checking the config sees
 /// exactly the spec's versions.
 pub(crate) fn generate(options: &Options<'_>) -> Result<String, Error> {
-    let text = read(options.spec).map_err(CompileError::from)?;
-    let loaded = load(options.spec, text)?;
+    let loaded = SpecSource::at(options.spec).load()?;
     let clusters: Vec<&str> = loaded
         .syntax
         .clusters

@@ -1,8 +1,8 @@
-//! `fluxspec promote`: make one cluster run what another runs, by editing the spec's text.
+//! The promote edit: one cluster's versions given to another, in the spec's text.
 //!
 //! The edit works on the bytes at the spans the parser reports, not on a re-serialised KDL
 //! document (the kdl crate's `to_string()` drops some comments), so every byte outside the
-//! promoted `version` lines survives. Pure: text and syntax tree in, new text out; the CLI checks
+//! promoted `version` lines survives. Pure: text and syntax tree in, new text out; [`super`] checks
 //! the result compiles and writes it.
 //!
 //! For each chart or image of an app whose version in the target cluster differs from the
