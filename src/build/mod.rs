@@ -56,7 +56,7 @@ use crate::substitute::SubstituteError;
 use crate::tree::FileTree;
 pub(crate) use kustomize::Kustomize;
 use object::{Object, ObjectId};
-pub(crate) use output::{write_split, write_summary, write_yaml};
+pub(crate) use output::{write_file, write_split, write_summary, write_yaml};
 pub(crate) use workspace::Workspace;
 
 #[derive(Debug, Error, Diagnostic)]

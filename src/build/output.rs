@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use super::{BuiltKustomization, ClusterBuild, HelmChart};
+use crate::sync::atomic::{self, Failure, Policy};
 
 impl fmt::Display for HelmChart {
     /// `oci://ghcr.io/org/charts/app 1.2.3`, or `app 1.2.3 from https://charts.example.com`.
@@ -74,6 +75,17 @@ fn charts_of<'a>(
         .charts
         .iter()
         .filter(move |chart| chart.kustomization == kustomization.name)
+}
+
+/// Every object in one YAML file at `path`, written whole or not at all, as the spec is
+/// (keeping the file's permissions, through a symlink to its target).
+pub(crate) fn write_file(path: &Path, build: &ClusterBuild) -> io::Result<()> {
+    let mut yaml = Vec::new();
+    write_yaml(&mut yaml, build)?;
+    atomic::write(path, &yaml, Policy::SOURCE).map_err(|failure| match failure {
+        Failure::NotAFile(_) => io::Error::other("it is not a regular file"),
+        Failure::Io { source, .. } => source,
+    })
 }
 
 /// One file per Kustomization, `<dir>/<name>.yaml`, each written whole or not at all. Other

@@ -41,9 +41,7 @@ pub(super) fn run(args: &BuildArgs) -> Result<ExitCode, Failure> {
     match (&args.out, &args.split) {
         (_, Some(dir)) => crate::build::write_split(dir, &build).map_err(|e| written(dir, e))?,
         (Some(file), None) => {
-            let mut yaml = Vec::new();
-            crate::build::write_yaml(&mut yaml, &build)?;
-            std::fs::write(file, yaml).map_err(|e| written(file, e))?;
+            crate::build::write_file(file, &build).map_err(|e| written(file, e))?;
         }
         (None, None) => {
             let mut stdout = streams::plain_stdout();

@@ -8,7 +8,7 @@ use clap::Args;
 use super::args::SpecArg;
 use super::streams::{self, say};
 use super::{EXIT_STALE, Failure, report_error};
-use crate::{report, sync};
+use crate::report;
 
 #[derive(Args)]
 pub(super) struct FmtArgs {
@@ -33,7 +33,7 @@ pub(super) fn run(args: &FmtArgs, color: anstream::ColorChoice) -> Result<ExitCo
         say!("error: `{label}` is not formatted; run `fluxspec fmt`");
         return Ok(ExitCode::from(EXIT_STALE));
     }
-    sync::spec_file::write(&source.path, &formatted).map_err(report_error)?;
+    crate::fmt::write_spec(&source, &formatted).map_err(report_error)?;
     let mut stdout = streams::plain_stdout();
     writeln!(stdout, "formatted {label}")?;
     stdout.flush()?;

@@ -9,7 +9,7 @@ use clap::Args;
 use super::args::SpecArg;
 use super::streams::{self, say};
 use super::{EXIT_STALE, Failure, report_error, write_stdout};
-use crate::renovate::{Gate, Options, generate, write_config};
+use crate::renovate::{Gate, Options, generate, stale_config, write_config};
 use crate::report;
 
 #[derive(Args)]
@@ -67,17 +67,9 @@ pub(super) fn run(args: &RenovateArgs, color: anstream::ColorChoice) -> Result<E
         write_config(&args.config, &config).map_err(report_error)?;
         say!("wrote `{path}`");
     } else if args.action.check {
-        // A missing or unreadable file shows as all added; a binary one as all replaced.
-        let current = std::fs::read(&args.config).unwrap_or_default();
-        if current != config.as_bytes() {
+        if let Some(current) = stale_config(&args.config, &config) {
             let mut stdout = streams::stdout(color);
-            let label = path.to_string();
-            report::write_text_diff(
-                &mut stdout,
-                &label,
-                &String::from_utf8_lossy(&current),
-                &config,
-            )?;
+            report::write_text_diff(&mut stdout, &path.to_string(), &current, &config)?;
             stdout.flush()?;
             say!("`{path}` is not what fluxspec writes; run `fluxspec renovate --write`");
             return Ok(ExitCode::from(EXIT_STALE));

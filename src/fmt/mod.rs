@@ -118,6 +118,14 @@ fn compile_text(source: &SpecSource, text: String) -> Result<FileTree, FmtError>
 
 /// The spec's text and its canonical text. The spec must compile, and compile to the same
 /// output once formatted.
+/// Writes the formatted spec over the original, atomically ([`crate::sync::spec_file`]).
+pub(crate) fn write_spec(
+    source: &SpecSource,
+    formatted: &str,
+) -> Result<(), crate::sync::SyncError> {
+    crate::sync::spec_file::write(&source.path, formatted)
+}
+
 pub(crate) fn format_spec(source: &SpecSource) -> Result<(String, String), FmtError> {
     let original = source.read()?;
     let tree = compile_text(source, original.clone())?;

@@ -133,6 +133,13 @@ pub(crate) fn write_config(path: &Path, text: &str) -> Result<(), Error> {
     })
 }
 
+/// The config file's current text when it is not `config` (`--check`); a missing or unreadable
+/// file shows as empty, a binary one lossily.
+pub(crate) fn stale_config(path: &Path, config: &str) -> Option<String> {
+    let current = std::fs::read(path).unwrap_or_default();
+    (current != config.as_bytes()).then(|| String::from_utf8_lossy(&current).into_owned())
+}
+
 fn gated_clusters(gate: &Gate, clusters: &[&str]) -> Result<Vec<String>, Error> {
     Ok(match gate {
         Gate::AllButFirst => clusters
