@@ -31,6 +31,10 @@ pub(crate) const OCI_REPOSITORY_FILE: &str = "ocirepository.yaml";
 pub(crate) const HELM_RELEASE_VALUES_FILE: &str = "helmrelease-values.yaml";
 /// The patch of a cluster's chart version, in an overlay, for a chart from a Helm repository.
 pub(crate) const HELM_RELEASE_VERSION_FILE: &str = "helmrelease-version.yaml";
+/// The patch of a cluster's HelmRelease settings, in an overlay, when its block changes them.
+pub(crate) const HELM_RELEASE_SETTINGS_FILE: &str = "helmrelease-settings.yaml";
+/// The HelmRepositories several apps share, applied by the platform root.
+pub(crate) const SHARED_HELM_REPOSITORIES_FILE: &str = "helm-repositories.yaml";
 /// The cluster's ConfigMap of variables, applied by the platform root.
 pub(crate) const CLUSTER_CONFIG_MAP_FILE: &str = "cluster-configmap.yaml";
 /// The Namespaces of a cluster's apps, applied by the platform root.
@@ -38,13 +42,14 @@ pub(crate) const NAMESPACES_FILE: &str = "namespaces.yaml";
 
 /// The names fluxspec generates in the directories it copies spec files into (an app's base and
 /// overlays, a component): a copied file may not take one.
-pub(crate) const RESERVED_FILE_NAMES: [&str; 6] = [
+pub(crate) const RESERVED_FILE_NAMES: [&str; 7] = [
     KUSTOMIZATION_FILE,
     HELM_RELEASE_FILE,
     HELM_REPOSITORY_FILE,
     OCI_REPOSITORY_FILE,
     HELM_RELEASE_VALUES_FILE,
     HELM_RELEASE_VERSION_FILE,
+    HELM_RELEASE_SETTINGS_FILE,
 ];
 
 /// Each cluster's entry directory, where `flux bootstrap --path` points.

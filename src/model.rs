@@ -11,6 +11,19 @@ pub(crate) struct Model {
     pub(crate) clusters: Vec<Cluster>,
     pub(crate) components: Vec<Component>,
     pub(crate) apps: Vec<App>,
+    /// The HelmRepositories several apps share, each emitted once per cluster, sorted by name.
+    pub(crate) shared_repositories: Vec<SharedRepository>,
+}
+
+/// A HelmRepository that several apps name (same URL, same settings): emitted once per cluster
+/// any of them runs on, in the source namespace, with the platform layer.
+#[derive(Debug)]
+pub(crate) struct SharedRepository {
+    pub(crate) name: String,
+    pub(crate) url: String,
+    pub(crate) settings: RepositorySettings,
+    /// The clusters one of its apps runs on, sorted.
+    pub(crate) clusters: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -85,14 +98,100 @@ pub(crate) struct App {
 pub(crate) struct Chart {
     pub(crate) source: ChartSource,
     pub(crate) base_values: Option<serde_json::Value>,
+    /// The HelmRelease's settings on every cluster (a cluster block may change some).
+    pub(crate) release: ReleaseSettings,
 }
 
 #[derive(Debug)]
 pub(crate) enum ChartSource {
     /// `oci://...`: an `OCIRepository` per cluster, pinned by tag.
-    Oci { url: String },
-    /// `https://...`: one `HelmRepository`, the chart version pinned per cluster.
-    Repository { url: String, chart: String },
+    Oci { url: String, settings: OciSettings },
+    /// `https://...` (or `oci://` with `type "oci"`): a `HelmRepository`, the chart version
+    /// pinned per cluster.
+    Repository {
+        url: String,
+        chart: String,
+        repository: RepositoryRef,
+    },
+}
+
+/// Where an app's HelmRepository is: its own, in its base, or one shared with other apps.
+#[derive(Debug)]
+pub(crate) enum RepositoryRef {
+    Own(RepositorySettings),
+    /// The name of a [`SharedRepository`].
+    Shared(String),
+}
+
+/// `OCIRepository` fields besides the URL and the tag.
+#[derive(Debug)]
+pub(crate) struct OciSettings {
+    pub(crate) interval: String,
+    pub(crate) secret_ref: Option<String>,
+    pub(crate) provider: Option<String>,
+    pub(crate) media_type: String,
+    pub(crate) operation: String,
+    pub(crate) verify: Option<Verify>,
+}
+
+/// Cosign or Notation verification of an OCI artifact.
+#[derive(Debug)]
+pub(crate) struct Verify {
+    pub(crate) provider: String,
+    pub(crate) secret_ref: Option<String>,
+    /// `(issuer, subject)` regular expressions of keyless signatures.
+    pub(crate) identities: Vec<(String, String)>,
+}
+
+/// `HelmRepository` fields besides the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RepositorySettings {
+    pub(crate) interval: String,
+    pub(crate) secret_ref: Option<String>,
+    pub(crate) provider: Option<String>,
+    /// `oci`, or `None` for the default.
+    pub(crate) repository_type: Option<String>,
+}
+
+/// HelmRelease fields fluxspec sets besides the chart and values.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ReleaseSettings {
+    pub(crate) release_name: Option<String>,
+    pub(crate) depends_on: Vec<ReleaseRef>,
+    pub(crate) interval: String,
+    pub(crate) timeout: Option<String>,
+    pub(crate) install: Remediation,
+    pub(crate) upgrade: Remediation,
+    pub(crate) drift_detection: Option<String>,
+    pub(crate) max_history: Option<i64>,
+    pub(crate) values_from: Vec<ValuesFrom>,
+    pub(crate) suspend: Option<bool>,
+    /// `spec-field`s: spec field name -> value, checked against the HelmRelease schema.
+    pub(crate) extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// Another app's HelmRelease; `namespace` when it is not the depending app's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReleaseRef {
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+}
+
+/// An install or upgrade remediation; every field optional (Flux's defaults).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Remediation {
+    pub(crate) retries: Option<i64>,
+    pub(crate) remediate_last_failure: Option<bool>,
+    pub(crate) strategy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ValuesFrom {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) key: Option<String>,
+    pub(crate) target_path: Option<String>,
+    pub(crate) optional: Option<bool>,
 }
 
 /// An app in one cluster.
@@ -103,6 +202,8 @@ pub(crate) struct Deployment {
     pub(crate) values: Option<serde_json::Value>,
     /// Image name -> tag.
     pub(crate) images: BTreeMap<String, String>,
+    /// The HelmRelease's settings here, when the cluster block changes the app's.
+    pub(crate) release: Option<ReleaseSettings>,
     pub(crate) depends_on: Vec<String>,
     pub(crate) components: Vec<String>,
     pub(crate) patches: Vec<OverlayPatch>,

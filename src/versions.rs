@@ -140,14 +140,14 @@ pub(crate) fn drift(versions: &BTreeMap<String, String>) -> Drift {
 /// The chart's name: `chart=` for a Helm repository, the last path segment of an OCI URL.
 pub(crate) fn chart_name(source: &ChartSource) -> &str {
     match source {
-        ChartSource::Oci { url } => url.rsplit('/').next().unwrap_or(url),
+        ChartSource::Oci { url, .. } => url.rsplit('/').next().unwrap_or(url),
         ChartSource::Repository { chart, .. } => chart,
     }
 }
 
 fn chart_url(source: &ChartSource) -> &str {
     match source {
-        ChartSource::Oci { url } | ChartSource::Repository { url, .. } => url,
+        ChartSource::Oci { url, .. } | ChartSource::Repository { url, .. } => url,
     }
 }
 

@@ -36,7 +36,9 @@ fn expected_kustomizations(cluster: &str) -> Vec<String> {
         "cert-manager-issuers",
         "cloudnative-pg",
         "ingress-nginx",
+        "kube-state-metrics",
         "metrics-server",
+        "node-exporter",
     ];
     let apps = [
         "grafana",

@@ -62,8 +62,24 @@ const APP_CLUSTER: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "helm",
 ];
-const HELM: &[&str] = &["version", "values"];
+const HELM: &[&str] = &[
+    "version",
+    "values",
+    "release-name",
+    "depends-on",
+    "source",
+    "interval",
+    "timeout",
+    "install",
+    "upgrade",
+    "drift-detection",
+    "max-history",
+    "values-from",
+    "suspend",
+    "spec-field",
+];
 const IMAGE: &[&str] = &["version"];
 
 impl Context {

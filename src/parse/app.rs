@@ -5,11 +5,10 @@ use kdl::KdlNode;
 use miette::SourceSpan;
 
 use super::Error;
+use super::helm::{read_cluster_helm, read_helm, read_versions};
 use super::knobs::{TARGET_PROPS, read_knob, read_target, read_var};
 use super::reader::{Props, Reader, children, name};
-use super::syntax::{
-    App, AppCluster, ComponentUse, FilePatch, Helm, Image, Knobs, Spanned, ValuesFile, Version,
-};
+use super::syntax::{App, AppCluster, ComponentUse, FilePatch, Image, Knobs, Spanned};
 
 pub(super) const APP: &[&str] = &[
     "layer",
@@ -43,44 +42,9 @@ pub(super) const APP_CLUSTER: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "helm",
 ];
-pub(super) const HELM: &[&str] = &["version", "values"];
 pub(super) const IMAGE: &[&str] = &["version"];
-
-fn read_versions(reader: &mut Reader, node: &KdlNode, versions: &mut Vec<Version>) {
-    reader.shape(node, Some(1), &Props::Only(&["cluster"]), false);
-    let value = reader.required_arg(node, 0, "a version");
-    let cluster = reader.prop(node, "cluster");
-    versions.extend(value.map(|value| Version { value, cluster }));
-}
-
-fn read_helm(reader: &mut Reader, node: &KdlNode) -> Option<Helm> {
-    let node = &*reader.props_as_children(node, &["chart"], HELM);
-    reader.shape(node, Some(1), &Props::Only(&["chart"]), true);
-    let url = reader.required_arg(node, 0, "the chart's URL (oci:// or https://)");
-    let chart = reader.prop(node, "chart");
-    let mut versions = Vec::new();
-    let mut values = Vec::new();
-    for child in children(node) {
-        match name(child) {
-            "version" => read_versions(reader, child, &mut versions),
-            "values" => {
-                reader.shape(child, Some(1), &Props::Only(&["cluster"]), false);
-                let path = reader.required_arg(child, 0, "a values file");
-                let cluster = reader.prop(child, "cluster");
-                values.extend(path.map(|path| ValuesFile { path, cluster }));
-            }
-            _ => reader.unknown_node(child, "helm", HELM),
-        }
-    }
-    Some(Helm {
-        span: reader.name_span(node),
-        url: url?,
-        chart,
-        versions,
-        values,
-    })
-}
 
 fn read_image(reader: &mut Reader, node: &KdlNode) -> Option<Image> {
     let node = &*reader.props_as_children(node, &[], IMAGE);
@@ -107,6 +71,8 @@ fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
     let mut manifests = Vec::new();
     let mut vars = Vec::new();
     let mut knobs = Knobs::default();
+    let mut helm = None;
+    let mut helm_span: Option<SourceSpan> = None;
     for child in children(node) {
         if read_knob(reader, child, &mut knobs) {
             continue;
@@ -123,6 +89,19 @@ fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
                 manifests.extend(reader.string_args(child, "a file or directory"));
             }
             "var" => vars.extend(read_var(reader, child)),
+            "helm" => {
+                let settings = read_cluster_helm(reader, child);
+                if let Some(first) = helm_span {
+                    reader.errors.push(Error::DuplicateNode {
+                        name: "helm".to_owned(),
+                        span: reader.name_span(child),
+                        first,
+                    });
+                } else {
+                    helm_span = Some(reader.name_span(child));
+                    helm = Some(settings);
+                }
+            }
             _ => reader.unknown_node(child, "cluster", APP_CLUSTER),
         }
     }
@@ -132,6 +111,7 @@ fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
         manifests,
         vars,
         knobs,
+        helm,
     })
 }
 

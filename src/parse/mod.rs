@@ -13,6 +13,7 @@
 
 mod app;
 mod error;
+mod helm;
 mod knobs;
 mod reader;
 mod split;
@@ -40,7 +41,7 @@ pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
         Some("component") => top_level::COMPONENT,
         Some("app") => app::APP,
         Some("app cluster") => app::APP_CLUSTER,
-        Some("helm") => app::HELM,
+        Some("helm") => helm::HELM,
         Some("image") => app::IMAGE,
         Some(_) => &[],
     }

@@ -274,6 +274,54 @@ impl Reader {
         }
     }
 
+    /// The first argument as an integer.
+    pub(super) fn int_arg(&mut self, node: &KdlNode) -> Option<Spanned<i128>> {
+        let Some(entry) = args(node).next() else {
+            self.errors.push(Error::MissingArgument {
+                node: name(node).to_owned(),
+                what: "an integer",
+                span: self.at(node.name().span()),
+            });
+            return None;
+        };
+        if let KdlValue::Integer(value) = entry.value() {
+            Some(Spanned {
+                value: *value,
+                span: self.at(entry.span()),
+            })
+        } else {
+            self.errors.push(Error::WrongType {
+                expected: "an integer",
+                found: type_name(entry.value()),
+                span: self.at(entry.span()),
+                help: None,
+            });
+            None
+        }
+    }
+
+    /// A property that must be `#true` or `#false`.
+    pub(super) fn bool_prop(&mut self, node: &KdlNode, key: &str) -> Option<Spanned<bool>> {
+        let entry = node
+            .entries()
+            .iter()
+            .find(|entry| entry.name().is_some_and(|name| name.value() == key))?;
+        if let KdlValue::Bool(value) = entry.value() {
+            Some(Spanned {
+                value: *value,
+                span: self.at(entry.span()),
+            })
+        } else {
+            self.errors.push(Error::WrongType {
+                expected: "#true or #false",
+                found: type_name(entry.value()),
+                span: self.at(entry.span()),
+                help: None,
+            });
+            None
+        }
+    }
+
     pub(super) fn prop(&mut self, node: &KdlNode, key: &str) -> Option<Spanned<String>> {
         let entry = node
             .entries()

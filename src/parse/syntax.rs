@@ -103,6 +103,94 @@ pub(crate) struct Helm {
     pub(crate) chart: Option<Spanned<String>>,
     pub(crate) versions: Vec<Version>,
     pub(crate) values: Vec<ValuesFile>,
+    pub(crate) release_name: Option<Spanned<String>>,
+    /// `depends-on` inside `helm`: the HelmRelease's own `dependsOn`.
+    pub(crate) depends_on: Vec<ReleaseDependency>,
+    pub(crate) settings: HelmSettings,
+    pub(crate) source: SourceSettings,
+}
+
+/// HelmRelease fields an app sets for all its clusters (in `helm`) or for one (in the cluster
+/// block's `helm`).
+#[derive(Debug, Default)]
+pub(crate) struct HelmSettings {
+    pub(crate) interval: Option<Spanned<String>>,
+    pub(crate) timeout: Option<Spanned<String>>,
+    pub(crate) install: Option<Remediation>,
+    pub(crate) upgrade: Option<Remediation>,
+    pub(crate) drift_detection: Option<Spanned<String>>,
+    pub(crate) max_history: Option<Spanned<i128>>,
+    pub(crate) values_from: Vec<ValuesFrom>,
+    pub(crate) suspend: Option<Spanned<bool>>,
+    pub(crate) spec_fields: Vec<SpecField>,
+}
+
+/// `install { ... }` or `upgrade { ... }`: the action's remediation.
+#[derive(Debug)]
+pub(crate) struct Remediation {
+    pub(crate) span: SourceSpan,
+    pub(crate) retries: Option<Spanned<i128>>,
+    pub(crate) remediate_last_failure: Option<Spanned<bool>>,
+    /// `upgrade` only.
+    pub(crate) strategy: Option<Spanned<String>>,
+}
+
+/// `values-from "Secret" "name" key="..." target-path="..." optional=#true`.
+#[derive(Debug)]
+pub(crate) struct ValuesFrom {
+    pub(crate) kind: Spanned<String>,
+    pub(crate) name: Spanned<String>,
+    pub(crate) key: Option<Spanned<String>>,
+    pub(crate) target_path: Option<Spanned<String>>,
+    pub(crate) optional: Option<Spanned<bool>>,
+}
+
+/// `depends-on "app" namespace="ns"` in `helm`.
+#[derive(Debug)]
+pub(crate) struct ReleaseDependency {
+    pub(crate) app: Spanned<String>,
+    pub(crate) namespace: Option<Spanned<String>>,
+}
+
+/// `spec-field "name" "<YAML or JSON>"`: any other HelmRelease spec field.
+#[derive(Debug)]
+pub(crate) struct SpecField {
+    pub(crate) name: Spanned<String>,
+    pub(crate) value: Spanned<String>,
+}
+
+/// `source { ... }` in `helm`: the chart source's settings.
+#[derive(Debug, Default)]
+pub(crate) struct SourceSettings {
+    pub(crate) interval: Option<Spanned<String>>,
+    pub(crate) secret_ref: Option<Spanned<String>>,
+    pub(crate) provider: Option<Spanned<String>>,
+    /// HelmRepository `type`.
+    pub(crate) repository_type: Option<Spanned<String>>,
+    pub(crate) layer_selector: Option<LayerSelector>,
+    pub(crate) verify: Option<Verify>,
+}
+
+#[derive(Debug)]
+pub(crate) struct LayerSelector {
+    pub(crate) span: SourceSpan,
+    pub(crate) media_type: Option<Spanned<String>>,
+    pub(crate) operation: Option<Spanned<String>>,
+}
+
+/// `verify provider="cosign" secret-ref="..." { match-oidc-identity issuer=... subject=... }`.
+#[derive(Debug)]
+pub(crate) struct Verify {
+    pub(crate) span: SourceSpan,
+    pub(crate) provider: Option<Spanned<String>>,
+    pub(crate) secret_ref: Option<Spanned<String>>,
+    pub(crate) identities: Vec<OidcIdentity>,
+}
+
+#[derive(Debug)]
+pub(crate) struct OidcIdentity {
+    pub(crate) issuer: Spanned<String>,
+    pub(crate) subject: Spanned<String>,
 }
 
 #[derive(Debug)]
@@ -176,6 +264,8 @@ pub(crate) struct AppCluster {
     pub(crate) manifests: Vec<Spanned<String>>,
     pub(crate) vars: Vec<Var>,
     pub(crate) knobs: Knobs,
+    /// The cluster block's `helm { ... }`.
+    pub(crate) helm: Option<HelmSettings>,
 }
 
 #[derive(Debug)]

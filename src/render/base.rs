@@ -1,13 +1,13 @@
 //! An app's base, shared by its clusters: the app's manifests, copied, and for a chart its
-//! HelmRelease (and HelmRepository, for a chart from a Helm repository).
+//! HelmRelease with its settings (and HelmRepository, for a chart from a Helm repository no
+//! other app shares).
 
 use super::objects::{
-    HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, HelmRepositorySpec, Metadata,
-    Object, SourceRef,
+    HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, Metadata, Object, SourceRef,
 };
-use super::{HELM_RELEASE, Renderer, SOURCE, document, kustomization, schema};
+use super::{HELM_RELEASE, Renderer, document, helm, kustomization, schema};
 use crate::layout;
-use crate::model::{App, ChartSource};
+use crate::model::{App, ChartSource, RepositoryRef};
 
 impl Renderer<'_> {
     pub(super) fn app_base(&mut self, app: &App) {
@@ -32,37 +32,37 @@ impl Renderer<'_> {
                         namespace: None,
                     }),
                 ),
-                ChartSource::Repository { url, chart } => {
-                    let repository = Object {
-                        api_version: SOURCE,
-                        kind: "HelmRepository",
-                        metadata: Metadata {
-                            name: app.name.clone(),
-                            ..Metadata::default()
+                ChartSource::Repository {
+                    url,
+                    chart,
+                    repository,
+                } => {
+                    let source_ref = match repository {
+                        RepositoryRef::Own(settings) => {
+                            let object = helm::helm_repository(&app.name, None, url, settings);
+                            self.write(
+                                layout::file_in(&base, layout::HELM_REPOSITORY_FILE),
+                                &about,
+                                &[document(&schema::flux("helmrepository-source-v1"), &object)],
+                            );
+                            resources.push(layout::HELM_REPOSITORY_FILE.to_owned());
+                            SourceRef {
+                                kind: "HelmRepository",
+                                name: app.name.clone(),
+                                namespace: None,
+                            }
+                        }
+                        RepositoryRef::Shared(name) => SourceRef {
+                            kind: "HelmRepository",
+                            name: name.clone(),
+                            namespace: Some(self.model.settings.source_namespace.clone()),
                         },
-                        spec: Some(HelmRepositorySpec {
-                            interval: self.model.settings.timings.interval.clone(),
-                            url: url.clone(),
-                        }),
                     };
-                    self.write(
-                        layout::file_in(&base, layout::HELM_REPOSITORY_FILE),
-                        &about,
-                        &[document(
-                            &schema::flux("helmrepository-source-v1"),
-                            &repository,
-                        )],
-                    );
-                    resources.push(layout::HELM_REPOSITORY_FILE.to_owned());
                     (
                         Some(HelmChartTemplate {
                             spec: HelmChartTemplateSpec {
                                 chart: Some(chart.clone()),
-                                source_ref: Some(SourceRef {
-                                    kind: "HelmRepository",
-                                    name: app.name.clone(),
-                                    namespace: None,
-                                }),
+                                source_ref: Some(source_ref),
                                 version: None,
                             },
                         }),
@@ -80,8 +80,8 @@ impl Renderer<'_> {
                 spec: Some(HelmReleaseSpec {
                     chart: chart_template,
                     chart_ref,
-                    interval: Some(self.model.settings.timings.interval.clone()),
                     values: chart.base_values.clone(),
+                    ..helm::release_spec(&chart.release)
                 }),
             };
             self.write(

@@ -1,16 +1,16 @@
 //! A cluster's files: the root Flux Kustomizations in its entry directory, and under
 //! `app-flux-kustomizations/` the kustomization of each layer, the cluster's ConfigMap of
-//! variables and its Namespaces.
+//! variables, its Namespaces and the HelmRepositories apps share.
 
 use std::collections::BTreeMap;
 
 use super::objects::{ConfigMap, FluxKustomizationSpec, Metadata, NameRef, Object, PostBuild};
 use super::{
-    FLUX_KUSTOMIZATION, Renderer, document, kustomization, opt_out_of_root_substitution, schema,
-    to_yaml,
+    FLUX_KUSTOMIZATION, Renderer, document, helm, kustomization, opt_out_of_root_substitution,
+    schema, to_yaml,
 };
 use crate::layout;
-use crate::model::{Cluster, Layer};
+use crate::model::{Cluster, Layer, Model, SharedRepository};
 
 impl Renderer<'_> {
     pub(super) fn cluster(&mut self, cluster: &Cluster) {
@@ -95,8 +95,14 @@ impl Renderer<'_> {
             .map(|app| layout::app_flux_kustomization_file(&app.name))
             .collect();
         if layer == Layer::Platform {
-            resources.insert(0, layout::CLUSTER_CONFIG_MAP_FILE.to_owned());
-            resources.insert(1, layout::NAMESPACES_FILE.to_owned());
+            let mut first = vec![
+                layout::CLUSTER_CONFIG_MAP_FILE.to_owned(),
+                layout::NAMESPACES_FILE.to_owned(),
+            ];
+            if shared_repositories_on(self.model, cluster).next().is_some() {
+                first.push(layout::SHARED_HELM_REPOSITORIES_FILE.to_owned());
+            }
+            resources.splice(0..0, first);
         }
         let object = kustomization(resources, Vec::new(), Vec::new());
         self.write(
@@ -169,5 +175,38 @@ impl Renderer<'_> {
             about,
             &documents,
         );
+
+        let namespace = self.model.settings.source_namespace.as_str();
+        let documents: Vec<String> = shared_repositories_on(self.model, cluster)
+            .map(|shared| {
+                let mut object = helm::helm_repository(
+                    &shared.name,
+                    Some(namespace),
+                    &shared.url,
+                    &shared.settings,
+                );
+                let yaml = to_yaml(&object);
+                opt_out_of_root_substitution(&mut object.metadata, &yaml);
+                document(&schema::flux("helmrepository-source-v1"), &object)
+            })
+            .collect();
+        if !documents.is_empty() {
+            self.write(
+                layout::file_in(&platform_dir, layout::SHARED_HELM_REPOSITORIES_FILE),
+                about,
+                &documents,
+            );
+        }
     }
+}
+
+/// The shared HelmRepositories an app on `cluster` uses.
+fn shared_repositories_on<'a>(
+    model: &'a Model,
+    cluster: &'a Cluster,
+) -> impl Iterator<Item = &'a SharedRepository> {
+    model
+        .shared_repositories
+        .iter()
+        .filter(move |shared| shared.clusters.contains(&cluster.name))
 }

@@ -14,6 +14,7 @@ mod base;
 mod cluster;
 mod component;
 mod flux_kustomization;
+mod helm;
 mod objects;
 mod overlay;
 

@@ -154,10 +154,73 @@ pub(super) struct HelmReleaseSpec {
     pub(super) chart: Option<HelmChartTemplate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) chart_ref: Option<SourceRef>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) depends_on: Vec<ReleaseDependency>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) drift_detection: Option<DriftDetection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) install: Option<ReleaseAction>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) interval: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) max_history: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) release_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) suspend: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) upgrade: Option<ReleaseAction>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) values: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) values_from: Vec<ValuesReference>,
+    /// The `spec-field`s, checked against the schema when the spec was resolved.
+    #[serde(flatten)]
+    pub(super) extra: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+pub(super) struct ReleaseDependency {
+    pub(super) name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) namespace: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct DriftDetection {
+    pub(super) mode: String,
+}
+
+/// `install` or `upgrade`: fluxspec sets only its remediation.
+#[derive(Serialize)]
+pub(super) struct ReleaseAction {
+    pub(super) remediation: Remediation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Remediation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) remediate_last_failure: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) retries: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) strategy: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ValuesReference {
+    pub(super) kind: String,
+    pub(super) name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) optional: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) target_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) values_key: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -182,16 +245,22 @@ pub(super) struct HelmChartTemplateSpec {
 pub(super) struct OciRepositorySpec {
     pub(super) interval: String,
     pub(super) layer_selector: LayerSelector,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) provider: Option<String>,
     #[serde(rename = "ref")]
     pub(super) reference: OciRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) secret_ref: Option<NameRef>,
     pub(super) url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) verify: Option<Verify>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct LayerSelector {
-    pub(super) media_type: &'static str,
-    pub(super) operation: &'static str,
+    pub(super) media_type: String,
+    pub(super) operation: String,
 }
 
 #[derive(Serialize)]
@@ -199,10 +268,33 @@ pub(super) struct OciRef {
     pub(super) tag: String,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Verify {
+    #[serde(rename = "matchOIDCIdentity", skip_serializing_if = "Vec::is_empty")]
+    pub(super) match_oidc_identity: Vec<OidcIdentity>,
+    pub(super) provider: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) secret_ref: Option<NameRef>,
+}
+
+#[derive(Serialize)]
+pub(super) struct OidcIdentity {
+    pub(super) issuer: String,
+    pub(super) subject: String,
+}
+
 /// `source.toolkit.fluxcd.io/v1` `HelmRepository` spec.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct HelmRepositorySpec {
     pub(super) interval: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) secret_ref: Option<NameRef>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub(super) repository_type: Option<String>,
     pub(super) url: String,
 }
 

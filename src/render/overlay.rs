@@ -1,11 +1,11 @@
 //! An app's overlay for one cluster: the base, the cluster's chart version (an OCIRepository at
-//! its tag, or a HelmRelease patch), values patch, components and own manifests and patches.
+//! its tag, or a HelmRelease patch), settings and values patches, components and own manifests
+//! and patches.
 
 use super::objects::{
-    FilePatch, HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, LayerSelector, Metadata,
-    Object, OciRef, OciRepositorySpec,
+    FilePatch, HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, Metadata, Object,
 };
-use super::{HELM_RELEASE, Renderer, SOURCE, document, kustomization, schema, target};
+use super::{HELM_RELEASE, Renderer, document, helm, kustomization, schema, target};
 use crate::layout;
 use crate::model::{App, ChartSource, Deployment};
 
@@ -36,26 +36,8 @@ impl Renderer<'_> {
         let overlay = layout::app_overlay_dir(&app.name, &deployment.cluster);
         if let (Some(chart), Some(version)) = (&app.chart, &deployment.chart_version) {
             match &chart.source {
-                ChartSource::Oci { url } => {
-                    let repository = Object {
-                        api_version: SOURCE,
-                        kind: "OCIRepository",
-                        metadata: Metadata {
-                            name: app.name.clone(),
-                            ..Metadata::default()
-                        },
-                        spec: Some(OciRepositorySpec {
-                            interval: "15m".to_owned(),
-                            layer_selector: LayerSelector {
-                                media_type: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
-                                operation: "copy",
-                            },
-                            reference: OciRef {
-                                tag: version.clone(),
-                            },
-                            url: url.clone(),
-                        }),
-                    };
+                ChartSource::Oci { url, settings } => {
+                    let repository = helm::oci_repository(&app.name, url, version, settings);
                     self.write(
                         layout::file_in(&overlay, layout::OCI_REPOSITORY_FILE),
                         &about,
@@ -100,6 +82,18 @@ impl Renderer<'_> {
         let mut resources = vec![layout::base_from_overlay()];
         let mut patches = Vec::new();
         self.chart_overlay(app, deployment, &mut resources, &mut patches);
+        if let Some(settings) = &deployment.release {
+            let patch = Self::helm_release_patch(app, helm::release_spec(settings));
+            self.write(
+                layout::file_in(&overlay, layout::HELM_RELEASE_SETTINGS_FILE),
+                &about,
+                &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
+            );
+            patches.push(FilePatch {
+                path: layout::HELM_RELEASE_SETTINGS_FILE.to_owned(),
+                target: None,
+            });
+        }
         if let Some(values) = &deployment.values {
             let patch = Self::helm_release_patch(
                 app,

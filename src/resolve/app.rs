@@ -69,7 +69,7 @@ impl Resolver {
         let placement = self.placement(app, all);
         let depends_on = self.depends_on(app, spec);
         let variables = self.app_variables(app, spec);
-        let base = self.base(app);
+        let base = self.base(app, spec, settings);
         self.cluster_references(app, &placement);
 
         let basis = AppBasis {
@@ -80,6 +80,7 @@ impl Resolver {
             substitute: variables.substitute,
             value_at: variables.value_at,
             base: base.parsed,
+            release: base.chart.as_ref().map(|chart| chart.release.clone()),
         };
         let deployments = placement
             .on
@@ -219,7 +220,7 @@ impl Resolver {
 
     /// The app's own files and its chart; the HelmRelease fluxspec generates carries the base
     /// values, so it is parsed with the files, for the substitution checks.
-    fn base(&mut self, app: &syntax::App) -> Base {
+    fn base(&mut self, app: &syntax::App, spec: &syntax::Spec, settings: &Settings) -> Base {
         let mut manifests: Vec<SourceFile> = Vec::new();
         let mut parsed: Vec<ParsedFile> = Vec::new();
         for path in &app.manifests {
@@ -236,7 +237,15 @@ impl Resolver {
             .map_or(app.name.span, |path| path.span);
         self.no_collisions(&manifests, manifests_span);
 
-        let source = app.helm.as_ref().and_then(|helm| self.chart(helm));
+        let interval = &settings.timings.interval;
+        let source = app
+            .helm
+            .as_ref()
+            .and_then(|helm| self.chart(helm, interval));
+        let release = app
+            .helm
+            .as_ref()
+            .map(|helm| self.release_settings(app, helm, spec, interval));
         let base_values_node = app
             .helm
             .iter()
@@ -263,9 +272,10 @@ impl Resolver {
         Base {
             manifests,
             parsed,
-            chart: source.map(|source| Chart {
+            chart: source.zip(release).map(|(source, release)| Chart {
                 source,
                 base_values,
+                release,
             }),
         }
     }

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use miette::SourceSpan;
 
-use crate::model::{Deployment, FluxKnobs, Layer, OverlayPatch, SourceFile, Timings};
+use crate::model::{
+    Deployment, FluxKnobs, Layer, OverlayPatch, ReleaseSettings, SourceFile, Timings,
+};
 use crate::parse::syntax;
 
 use super::Resolver;
@@ -30,6 +32,8 @@ pub(super) struct AppBasis {
     pub(super) value_at: BTreeMap<String, SourceSpan>,
     /// The base's parsed files, the generated HelmRelease with the base values among them.
     pub(super) base: Vec<ParsedFile>,
+    /// The HelmRelease's settings on every cluster, for an app with a chart.
+    pub(super) release: Option<ReleaseSettings>,
 }
 
 /// The parsed files of one app's overlay on one cluster.
@@ -77,11 +81,18 @@ impl Resolver {
             .and_then(|values| self.values(&values.path))
             .map(|values| (values.content, values.text))
             .unzip();
+        let release = basis
+            .release
+            .as_ref()
+            .zip(block.and_then(|block| block.helm.as_ref()));
+        let release =
+            release.and_then(|(app_wide, given)| self.cluster_release_settings(app_wide, given));
         let mut deployment = Deployment {
             cluster: cluster.to_owned(),
             chart_version,
             values,
             images,
+            release,
             depends_on: basis.depends_on.clone(),
             components: basis.components.clone(),
             patches: Vec::new(),

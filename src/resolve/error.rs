@@ -457,6 +457,65 @@ pub(crate) enum Error {
         #[label("this file collides")]
         span: SourceSpan,
     },
+    #[error("`{value}` is not a valid {what}")]
+    #[diagnostic(code("fluxspec::invalid-helm-setting"))]
+    InvalidHelmSetting {
+        what: &'static str,
+        value: String,
+        #[label("invalid {what}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("{message}")]
+    #[diagnostic(code("fluxspec::invalid-release-dependency"))]
+    InvalidReleaseDependency {
+        message: String,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: &'static str,
+        #[help]
+        help: String,
+    },
+    #[error("`spec-field \"{name}\"`: {reason}")]
+    #[diagnostic(code("fluxspec::invalid-spec-field"))]
+    InvalidSpecField {
+        name: String,
+        reason: String,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: &'static str,
+        #[help]
+        help: Option<String>,
+    },
+    #[error("`{setting}` does not apply to {source_kind}")]
+    #[diagnostic(code("fluxspec::source-setting-mismatch"))]
+    SourceSettingMismatch {
+        setting: &'static str,
+        source_kind: &'static str,
+        #[label("not for {source_kind}")]
+        span: SourceSpan,
+        #[help]
+        help: &'static str,
+    },
+    #[error(
+        "apps `{first_app}` and `{app}` name the Helm repository `{url}` with different `source` settings"
+    )]
+    #[diagnostic(
+        code("fluxspec::conflicting-repository"),
+        help(
+            "apps that name one Helm repository share one HelmRepository per cluster: give them the same `source {{ ... }}` settings"
+        )
+    )]
+    ConflictingRepository {
+        url: String,
+        app: String,
+        first_app: String,
+        #[label("`{app}`'s settings")]
+        span: SourceSpan,
+        #[label("`{first_app}`'s settings")]
+        first: SourceSpan,
+    },
 }
 
 /// Legal, but most likely not what was meant. `--deny-warnings` makes each an error.

@@ -23,12 +23,15 @@ mod dependencies;
 mod deployment;
 mod error;
 mod files;
+mod helm_settings;
 mod knobs;
 mod manifests;
 mod objects;
 mod reading;
+mod repositories;
 mod rules;
 mod settings;
+mod spec_field;
 mod substitution;
 mod unused;
 mod vars;
@@ -162,12 +165,14 @@ impl Resolver {
             .collect();
         apps.sort_by(|a, b| a.name.cmp(&b.name));
         self.dependencies(spec, &apps);
+        let shared_repositories = self.share_repositories(spec, &mut apps);
 
         Model {
             settings,
             clusters,
             components,
             apps,
+            shared_repositories,
         }
     }
 

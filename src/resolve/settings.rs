@@ -8,7 +8,7 @@ use crate::suggest::shown;
 use super::{Error, Resolver, rules};
 
 impl Resolver {
-    fn duration(&mut self, value: Option<&Spanned<String>>, fallback: &str) -> String {
+    pub(super) fn duration(&mut self, value: Option<&Spanned<String>>, fallback: &str) -> String {
         let Some(value) = value else {
             return fallback.to_owned();
         };

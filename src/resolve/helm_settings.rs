@@ -1,0 +1,313 @@
+//! An app's HelmRelease settings: those of its `helm` block, for every cluster, and those a
+//! cluster block's `helm` changes, each checked for what helm-controller would reject. The
+//! escape hatch `spec-field` is [`super::spec_field`]'s.
+
+use crate::model::{ReleaseRef, ReleaseSettings, Remediation, ValuesFrom};
+use crate::parse::syntax::{self, Spanned};
+use crate::suggest::{did_you_mean, shown};
+use crate::text::comma_list;
+
+use super::{Error, Resolver, rules, unknown_help};
+
+const DRIFT_MODES: &[&str] = &["enabled", "warn", "disabled"];
+const UPGRADE_STRATEGIES: &[&str] = &["rollback", "uninstall"];
+const VALUES_KINDS: &[&str] = &["ConfigMap", "Secret"];
+/// Helm's limit on a release name.
+const RELEASE_NAME_MAX: usize = 53;
+
+impl Resolver {
+    /// The HelmRelease's settings on every cluster; `interval` is the default interval.
+    pub(super) fn release_settings(
+        &mut self,
+        app: &syntax::App,
+        helm: &syntax::Helm,
+        spec: &syntax::Spec,
+        interval: &str,
+    ) -> ReleaseSettings {
+        let release_name = helm.release_name.as_ref().map(|name| {
+            if !rules::is_dns_subdomain(&name.value) || name.value.len() > RELEASE_NAME_MAX {
+                self.helm_setting(
+                    "release name",
+                    name,
+                    "a Helm release name is at most 53 lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit",
+                );
+            }
+            name.value.clone()
+        });
+        let mut settings = ReleaseSettings {
+            release_name,
+            depends_on: self.release_dependencies(app, helm, spec),
+            interval: interval.to_owned(),
+            timeout: None,
+            install: Remediation::default(),
+            upgrade: Remediation::default(),
+            drift_detection: None,
+            max_history: None,
+            values_from: Vec::new(),
+            suspend: None,
+            extra: std::collections::BTreeMap::new(),
+        };
+        self.apply_release_settings(&helm.settings, &mut settings);
+        settings
+    }
+
+    /// The settings on a cluster whose block has `helm { ... }`: the app's, changed by the
+    /// block; `None` when it changes nothing.
+    pub(super) fn cluster_release_settings(
+        &mut self,
+        app_wide: &ReleaseSettings,
+        block: &syntax::HelmSettings,
+    ) -> Option<ReleaseSettings> {
+        let mut settings = app_wide.clone();
+        self.apply_release_settings(block, &mut settings);
+        (settings != *app_wide).then_some(settings)
+    }
+
+    /// Checks each setting given and writes it over `settings`; a cluster's `values-from` come
+    /// after the app's (later ones win in Helm's merge).
+    fn apply_release_settings(
+        &mut self,
+        given: &syntax::HelmSettings,
+        settings: &mut ReleaseSettings,
+    ) {
+        if let Some(interval) = &given.interval {
+            settings.interval = self.duration(Some(interval), "");
+        }
+        if let Some(timeout) = &given.timeout {
+            settings.timeout = Some(self.duration(Some(timeout), ""));
+        }
+        if let Some(install) = &given.install {
+            self.remediation(install, &mut settings.install);
+        }
+        if let Some(upgrade) = &given.upgrade {
+            self.remediation(upgrade, &mut settings.upgrade);
+        }
+        if let Some(mode) = &given.drift_detection {
+            settings.drift_detection = Some(self.choice("drift detection mode", mode, DRIFT_MODES));
+        }
+        if let Some(max_history) = &given.max_history {
+            settings.max_history = Some(self.count_setting(
+                "max-history",
+                max_history,
+                0,
+                "a number of revisions, 0 or more (0 keeps every revision)",
+            ));
+        }
+        for values in &given.values_from {
+            settings.values_from.push(self.values_from(values));
+        }
+        if let Some(suspend) = &given.suspend {
+            settings.suspend = Some(suspend.value);
+        }
+        self.unique(
+            "spec-field",
+            given.spec_fields.iter().map(|field| &field.name),
+        );
+        for field in &given.spec_fields {
+            if let Some(value) = self.spec_field(field) {
+                settings.extra.insert(field.name.value.clone(), value);
+            }
+        }
+        self.typed_and_extra(given, settings);
+    }
+
+    fn remediation(&mut self, given: &syntax::Remediation, remediation: &mut Remediation) {
+        if let Some(retries) = &given.retries {
+            remediation.retries = Some(self.count_setting(
+                "retries",
+                retries,
+                i64::MIN,
+                "a number of retries (a negative number retries forever)",
+            ));
+        }
+        if let Some(last) = &given.remediate_last_failure {
+            remediation.remediate_last_failure = Some(last.value);
+        }
+        if let Some(strategy) = &given.strategy {
+            remediation.strategy =
+                Some(self.choice("remediation strategy", strategy, UPGRADE_STRATEGIES));
+        }
+    }
+
+    fn values_from(&mut self, given: &syntax::ValuesFrom) -> ValuesFrom {
+        let kind = self.choice("values-from kind", &given.kind, VALUES_KINDS);
+        if !rules::is_dns_subdomain(&given.name.value) {
+            self.invalid_name(
+                "object name",
+                &given.name,
+                "the ConfigMap or Secret's name, in the HelmRelease's namespace",
+            );
+        }
+        ValuesFrom {
+            kind,
+            name: given.name.value.clone(),
+            key: given.key.as_ref().map(|key| key.value.clone()),
+            target_path: given.target_path.as_ref().map(|path| path.value.clone()),
+            optional: given.optional.as_ref().map(|optional| optional.value),
+        }
+    }
+
+    /// `install`, `upgrade` and `driftDetection` may come from a typed node or a `spec-field`
+    /// (for their other fields), not both: the two would be one YAML key.
+    fn typed_and_extra(&mut self, given: &syntax::HelmSettings, settings: &ReleaseSettings) {
+        let typed = [
+            ("install", settings.install != Remediation::default()),
+            ("upgrade", settings.upgrade != Remediation::default()),
+            ("driftDetection", settings.drift_detection.is_some()),
+        ];
+        for field in &given.spec_fields {
+            let Some((node, _)) = typed
+                .iter()
+                .find(|(name, set)| *set && field.name.value == *name)
+            else {
+                continue;
+            };
+            self.errors.push(Error::InvalidSpecField {
+                name: field.name.value.clone(),
+                reason: format!("`{node}` is also set by its own node"),
+                span: field.name.span,
+                label: "set twice",
+                help: Some(format!(
+                    "write the whole `{node}` in one place: move the remediation or mode into this `spec-field`, or drop the `spec-field`"
+                )),
+            });
+        }
+    }
+
+    /// The HelmReleases this one waits for: apps with a chart, in their namespaces.
+    fn release_dependencies(
+        &mut self,
+        app: &syntax::App,
+        helm: &syntax::Helm,
+        spec: &syntax::Spec,
+    ) -> Vec<ReleaseRef> {
+        self.unique(
+            "HelmRelease dependency",
+            helm.depends_on.iter().map(|dependency| &dependency.app),
+        );
+        let namespace_of = |other: &syntax::App| {
+            other.namespace.as_ref().map_or_else(
+                || other.name.value.clone(),
+                |namespace| namespace.value.clone(),
+            )
+        };
+        let own_namespace = namespace_of(app);
+        let mut refs = Vec::new();
+        for dependency in &helm.depends_on {
+            let name = &dependency.app;
+            let Some(other) = spec
+                .apps
+                .iter()
+                .find(|other| other.name.value == name.value)
+            else {
+                self.errors.push(Error::InvalidReleaseDependency {
+                    message: format!("no app is named `{}`", shown(&name.value)),
+                    span: name.span,
+                    label: "unknown app",
+                    help: unknown_help(
+                        &name.value,
+                        "app",
+                        spec.apps
+                            .iter()
+                            .filter(|other| other.helm.is_some())
+                            .map(|other| other.name.as_str()),
+                    ),
+                });
+                continue;
+            };
+            if other.helm.is_none() {
+                self.errors.push(Error::InvalidReleaseDependency {
+                    message: format!("app `{}` has no chart, so no HelmRelease", name.value),
+                    span: name.span,
+                    label: "no `helm` block",
+                    help: format!(
+                        "a HelmRelease waits only for HelmReleases; to wait for `{}`'s Flux Kustomization, write `depends-on \"{}\"` in the app, outside `helm`",
+                        name.value, name.value
+                    ),
+                });
+                continue;
+            }
+            if name.value == app.name.value {
+                self.errors.push(Error::InvalidReleaseDependency {
+                    message: format!("`{}`'s HelmRelease depends on itself", name.value),
+                    span: name.span,
+                    label: "itself",
+                    help: "remove this `depends-on`".to_owned(),
+                });
+                continue;
+            }
+            let namespace = namespace_of(other);
+            if let Some(given) = &dependency.namespace
+                && given.value != namespace
+            {
+                self.errors.push(Error::InvalidReleaseDependency {
+                    message: format!(
+                        "`{}`'s HelmRelease is in namespace `{namespace}`, not `{}`",
+                        name.value,
+                        shown(&given.value)
+                    ),
+                    span: given.span,
+                    label: "another namespace",
+                    help: format!("write `namespace=\"{namespace}\"`, or leave it out"),
+                });
+            }
+            refs.push(ReleaseRef {
+                name: name.value.clone(),
+                namespace: (namespace != own_namespace).then_some(namespace),
+            });
+        }
+        refs.sort_by(|a, b| a.name.cmp(&b.name));
+        refs
+    }
+
+    /// One of `allowed`, or an error with a did-you-mean.
+    pub(super) fn choice(
+        &mut self,
+        what: &'static str,
+        value: &Spanned<String>,
+        allowed: &[&str],
+    ) -> String {
+        if !allowed.contains(&value.as_str()) {
+            let help = did_you_mean(&value.value, allowed.iter().copied())
+                .unwrap_or_else(|| format!("a {what} is one of {}", comma_list(allowed)));
+            self.errors.push(Error::InvalidHelmSetting {
+                what,
+                value: shown(&value.value),
+                span: value.span,
+                help,
+            });
+        }
+        value.value.clone()
+    }
+
+    /// An integer at least `min` that fits Kubernetes' int64.
+    fn count_setting(
+        &mut self,
+        what: &'static str,
+        value: &Spanned<i128>,
+        min: i64,
+        help: &str,
+    ) -> i64 {
+        match i64::try_from(value.value) {
+            Ok(number) if number >= min => number,
+            _ => {
+                self.errors.push(Error::InvalidHelmSetting {
+                    what,
+                    value: value.value.to_string(),
+                    span: value.span,
+                    help: help.to_owned(),
+                });
+                0
+            }
+        }
+    }
+
+    fn helm_setting(&mut self, what: &'static str, value: &Spanned<String>, help: &str) {
+        self.errors.push(Error::InvalidHelmSetting {
+            what,
+            value: shown(&value.value),
+            span: value.span,
+            help: help.to_owned(),
+        });
+    }
+}
