@@ -7,7 +7,8 @@ use crate::parse::syntax::{self, Spanned};
 use crate::suggest::{did_you_mean, shown};
 use crate::text::comma_list;
 
-use super::{Error, Resolver, rules, unknown_help};
+use super::{Error, Resolver, rules};
+use crate::select::unknown_help;
 
 const DRIFT_MODES: &[&str] = &["enabled", "warn", "disabled"];
 const UPGRADE_STRATEGIES: &[&str] = &["rollback", "uninstall"];
