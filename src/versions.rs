@@ -167,8 +167,8 @@ fn app_rows(app: &App, clusters: &[String]) -> Vec<Row> {
             source: Some(chart_url(&chart.source).to_owned()),
             versions: deployed()
                 .filter_map(|deployment| {
-                    let version = deployment.chart_version.clone()?;
-                    Some((deployment.cluster.clone(), version))
+                    let version = deployment.chart_version.as_ref()?;
+                    Some((deployment.cluster.clone(), version.text.clone()))
                 })
                 .collect(),
             drift: Drift::None,

@@ -1,5 +1,6 @@
 //! An app's overlay for one cluster: the base, the cluster's chart version (an OCIRepository at
-//! its tag, or a HelmRelease patch), values patch, components and own manifests and patches.
+//! its tag or `semver` range, or a HelmRelease patch), values patch, components and own
+//! manifests and patches.
 
 use super::objects::{
     FilePatch, HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, LayerSelector, Metadata,
@@ -50,8 +51,16 @@ impl Renderer<'_> {
                                 media_type: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
                                 operation: "copy",
                             },
-                            reference: OciRef {
-                                tag: version.clone(),
+                            reference: if version.is_range {
+                                OciRef {
+                                    semver: Some(version.text.clone()),
+                                    tag: None,
+                                }
+                            } else {
+                                OciRef {
+                                    semver: None,
+                                    tag: Some(version.text.clone()),
+                                }
                             },
                             url: url.clone(),
                         }),
@@ -74,7 +83,7 @@ impl Renderer<'_> {
                                 spec: HelmChartTemplateSpec {
                                     chart: None,
                                     source_ref: None,
-                                    version: Some(version.clone()),
+                                    version: Some(version.text.clone()),
                                 },
                             }),
                             ..HelmReleaseSpec::default()

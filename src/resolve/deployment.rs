@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use miette::SourceSpan;
 
-use crate::model::{Deployment, FluxKnobs, Layer, OverlayPatch, SourceFile, Timings};
+use crate::model::{ChartVersion, Deployment, FluxKnobs, Layer, OverlayPatch, SourceFile, Timings};
 use crate::parse::syntax;
 
 use super::Resolver;
@@ -15,6 +15,7 @@ use super::knobs::target;
 use super::manifests::{Doc, Manifest};
 use super::reading::{FileKind, ParsedFile, ParsedPatch};
 use super::substitution::BuildParts;
+use super::versions::is_exact_chart_version;
 
 /// What an app declares once, shared by its deployments on every cluster.
 pub(super) struct AppBasis {
@@ -53,10 +54,14 @@ impl Resolver {
             .per_cluster
             .iter()
             .find(|block| block.name.as_str() == cluster);
-        let chart_version = app
-            .helm
-            .as_ref()
-            .and_then(|helm| self.version_for(&app.name.value, cluster, &helm.url, &helm.versions));
+        let chart_version = app.helm.as_ref().and_then(|helm| {
+            let text = self.version_for(&app.name.value, cluster, &helm.url, &helm.versions)?;
+            let oci = helm.url.value.starts_with("oci://");
+            Some(ChartVersion {
+                is_range: !is_exact_chart_version(oci, &text),
+                text,
+            })
+        });
         let images = app
             .images
             .iter()

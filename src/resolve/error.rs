@@ -153,6 +153,18 @@ pub(crate) enum Error {
         #[help]
         help: String,
     },
+    #[error("`{value}` is a range, but an image tag is one version")]
+    #[diagnostic(
+        code("fluxspec::image-version-range"),
+        help(
+            "kustomize sets one tag (`newTag`), it resolves no range: write the exact tag, such as `1.2.3`; only a chart version may be a range"
+        )
+    )]
+    ImageVersionRange {
+        value: String,
+        #[label("a range")]
+        span: SourceSpan,
+    },
     #[error("`{value}` is not a valid chart source: {reason}")]
     #[diagnostic(code("fluxspec::invalid-chart"))]
     InvalidChart {

@@ -32,6 +32,7 @@ mod settings;
 mod substitution;
 mod unused;
 mod vars;
+mod version_range;
 mod versions;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,6 +48,7 @@ use components::ComponentFiles;
 pub(crate) use error::{Error, Warning};
 use files::SpecDir;
 use manifests::{Build, Manifest, Origin, PatchOrigin};
+pub(crate) use versions::is_exact_chart_version;
 
 /// What resolving found: the model (complete only when there are no errors), the errors and the
 /// warnings.
