@@ -118,6 +118,8 @@ pub(crate) struct ChartVersion {
     /// One version, or a SemVer range Flux resolves (`>=1.0.0 <2.0.0`).
     pub(crate) text: String,
     pub(crate) is_range: bool,
+    /// The version a patch of the spec sets instead, which is what Flux applies.
+    pub(crate) patched: Option<String>,
 }
 
 #[derive(Debug)]

@@ -502,3 +502,38 @@ fn graph_dot_renders_with_graphviz() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+// A patch that overrides a pinned chart version: `versions` shows the spec's version with the
+// patch's beside it, in every format, and drift is between the versions Flux applies.
+#[test]
+fn versions_marks_a_version_a_patch_overrides() {
+    let case = common::repo_root().join("tests/cases/version-overridden-by-patch");
+    let versions = |format: &str| {
+        let run = fluxspec(
+            &case,
+            &["versions", "--spec", "homelab.kdl", "--format", format],
+        );
+        run.expect_code(0);
+        run.stdout
+    };
+    assert_eq!(
+        versions("table"),
+        "APP      KIND   NAME     dev                            prod                           DRIFT\n\
+         podinfo  chart  podinfo  6.9.1                          6.9.1 (patch: 6.0.0)           dev ahead\n\
+         web      chart  web      >=1.2.0 <2.0.0 (patch: 1.0.0)  >=1.2.0 <2.0.0 (patch: 1.0.0)\n"
+    );
+    let markdown = versions("markdown");
+    assert!(
+        markdown.contains(
+            "| podinfo | chart | `podinfo` | `6.9.1` | `6.9.1 (patch: 6.0.0)` | **dev ahead** |"
+        ),
+        "{markdown}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&versions("json")).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["overridden"], serde_json::json!({"prod": "6.0.0"}));
+    assert_eq!(
+        rows[1]["overridden"],
+        serde_json::json!({"dev": "1.0.0", "prod": "1.0.0"})
+    );
+}

@@ -81,6 +81,7 @@ impl Resolver {
             value_at: variables.value_at,
             base: base.parsed,
         };
+        let mut overrides = Vec::new();
         let deployments = placement
             .on
             .iter()
@@ -89,9 +90,17 @@ impl Resolver {
                     .iter()
                     .find(|known| known.name == *cluster)
                     .map(|known| &known.vars);
-                self.deployment(app, &basis, &settings.timings, cluster, cluster_vars)
+                self.deployment(
+                    app,
+                    &basis,
+                    &settings.timings,
+                    cluster,
+                    cluster_vars,
+                    &mut overrides,
+                )
             })
             .collect();
+        self.report_overrides(&app.name.value, overrides);
         App {
             name: app.name.value.clone(),
             layer,

@@ -13,6 +13,7 @@ use crate::parse::syntax;
 use super::Resolver;
 use super::knobs::target;
 use super::manifests::{Doc, Manifest};
+use super::overrides::{Override, PatchText};
 use super::reading::{FileKind, ParsedFile, ParsedPatch};
 use super::substitution::BuildParts;
 use super::versions::is_exact_chart_version;
@@ -34,10 +35,12 @@ pub(super) struct AppBasis {
 }
 
 /// The parsed files of one app's overlay on one cluster.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(super) struct Overlay {
     pub(super) resources: Vec<ParsedFile>,
     pub(super) patches: Vec<ParsedPatch>,
+    /// Every patch of the app on this cluster, files and inline, as text.
+    pub(super) texts: Vec<PatchText>,
 }
 
 impl Resolver {
@@ -49,6 +52,7 @@ impl Resolver {
         timings: &Timings,
         cluster: &str,
         cluster_vars: Option<&BTreeMap<String, String>>,
+        overrides: &mut Vec<Override>,
     ) -> Deployment {
         let block = app
             .per_cluster
@@ -60,6 +64,7 @@ impl Resolver {
             Some(ChartVersion {
                 is_range: !is_exact_chart_version(oci, &text),
                 text,
+                patched: None,
             })
         });
         let images = app
@@ -102,6 +107,9 @@ impl Resolver {
             },
         };
         let overlay = self.overlay(app, block, &basis.namespace, &mut deployment);
+        if let Some(version) = &mut deployment.chart_version {
+            overrides.extend(Self::chart_overrides(app, cluster, version, &overlay.texts));
+        }
         let mut spans = basis.value_at.clone();
         spans.extend(
             block
@@ -139,10 +147,12 @@ impl Resolver {
     ) -> Overlay {
         let mut overlay = Overlay::default();
         self.knobs(&app.knobs, namespace, &mut deployment.flux);
+        overlay.texts.extend(inline_patches(&app.knobs));
         let Some(block) = block else {
             return overlay;
         };
         self.knobs(&block.knobs, namespace, &mut deployment.flux);
+        overlay.texts.extend(inline_patches(&block.knobs));
         for var in &block.vars {
             self.var_name(&var.name);
         }
@@ -156,6 +166,14 @@ impl Resolver {
         let mut overlay_files: Vec<SourceFile> = Vec::new();
         for patch in &block.patches {
             let read = self.read_manifests(&patch.path, FileKind::Patches);
+            for (file, manifest) in read.files.iter().zip(&read.manifests) {
+                overlay.texts.push(PatchText {
+                    location: manifest.path.clone(),
+                    text: String::from_utf8_lossy(&file.bytes).into_owned(),
+                    span: patch.path.span,
+                    target: target(&patch.target),
+                });
+            }
             for file in read.files {
                 overlay_files.push(file.clone());
                 deployment.patches.push(OverlayPatch {
@@ -189,4 +207,14 @@ impl Resolver {
         self.no_collisions(&overlay_files, span);
         overlay
     }
+}
+
+/// The inline patches of a knobs block, as text.
+fn inline_patches(knobs: &syntax::Knobs) -> impl Iterator<Item = PatchText> + '_ {
+    knobs.inline_patches.iter().map(|patch| PatchText {
+        location: "inline-patch".to_owned(),
+        text: patch.patch.value.clone(),
+        span: patch.patch.span,
+        target: target(&patch.target),
+    })
 }

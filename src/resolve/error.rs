@@ -533,4 +533,28 @@ pub(crate) enum Warning {
         #[label("no cluster named")]
         span: SourceSpan,
     },
+    #[error(
+        "a patch sets {field} of app `{app}` to `{patched}` on {clusters}: Flux applies that, not the spec's `{pinned}`"
+    )]
+    #[diagnostic(
+        code("fluxspec::version-overridden-by-patch"),
+        severity(Warning),
+        help(
+            "remove the version from the patch and write it in the spec's `version` line, so `versions`, `promote` and Renovate see the version Flux applies"
+        )
+    )]
+    VersionOverriddenByPatch {
+        app: String,
+        field: &'static str,
+        /// "`dev`, `prod`".
+        clusters: String,
+        patched: String,
+        pinned: String,
+        /// `path:line` of a patch file, or `inline-patch`.
+        location: String,
+        #[label("the spec pins `{pinned}`")]
+        version: SourceSpan,
+        #[label("`{location}` sets `{patched}`")]
+        patch: SourceSpan,
+    },
 }

@@ -26,6 +26,7 @@ mod files;
 mod knobs;
 mod manifests;
 mod objects;
+mod overrides;
 mod reading;
 mod rules;
 mod settings;
