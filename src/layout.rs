@@ -231,7 +231,11 @@ mod tests {
         }
         paths.extend(in_dir(
             layout.app_flux_kustomizations_dir("<c>", Layer::Platform),
-            &[CLUSTER_CONFIG_MAP_FILE, NAMESPACES_FILE],
+            &[
+                CLUSTER_CONFIG_MAP_FILE,
+                NAMESPACES_FILE,
+                SHARED_HELM_REPOSITORIES_FILE,
+            ],
         ));
         paths.extend(in_dir(
             app_base_dir("<app>"),
@@ -249,6 +253,7 @@ mod tests {
                 OCI_REPOSITORY_FILE,
                 HELM_RELEASE_VERSION_FILE,
                 HELM_RELEASE_VALUES_FILE,
+                HELM_RELEASE_SETTINGS_FILE,
                 COPIED,
             ],
         ));

@@ -198,7 +198,7 @@ pub(crate) struct ValuesFrom {
 #[derive(Debug)]
 pub(crate) struct Deployment {
     pub(crate) cluster: String,
-    pub(crate) chart_version: Option<String>,
+    pub(crate) chart_version: Option<ChartVersion>,
     pub(crate) values: Option<serde_json::Value>,
     /// Image name -> tag.
     pub(crate) images: BTreeMap<String, String>,
@@ -211,6 +211,16 @@ pub(crate) struct Deployment {
     /// `postBuild.substitute`: `APP`, component values, app variables.
     pub(crate) substitute: BTreeMap<String, String>,
     pub(crate) flux: FluxKnobs,
+}
+
+/// A chart's version on one cluster, as the spec writes it.
+#[derive(Debug, Clone)]
+pub(crate) struct ChartVersion {
+    /// One version, or a SemVer range Flux resolves (`>=1.0.0 <2.0.0`).
+    pub(crate) text: String,
+    pub(crate) is_range: bool,
+    /// The version a patch of the spec sets instead, which is what Flux applies.
+    pub(crate) patched: Option<String>,
 }
 
 #[derive(Debug)]

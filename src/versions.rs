@@ -44,6 +44,10 @@ pub(crate) struct Row {
     pub(crate) source: Option<String>,
     /// Compared cluster -> effective version; clusters the app does not run on are absent.
     pub(crate) versions: BTreeMap<String, String>,
+    /// Compared cluster -> the version a patch of the spec sets instead, which Flux applies
+    /// (`fluxspec::version-overridden-by-patch`); absent when no patch does.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) overridden: BTreeMap<String, String>,
     pub(crate) drift: Drift,
 }
 
@@ -167,8 +171,14 @@ fn app_rows(app: &App, clusters: &[String]) -> Vec<Row> {
             source: Some(chart_url(&chart.source).to_owned()),
             versions: deployed()
                 .filter_map(|deployment| {
-                    let version = deployment.chart_version.clone()?;
-                    Some((deployment.cluster.clone(), version))
+                    let version = deployment.chart_version.as_ref()?;
+                    Some((deployment.cluster.clone(), version.text.clone()))
+                })
+                .collect(),
+            overridden: deployed()
+                .filter_map(|deployment| {
+                    let patched = deployment.chart_version.as_ref()?.patched.clone()?;
+                    Some((deployment.cluster.clone(), patched))
                 })
                 .collect(),
             drift: Drift::None,
@@ -194,11 +204,15 @@ fn app_rows(app: &App, clusters: &[String]) -> Vec<Row> {
                     Some((deployment.cluster.clone(), tag.clone()))
                 })
                 .collect(),
+            overridden: BTreeMap::new(),
             drift: Drift::None,
         });
     }
     for row in &mut rows {
-        row.drift = drift(&row.versions);
+        // Drift is between the versions Flux applies: a patch's, where one overrides the spec.
+        let mut applied = row.versions.clone();
+        applied.extend(row.overridden.clone());
+        row.drift = drift(&applied);
         // The clusters ahead in column order.
         if let Drift::Ahead { clusters: ahead } = &mut row.drift {
             ahead.sort_by_key(|name| clusters.iter().position(|cluster| cluster == name));
@@ -248,10 +262,11 @@ fn cells(versions: &Versions) -> Vec<Vec<String>> {
             row.name.clone(),
         ];
         line.extend(versions.clusters.iter().map(|cluster| {
-            row.versions
-                .get(cluster)
-                .cloned()
-                .unwrap_or_else(|| "-".to_owned())
+            match (row.versions.get(cluster), row.overridden.get(cluster)) {
+                (Some(version), Some(patched)) => format!("{version} (patch: {patched})"),
+                (Some(version), None) => version.clone(),
+                (None, _) => "-".to_owned(),
+            }
         }));
         line.push(row.drift.describe());
         cells.push(line);

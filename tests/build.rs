@@ -193,7 +193,7 @@ fn find<'a>(objects: &'a [Value], kind: &str, namespace: &str, name: &str) -> Op
 /// `version` lines in spec/homelab.kdl.
 #[derive(Clone, Copy)]
 enum Chart {
-    /// `oci://`: the version is the OCIRepository's `ref.tag`.
+    /// `oci://`: the version is the OCIRepository's `ref.tag`, or its `ref.semver` for a range.
     Oci,
     /// `https://` with `chart=`: the version is the HelmRelease's `spec.chart.spec.version`.
     Repository,
@@ -205,7 +205,7 @@ const HELM: [(&str, &str, Chart, &str, &str); 6] = [
         "cert-manager",
         "cert-manager",
         Chart::Oci,
-        "v1.19.1",
+        ">=1.19.1 <1.20.0",
         "v1.18.2",
     ),
     (
@@ -289,7 +289,18 @@ fn each_cluster_gets_its_own_versions() {
                     if release["spec"]["chartRef"]["name"] != app || repository.is_none() {
                         failures.push(format!("{cluster}: {app} has no OCIRepository chartRef"));
                     }
-                    repository.map(|r| r["spec"]["ref"]["tag"].clone())
+                    // A range is never a tag: `ref` holds the one field that says which.
+                    let (field, other) = if version.starts_with(['<', '>', '=', '~', '^', '*']) {
+                        ("semver", "tag")
+                    } else {
+                        ("tag", "semver")
+                    };
+                    repository.map(|r| {
+                        if r["spec"]["ref"].get(other).is_some() {
+                            failures.push(format!("{cluster}: {app} has `ref.{other}` too"));
+                        }
+                        r["spec"]["ref"][field].clone()
+                    })
                 }
                 Chart::Repository => {
                     let source = &release["spec"]["chart"]["spec"]["sourceRef"]["name"];

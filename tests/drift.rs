@@ -348,6 +348,36 @@ fn promote_replaces_the_targets_value() {
     sandbox.assert_check_passes();
 }
 
+// cert-manager from dev to prod: dev's version is a range, copied as written; every cluster then
+// agrees, so one default line holds it.
+#[test]
+fn promote_copies_a_range() {
+    let sandbox = Sandbox::new();
+    let original = sandbox.spec();
+    promote(
+        &sandbox,
+        &["promote", "cert-manager", "--from", "dev", "--to", "prod"],
+    );
+    let default_line = line_of(&original, "version \"v1.18.2\"");
+    let dev_line = line_of(&original, "version \">=1.19.1 <1.20.0\" cluster=\"dev\"");
+    assert_eq!(
+        default_line.end, dev_line.start,
+        "the two lines follow each other"
+    );
+    let expected = format!(
+        "{}{}{}",
+        &original[..default_line.start],
+        original[default_line].replace("\"v1.18.2\"", "\">=1.19.1 <1.20.0\""),
+        &original[dev_line.end..]
+    );
+    assert_eq!(sandbox.spec(), expected);
+    assert_eq!(
+        sandbox.versions("cert-manager"),
+        [serde_json::json!({"dev": ">=1.19.1 <1.20.0", "prod": ">=1.19.1 <1.20.0"})]
+    );
+    sandbox.assert_check_passes();
+}
+
 // cert-manager from prod to dev: prod uses the default, so dev's own line goes and dev falls
 // back to the default.
 #[test]
@@ -358,7 +388,7 @@ fn promote_removes_an_override_when_the_source_uses_the_default() {
         &sandbox,
         &["promote", "cert-manager", "--from", "prod", "--to", "dev"],
     );
-    let dev_line = line_of(&original, "version \"v1.19.1\" cluster=\"dev\"");
+    let dev_line = line_of(&original, "version \">=1.19.1 <1.20.0\" cluster=\"dev\"");
     let expected = format!(
         "{}{}",
         &original[..dev_line.start],
@@ -470,5 +500,40 @@ fn graph_dot_renders_with_graphviz() {
         output.stderr.is_empty(),
         "dot warned:\n{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+// A patch that overrides a pinned chart version: `versions` shows the spec's version with the
+// patch's beside it, in every format, and drift is between the versions Flux applies.
+#[test]
+fn versions_marks_a_version_a_patch_overrides() {
+    let case = common::repo_root().join("tests/cases/version-overridden-by-patch");
+    let versions = |format: &str| {
+        let run = fluxspec(
+            &case,
+            &["versions", "--spec", "homelab.kdl", "--format", format],
+        );
+        run.expect_code(0);
+        run.stdout
+    };
+    assert_eq!(
+        versions("table"),
+        "APP      KIND   NAME     dev                            prod                           DRIFT\n\
+         podinfo  chart  podinfo  6.9.1                          6.9.1 (patch: 6.0.0)           dev ahead\n\
+         web      chart  web      >=1.2.0 <2.0.0 (patch: 1.0.0)  >=1.2.0 <2.0.0 (patch: 1.0.0)\n"
+    );
+    let markdown = versions("markdown");
+    assert!(
+        markdown.contains(
+            "| podinfo | chart | `podinfo` | `6.9.1` | `6.9.1 (patch: 6.0.0)` | **dev ahead** |"
+        ),
+        "{markdown}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&versions("json")).unwrap();
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows[0]["overridden"], serde_json::json!({"prod": "6.0.0"}));
+    assert_eq!(
+        rows[1]["overridden"],
+        serde_json::json!({"dev": "1.0.0", "prod": "1.0.0"})
     );
 }

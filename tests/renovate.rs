@@ -159,7 +159,7 @@ struct Extracted {
 
 /// The versions of `spec/homelab.kdl` in `repo`, read with the kdl crate rather than with
 /// fluxspec: every `version` in a `helm` or `image` block of an `app` (slashdashed nodes are not
-/// nodes), in the form docs/renovate.md promises.
+/// nodes) but a chart's SemVer range, in the form docs/renovate.md promises.
 fn expected_deps(spec: &str) -> Vec<Extracted> {
     let document = kdl::KdlDocument::parse(spec).expect("the spec is KDL");
     let string = |entry: &kdl::KdlEntry| entry.value().as_string().map(str::to_owned);
@@ -210,6 +210,9 @@ fn expected_deps(spec: &str) -> Vec<Extracted> {
                 .filter(|node| node.name().value() == "version")
             {
                 let value = argument(version);
+                if block.name().value() == "helm" && is_range(&value) {
+                    continue;
+                }
                 deps.push(Extracted {
                     manager: "regex".to_owned(),
                     package_file: "spec/homelab.kdl".to_owned(),
@@ -226,6 +229,16 @@ fn expected_deps(spec: &str) -> Vec<Extracted> {
     }
     deps.sort();
     deps
+}
+
+/// A chart version Flux resolves as a range: an operator, a space (`>=1 <2`, `1 - 2`), `||`,
+/// or a wildcard where a number goes (`*`, `1.x`).
+fn is_range(version: &str) -> bool {
+    version.contains(['<', '>', '=', '~', '^', '*', ' ', '|', ','])
+        || version
+            .split(['.', '-', '+'])
+            .take(3)
+            .any(|part| part.eq_ignore_ascii_case("x"))
 }
 
 /// Every dependency in a Renovate report, from every manager, with its problems.

@@ -7,7 +7,7 @@ use super::objects::{
     OciRef, OciRepositorySpec, OidcIdentity, ReleaseAction, ReleaseDependency, Remediation,
     ValuesReference, Verify,
 };
-use crate::model::{self, OciSettings, ReleaseSettings, RepositorySettings};
+use crate::model::{self, ChartVersion, OciSettings, ReleaseSettings, RepositorySettings};
 
 /// A HelmRelease spec with `settings` and nothing else (no chart, no values).
 pub(super) fn release_spec(settings: &ReleaseSettings) -> HelmReleaseSpec {
@@ -64,7 +64,7 @@ fn secret(name: Option<&String>) -> Option<NameRef> {
 pub(super) fn oci_repository(
     name: &str,
     url: &str,
-    tag: &str,
+    version: &ChartVersion,
     settings: &OciSettings,
 ) -> Object<OciRepositorySpec> {
     Object {
@@ -81,8 +81,17 @@ pub(super) fn oci_repository(
                 operation: settings.operation.clone(),
             },
             provider: settings.provider.clone(),
-            reference: OciRef {
-                tag: tag.to_owned(),
+            // A range is resolved by source-controller (`ref.semver`); a version is pinned.
+            reference: if version.is_range {
+                OciRef {
+                    semver: Some(version.text.clone()),
+                    tag: None,
+                }
+            } else {
+                OciRef {
+                    semver: None,
+                    tag: Some(version.text.clone()),
+                }
             },
             secret_ref: secret(settings.secret_ref.as_ref()),
             url: url.to_owned(),

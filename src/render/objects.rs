@@ -263,9 +263,13 @@ pub(super) struct LayerSelector {
     pub(super) operation: String,
 }
 
+/// `ref`: a `tag`, or a `semver` range the source-controller resolves to the newest match.
 #[derive(Serialize)]
 pub(super) struct OciRef {
-    pub(super) tag: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) semver: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) tag: Option<String>,
 }
 
 #[derive(Serialize)]

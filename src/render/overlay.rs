@@ -1,6 +1,6 @@
 //! An app's overlay for one cluster: the base, the cluster's chart version (an OCIRepository at
-//! its tag, or a HelmRelease patch), settings and values patches, components and own manifests
-//! and patches.
+//! its tag or `semver` range, or a HelmRelease patch), settings and values patches, components
+//! and own manifests and patches.
 
 use super::objects::{
     FilePatch, HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, Metadata, Object,
@@ -56,7 +56,7 @@ impl Renderer<'_> {
                                 spec: HelmChartTemplateSpec {
                                     chart: None,
                                     source_ref: None,
-                                    version: Some(version.clone()),
+                                    version: Some(version.text.clone()),
                                 },
                             }),
                             ..HelmReleaseSpec::default()

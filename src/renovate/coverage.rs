@@ -15,6 +15,7 @@ use super::DEFAULT_DEP_TYPE;
 use super::managers::Manager;
 use crate::compile::Loaded;
 use crate::parse::syntax::{self, Spanned};
+use crate::resolve::is_exact_chart_version;
 
 /// Versions the generated patterns would miss or misread, with the spec's text to show them in.
 #[derive(Debug, Error, Diagnostic)]
@@ -91,11 +92,13 @@ impl Dependency {
     }
 }
 
-/// Every version line of the spec, in the order of the spec.
+/// Every version line of the spec Renovate should update, in the order of the spec: a chart
+/// version that is a range is left alone (Flux resolves it), so not among them.
 fn dependencies(spec: &syntax::Spec) -> Vec<Dependency> {
     let mut found = Vec::new();
     for app in &spec.apps {
         if let Some(helm) = &app.helm {
+            let oci = helm.url.value.starts_with("oci://");
             let (dep_name, package_name, datasource, registry_url) =
                 if let Some(path) = helm.url.value.strip_prefix("oci://") {
                     let chart = path.rsplit('/').next().unwrap_or(path);
@@ -110,7 +113,11 @@ fn dependencies(spec: &syntax::Spec) -> Vec<Dependency> {
                         Some(helm.url.value.clone()),
                     )
                 };
-            for version in &helm.versions {
+            for version in helm
+                .versions
+                .iter()
+                .filter(|version| is_exact_chart_version(oci, &version.value.value))
+            {
                 found.push(Dependency {
                     dep_name: dep_name.clone(),
                     package_name: package_name.clone(),
@@ -358,6 +365,48 @@ app "crlf" {
         assert_eq!(problems(&spec), Vec::<(&str, String)>::new());
         let syntax = parse::parse(&spec).into_result().expect("parses");
         assert_eq!(dependencies(&syntax).len(), 10);
+    }
+
+    // Renovate would rewrite a range as one version: range lines are not extracted.
+    #[test]
+    fn chart_ranges_are_left_alone_and_exact_versions_seen() {
+        let spec = format!(
+            "{CLUSTERS}{}",
+            r#"
+app "a" {
+    helm "oci://ghcr.io/org/charts/a" {
+        version ">=1.0.0"
+        version "1.x" cluster="dev"
+        version "1.2.3_build" cluster="prod"
+    }
+}
+app "b" {
+    helm "https://charts.example.com" chart="b" {
+        version "~1.2" cluster="dev"
+        version ">=1.0 <2.0" cluster="prod"
+    }
+}
+app "c" {
+    helm "https://charts.example.com" chart="c" {
+        version "*" cluster="dev"
+        version "^1.2" cluster="prod"
+    }
+    image "nginx" {
+        version "1.x"
+    }
+}
+"#
+        );
+        assert_eq!(problems(&spec), Vec::<(&str, String)>::new());
+        let syntax = parse::parse(&spec).into_result().expect("parses");
+        let seen: Vec<String> = dependencies(&syntax)
+            .into_iter()
+            .map(|dep| dep.describe())
+            .collect();
+        assert_eq!(
+            seen,
+            ["a 1.2.3_build for `prod`", "nginx 1.x for `default`"]
+        );
     }
 
     #[test]

@@ -21,6 +21,10 @@ const WORD: &str = r#"[^"\\\s]+"#;
 const LINE: &str = r"\n[^\n]*";
 /// The version's line up to the end of its value (the value is the first quoted string).
 const LINE_HEAD: &str = r#"^\n[ \t]*version[ \t]+"[^"]*""#;
+/// One chart version, as `resolve` reads an exact one (`1.2.3`, `v1.2`, `1.2.3-rc.1+build`, the
+/// OCI tag `1.2.3_build`): a range (`>=1.0.0`, `1.x`, `~1.2`, `*`) does not match, so Renovate
+/// leaves a range line alone rather than rewrite it as one version.
+const CHART_VERSION: &str = r"v?[0-9]+(?:\.[0-9]+){0,2}(?:[-+_][0-9A-Za-z.+_-]*)?";
 /// The value with its quotes: what Renovate replaces. Global replacement in a longer text could
 /// also change a cluster name that contains the version (`"2"` in `cluster="k8s-2"`).
 const VALUE: &str = r#""[^"]*""#;
@@ -43,10 +47,11 @@ fn block(head: &str, depth: usize) -> String {
     format!(r"{NODE_START}{head}[ \t]*\{{{}\}}", balanced(depth))
 }
 
-/// A whole `version` line: the value, `cluster=`, and nothing else but an end-of-line comment.
-fn version_line() -> String {
+/// A whole `version` line whose value matches `value`: the value, `cluster=`, and nothing else
+/// but an end-of-line comment.
+fn version_line(value: &str) -> String {
     format!(
-        r#"^\n[ \t]*version[ \t]+"(?<currentValue>{WORD})"(?:[ \t]+cluster="(?<cluster>{WORD})")?[ \t]*;?[ \t]*(?://[^\n]*)?\r?$"#
+        r#"^\n[ \t]*version[ \t]+"(?<currentValue>{value})"(?:[ \t]+cluster="(?<cluster>{WORD})")?[ \t]*;?[ \t]*(?://[^\n]*)?\r?$"#
     )
 }
 
@@ -54,15 +59,18 @@ fn version_line() -> String {
 pub(super) struct Manager {
     pub(super) description: &'static str,
     head: String,
+    /// What a version of this kind is: a chart version (never a range) or an image tag.
+    value: &'static str,
     pub(super) datasource: &'static str,
     pub(super) file_pattern: String,
 }
 
 pub(super) fn managers(spec_path: &str) -> Vec<Manager> {
     let file_pattern = format!("/^{}$/", regex::escape(spec_path));
-    let manager = |description, head: String, datasource| Manager {
+    let manager = |description, head: String, value, datasource| Manager {
         description,
         head,
+        value,
         datasource,
         file_pattern: file_pattern.clone(),
     };
@@ -70,6 +78,7 @@ pub(super) fn managers(spec_path: &str) -> Vec<Manager> {
         manager(
             "fluxspec: Helm charts from OCI registries, `helm \"oci://registry/path/chart\" { version ... }`",
             format!(r#"helm[ \t]+"oci://(?<packageName>{WORD}/(?<depName>[^"\\\s/]+))""#),
+            CHART_VERSION,
             "docker",
         ),
         manager(
@@ -77,11 +86,13 @@ pub(super) fn managers(spec_path: &str) -> Vec<Manager> {
             format!(
                 r#"helm[ \t]+"(?<registryUrl>https://{WORD})"[ \t]+chart="(?<depName>{WORD})""#
             ),
+            CHART_VERSION,
             "helm",
         ),
         manager(
             "fluxspec: container images, `image \"registry/name\" { version ... }`",
             format!(r#"image[ \t]+"(?<depName>{WORD})""#),
+            WORD,
             "docker",
         ),
     ]
@@ -96,7 +107,7 @@ impl Manager {
             block(&format!(r#"app[ \t]+"{WORD}""#), BLOCK_DEPTH + 1),
             block(&self.head, BLOCK_DEPTH),
             LINE.to_owned(),
-            version_line(),
+            version_line(self.value),
             LINE_HEAD.to_owned(),
             VALUE.to_owned(),
         ]

@@ -82,6 +82,7 @@ impl Resolver {
             base: base.parsed,
             release: base.chart.as_ref().map(|chart| chart.release.clone()),
         };
+        let mut overrides = Vec::new();
         let deployments = placement
             .on
             .iter()
@@ -90,9 +91,17 @@ impl Resolver {
                     .iter()
                     .find(|known| known.name == *cluster)
                     .map(|known| &known.vars);
-                self.deployment(app, &basis, &settings.timings, cluster, cluster_vars)
+                self.deployment(
+                    app,
+                    &basis,
+                    &settings.timings,
+                    cluster,
+                    cluster_vars,
+                    &mut overrides,
+                )
             })
             .collect();
+        self.report_overrides(&app.name.value, overrides);
         App {
             name: app.name.value.clone(),
             layer,

@@ -8,15 +8,17 @@ use std::collections::BTreeMap;
 use miette::SourceSpan;
 
 use crate::model::{
-    Deployment, FluxKnobs, Layer, OverlayPatch, ReleaseSettings, SourceFile, Timings,
+    ChartVersion, Deployment, FluxKnobs, Layer, OverlayPatch, ReleaseSettings, SourceFile, Timings,
 };
 use crate::parse::syntax;
 
 use super::Resolver;
 use super::knobs::target;
 use super::manifests::{Doc, Manifest};
+use super::overrides::{Override, PatchText};
 use super::reading::{FileKind, ParsedFile, ParsedPatch};
 use super::substitution::BuildParts;
+use super::versions::is_exact_chart_version;
 
 /// What an app declares once, shared by its deployments on every cluster.
 pub(super) struct AppBasis {
@@ -37,10 +39,12 @@ pub(super) struct AppBasis {
 }
 
 /// The parsed files of one app's overlay on one cluster.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(super) struct Overlay {
     pub(super) resources: Vec<ParsedFile>,
     pub(super) patches: Vec<ParsedPatch>,
+    /// Every patch of the app on this cluster, files and inline, as text.
+    pub(super) texts: Vec<PatchText>,
 }
 
 impl Resolver {
@@ -52,15 +56,21 @@ impl Resolver {
         timings: &Timings,
         cluster: &str,
         cluster_vars: Option<&BTreeMap<String, String>>,
+        overrides: &mut Vec<Override>,
     ) -> Deployment {
         let block = app
             .per_cluster
             .iter()
             .find(|block| block.name.as_str() == cluster);
-        let chart_version = app
-            .helm
-            .as_ref()
-            .and_then(|helm| self.version_for(&app.name.value, cluster, &helm.url, &helm.versions));
+        let chart_version = app.helm.as_ref().and_then(|helm| {
+            let text = self.version_for(&app.name.value, cluster, &helm.url, &helm.versions)?;
+            let oci = helm.url.value.starts_with("oci://");
+            Some(ChartVersion {
+                is_range: !is_exact_chart_version(oci, &text),
+                text,
+                patched: None,
+            })
+        });
         let images = app
             .images
             .iter()
@@ -108,6 +118,9 @@ impl Resolver {
             },
         };
         let overlay = self.overlay(app, block, &basis.namespace, &mut deployment);
+        if let Some(version) = &mut deployment.chart_version {
+            overrides.extend(Self::chart_overrides(app, cluster, version, &overlay.texts));
+        }
         let mut spans = basis.value_at.clone();
         spans.extend(
             block
@@ -145,10 +158,12 @@ impl Resolver {
     ) -> Overlay {
         let mut overlay = Overlay::default();
         self.knobs(&app.knobs, namespace, &mut deployment.flux);
+        overlay.texts.extend(inline_patches(&app.knobs));
         let Some(block) = block else {
             return overlay;
         };
         self.knobs(&block.knobs, namespace, &mut deployment.flux);
+        overlay.texts.extend(inline_patches(&block.knobs));
         for var in &block.vars {
             self.var_name(&var.name);
         }
@@ -162,6 +177,14 @@ impl Resolver {
         let mut overlay_files: Vec<SourceFile> = Vec::new();
         for patch in &block.patches {
             let read = self.read_manifests(&patch.path, FileKind::Patches);
+            for (file, manifest) in read.files.iter().zip(&read.manifests) {
+                overlay.texts.push(PatchText {
+                    location: manifest.path.clone(),
+                    text: String::from_utf8_lossy(&file.bytes).into_owned(),
+                    span: patch.path.span,
+                    target: target(&patch.target),
+                });
+            }
             for file in read.files {
                 overlay_files.push(file.clone());
                 deployment.patches.push(OverlayPatch {
@@ -195,4 +218,14 @@ impl Resolver {
         self.no_collisions(&overlay_files, span);
         overlay
     }
+}
+
+/// The inline patches of a knobs block, as text.
+fn inline_patches(knobs: &syntax::Knobs) -> impl Iterator<Item = PatchText> + '_ {
+    knobs.inline_patches.iter().map(|patch| PatchText {
+        location: "inline-patch".to_owned(),
+        text: patch.patch.value.clone(),
+        span: patch.patch.span,
+        target: target(&patch.target),
+    })
 }

@@ -142,6 +142,18 @@ pub(crate) enum Error {
         #[help]
         help: String,
     },
+    #[error("`{value}` is a range, but an image tag is one version")]
+    #[diagnostic(
+        code("fluxspec::image-version-range"),
+        help(
+            "kustomize sets one tag (`newTag`), it resolves no range: write the exact tag, such as `1.2.3`; only a chart version may be a range"
+        )
+    )]
+    ImageVersionRange {
+        value: String,
+        #[label("a range")]
+        span: SourceSpan,
+    },
     #[error("`{value}` is not a valid chart source: {reason}")]
     #[diagnostic(code("fluxspec::invalid-chart"))]
     InvalidChart {
@@ -568,5 +580,29 @@ pub(crate) enum Warning {
         app: String,
         #[label("no cluster named")]
         span: SourceSpan,
+    },
+    #[error(
+        "a patch sets {field} of app `{app}` to `{patched}` on {clusters}: Flux applies that, not the spec's `{pinned}`"
+    )]
+    #[diagnostic(
+        code("fluxspec::version-overridden-by-patch"),
+        severity(Warning),
+        help(
+            "remove the version from the patch and write it in the spec's `version` line, so `versions`, `promote` and Renovate see the version Flux applies"
+        )
+    )]
+    VersionOverriddenByPatch {
+        app: String,
+        field: &'static str,
+        /// "`dev`, `prod`".
+        clusters: String,
+        patched: String,
+        pinned: String,
+        /// `path:line` of a patch file, or `inline-patch`.
+        location: String,
+        #[label("the spec pins `{pinned}`")]
+        version: SourceSpan,
+        #[label("`{location}` sets `{patched}`")]
+        patch: SourceSpan,
     },
 }

@@ -27,6 +27,7 @@ mod helm_settings;
 mod knobs;
 mod manifests;
 mod objects;
+mod overrides;
 mod reading;
 mod repositories;
 mod rules;
@@ -35,6 +36,7 @@ mod spec_field;
 mod substitution;
 mod unused;
 mod vars;
+mod version_range;
 mod versions;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,6 +52,7 @@ use components::ComponentFiles;
 pub(crate) use error::{Error, Warning};
 use files::SpecDir;
 use manifests::{Build, Manifest, Origin, PatchOrigin};
+pub(crate) use versions::is_exact_chart_version;
 
 /// What resolving found: the model (complete only when there are no errors), the errors and the
 /// warnings.

@@ -10,6 +10,7 @@ use crate::parse::syntax::{self, Spanned};
 use crate::suggest::shown;
 
 use super::app::Placement;
+use super::version_range::is_version_range;
 use super::{Error, Resolver, rules};
 
 /// How a version is read: an image tag, an OCI chart tag, or a Helm repository chart version.
@@ -19,6 +20,9 @@ enum VersionKind {
     OciChart,
     RepositoryChart,
 }
+
+/// What a chart version may be.
+const CHART_HELP: &str = "a chart version is one SemVer version, such as `1.2.3`, `v1.2.3` or `1.2.3-rc.1`, or a range Flux resolves, such as `>=1.0.0 <2.0.0`, `1.x`, `~1.2`, `^1.2` or `*`";
 
 impl Resolver {
     /// Checks the `version` lines of each chart and image: syntax, one default, one per cluster,
@@ -77,27 +81,30 @@ impl Resolver {
     fn version_syntax(&mut self, version: &Spanned<String>, kind: VersionKind) {
         let text = version.value.as_str();
         let problem = match kind {
-            VersionKind::Image if !rules::is_image_tag(text) => Some((
-                "image tag",
-                "a tag is letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`), optionally pinned with `@sha256:<digest>`",
-            )),
-            VersionKind::OciChart if text.contains('+') => Some((
+            VersionKind::Image if !rules::is_image_tag(text) => {
+                // `1.27.0+build.1` is one version (Masterminds reads it as `=1.27.0+build.1`).
+                if is_version_range(text) && !rules::is_chart_version(text) {
+                    self.errors.push(Error::ImageVersionRange {
+                        value: shown(text),
+                        span: version.span,
+                    });
+                    return;
+                }
+                Some((
+                    "image tag",
+                    "a tag is letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`), optionally pinned with `@sha256:<digest>`",
+                ))
+            }
+            VersionKind::OciChart if text.contains('+') && rules::is_chart_version(text) => Some((
                 "chart version",
                 "OCI tags cannot hold `+`: Helm pushes a chart `1.2.3+build` as the tag `1.2.3_build`; write that",
             )),
-            VersionKind::OciChart
-                if !(rules::is_oci_tag(text)
-                    && rules::is_chart_version(&text.replacen('_', "+", 1))) =>
+            VersionKind::OciChart | VersionKind::RepositoryChart
+                if !is_exact_chart_version(matches!(kind, VersionKind::OciChart), text)
+                    && !is_version_range(text) =>
             {
-                Some((
-                    "chart version",
-                    "a chart version is one SemVer version, such as `1.2.3`, `v1.2.3` or `1.2.3-rc.1`",
-                ))
+                Some(("chart version", CHART_HELP))
             }
-            VersionKind::RepositoryChart if !rules::is_chart_version(text) => Some((
-                "chart version",
-                "a chart version is one SemVer version, such as `1.2.3`, `v1.2.3` or `1.2.3-rc.1`; fluxspec pins one version per cluster, so no range",
-            )),
             _ => None,
         };
         if let Some((what, help)) = problem {
@@ -135,5 +142,15 @@ impl Resolver {
             });
         }
         pick.map(|version| version.value.value.clone())
+    }
+}
+
+/// Whether a chart version is one version rather than a range: for an `oci://` chart (`oci`)
+/// an OCI tag (`_` for SemVer's `+`), else a Helm repository chart's version.
+pub(crate) fn is_exact_chart_version(oci: bool, text: &str) -> bool {
+    if oci {
+        rules::is_oci_tag(text) && rules::is_chart_version(&text.replacen('_', "+", 1))
+    } else {
+        rules::is_chart_version(text)
     }
 }
