@@ -155,6 +155,19 @@ const EXAMPLES: &[(&str, &[Example])] = &[
         ],
     ),
     (
+        "lsp",
+        &[
+            (
+                "What an editor runs (from the repository root, where spec/ is)",
+                "fluxspec lsp",
+            ),
+            (
+                "Check it answers: an initialize request on stdin",
+                "printf 'Content-Length: 52\\r\\n\\r\\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}' | fluxspec lsp",
+            ),
+        ],
+    ),
+    (
         "completions",
         &[
             (

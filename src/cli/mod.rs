@@ -70,6 +70,11 @@ enum Command {
     /// Show how what Flux applies to each cluster changes between a Git revision's spec and the
     /// working tree's, object by object.
     Diff(DiffArgs),
+    /// Serve the Language Server Protocol on stdin and stdout, for an editor: the diagnostics,
+    /// hover, go to definition, completion, quick fixes and formatting of the spec.
+    ///
+    /// Editors start it themselves; see docs/editors.md for VS Code, Neovim and Helix.
+    Lsp,
     /// Print the completion script for a shell.
     Completions(CompletionsArgs),
     /// Print the man page (or write one per command into a directory).
@@ -403,6 +408,12 @@ pub fn run() -> ExitCode {
             write_stdout(&crate::manual::completions(args.shell, &Cli::command()))
         }
         Command::Man(args) => man_command(args),
+        Command::Lsp => crate::lsp::run()
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|error| {
+                say!("error: the language server stopped: {error}");
+                Failure::Reported
+            }),
         Command::Synth(args) => crate::synth::write_spec(&args.dir, args.apps, args.clusters)
             .map(|()| ExitCode::SUCCESS)
             .map_err(|error| {

@@ -124,6 +124,18 @@ fn compile_text(path: &Path, text: String, spec_label: &str) -> Result<FileTree,
 /// output once formatted. `spec_label` is as for [`compile::compile`].
 pub(crate) fn format_spec(path: &Path, spec_label: &str) -> Result<(String, String), FmtError> {
     let original = compile::read(path)?;
+    let formatted = format_text(path, &original, spec_label)?;
+    Ok((original, formatted))
+}
+
+/// The canonical text of `original`, the spec at `path` as an editor holds it (not necessarily
+/// what is on disk), with the same checks as [`format_spec`].
+pub(crate) fn format_text(
+    path: &Path,
+    original: &str,
+    spec_label: &str,
+) -> Result<String, FmtError> {
+    let original = original.to_owned();
     let tree = compile_text(path, original.clone(), spec_label)?;
     let formatted = format(&original).map_err(|error| FmtError::Format {
         error,
@@ -142,7 +154,7 @@ pub(crate) fn format_spec(path: &Path, spec_label: &str) -> Result<(String, Stri
             Err(_) => return Err(unsafe_error("the result would not compile")),
         }
     }
-    Ok((original, formatted))
+    Ok(formatted)
 }
 
 #[cfg(test)]
