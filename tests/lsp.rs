@@ -356,3 +356,72 @@ fn hover_definition_completion(client: &mut Client, uri: &str, example: &str) {
         assert!(labels.contains(&child), "{child} missing from {labels:?}");
     }
 }
+
+/// Neovim's built-in LSP client, the config a user would write (`vim.lsp.start_client`), opens a
+/// spec with a typo and writes the diagnostics it received to `$OUT`, one per line.
+const NVIM_CONFIG: &str = r#"
+local client = vim.lsp.start_client({
+  name = "fluxspec",
+  cmd = { vim.env.FLUXSPEC, "lsp" },
+  root_dir = vim.env.ROOT,
+})
+vim.cmd("edit " .. vim.fn.fnameescape(vim.env.SPEC))
+local buffer = vim.api.nvim_get_current_buf()
+vim.lsp.buf_attach_client(buffer, client)
+vim.wait(30000, function() return #vim.diagnostic.get(buffer) > 0 end, 50)
+local lines = {}
+for _, d in ipairs(vim.diagnostic.get(buffer)) do
+  local message = d.message:gsub("\n", " ")
+  table.insert(lines, string.format("%d:%d %s %s", d.lnum + 1, d.col + 1, tostring(d.code), message))
+end
+vim.fn.writefile(lines, vim.env.OUT)
+vim.cmd("qa!")
+"#;
+
+#[test]
+fn neovim_shows_the_diagnostics() {
+    let nvim = common::tool("nvim");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    common::copy_tree(&common::repo_root().join("spec"), &dir.path().join("spec"));
+    let spec = dir.path().join("spec/homelab.kdl");
+    let example = std::fs::read_to_string(&spec).expect("the example is readable");
+    let typo = example.replacen(
+        r#"version "6.9.2" cluster="dev""#,
+        r#"version "6.9.2" cluster="dve""#,
+        1,
+    );
+    std::fs::write(&spec, &typo).expect("the spec is written");
+    let (code, location) = check_reports(&typo);
+    let config = dir.path().join("init.lua");
+    std::fs::write(&config, NVIM_CONFIG).expect("the config is written");
+    let out = dir.path().join("diagnostics.txt");
+    let mut child = std::process::Command::new(nvim)
+        .args(["--headless", "-n", "-i", "NONE", "-u"])
+        .arg(&config)
+        .current_dir(dir.path())
+        .env("FLUXSPEC", common::FLUXSPEC)
+        .env("ROOT", dir.path())
+        .env("SPEC", &spec)
+        .env("OUT", &out)
+        .env("HOME", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("nvim starts");
+    // Bounded: Neovim gives up waiting after 30 s itself; kill it if it hangs anyway.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while child.try_wait().expect("nvim can be waited for").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nvim did not finish within {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let shown = std::fs::read_to_string(&out).expect("nvim wrote the diagnostics");
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 1, "{shown}");
+    assert!(
+        lines[0].starts_with(&format!("{location} {code} unknown cluster `dve`")),
+        "{shown}"
+    );
+}
