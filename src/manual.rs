@@ -162,8 +162,8 @@ const EXAMPLES: &[(&str, &[Example])] = &[
                 "fluxspec lsp",
             ),
             (
-                "Check it answers: an initialize request on stdin",
-                "printf 'Content-Length: 52\\r\\n\\r\\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}' | fluxspec lsp",
+                "Keep its errors while setting an editor up (stdout is the protocol)",
+                "fluxspec lsp 2> fluxspec-lsp.log",
             ),
         ],
     ),
