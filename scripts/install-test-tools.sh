@@ -6,6 +6,8 @@
 #               whatever kubectl the machine has. Linked as .tools/bin/kubectl.
 #   dot         tests/drift.rs renders `fluxspec graph --format dot` with graphviz's `dot`:
 #               Debian's package, installed only when missing.
+#   nvim        tests/lsp.rs runs Neovim headless as a real LSP client of `fluxspec lsp`: Debian's
+#               neovim package (0.7 has the built-in client), installed only when missing.
 #   pre-commit  tests/pre_commit.rs: PyPI's pre-commit in its own virtualenv, linked as
 #               .tools/bin/pre-commit.
 #   actionlint  tests/actionlint.rs and tests/renovate.rs: actionlint and shellcheck (which
@@ -48,6 +50,17 @@ install_dot() {
     dot -V
 }
 
+install_nvim() {
+    if ! command -v nvim >/dev/null 2>&1; then
+        echo "nvim: installing Debian's neovim package"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo=sudo
+        $sudo apt-get update -qq
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim
+    fi
+    nvim --version | head -n 1
+}
+
 # venv NAME PACKAGE==VERSION...: a virtualenv .tools/NAME holding the packages.
 venv() {
     local target=.tools/$1
@@ -79,16 +92,17 @@ install_actionlint() {
 }
 
 if [ "$#" -eq 0 ]; then
-    set -- kubectl dot pre-commit actionlint
+    set -- kubectl dot nvim pre-commit actionlint
 fi
 for tool in "$@"; do
     case "$tool" in
         kubectl) install_kubectl ;;
         dot) install_dot ;;
+        nvim) install_nvim ;;
         pre-commit) install_pre_commit ;;
         actionlint) install_actionlint ;;
         *)
-            echo "unknown tool: $tool (kubectl, dot, pre-commit, actionlint)" >&2
+            echo "unknown tool: $tool (kubectl, dot, nvim, pre-commit, actionlint)" >&2
             exit 2
             ;;
     esac

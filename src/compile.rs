@@ -30,7 +30,7 @@ const MAX_SPEC_BYTES: u64 = 16 * 1024 * 1024;
 /// has thousands).
 const MAX_SHOWN: usize = 100;
 
-type BoxedDiagnostic = Box<dyn Diagnostic + Send + Sync>;
+pub(crate) type BoxedDiagnostic = Box<dyn Diagnostic + Send + Sync>;
 
 /// Every error found in a spec, and its warnings, with the spec's text so each can be shown in
 /// place.
@@ -42,6 +42,13 @@ pub(crate) struct SpecErrors {
     source_code: NamedSource<String>,
     #[related]
     diagnostics: Vec<BoxedDiagnostic>,
+}
+
+impl SpecErrors {
+    /// Each diagnostic, errors first, in reading order (for the language server).
+    pub(crate) fn diagnostics(&self) -> &[BoxedDiagnostic] {
+        &self.diagnostics
+    }
 }
 
 /// The warnings of a spec that compiled.
@@ -299,7 +306,7 @@ pub(crate) struct Rendered {
 const PIPELINE_STACK_BYTES: usize = 256 * 1024 * 1024;
 
 /// Runs `work` on a thread with a large stack, and returns its result.
-fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, ReadError> {
+pub(crate) fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, ReadError> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("compile".to_owned())

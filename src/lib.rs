@@ -15,6 +15,7 @@ mod graph;
 mod init;
 mod input;
 mod layout;
+mod lsp;
 mod manual;
 mod model;
 mod output;

@@ -155,6 +155,19 @@ const EXAMPLES: &[(&str, &[Example])] = &[
         ],
     ),
     (
+        "lsp",
+        &[
+            (
+                "What an editor runs (from the repository root, where spec/ is)",
+                "fluxspec lsp",
+            ),
+            (
+                "Keep its errors while setting an editor up (stdout is the protocol)",
+                "fluxspec lsp 2> fluxspec-lsp.log",
+            ),
+        ],
+    ),
+    (
         "completions",
         &[
             (

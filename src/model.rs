@@ -214,7 +214,7 @@ pub(crate) struct Deployment {
 }
 
 /// A chart's version on one cluster, as the spec writes it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ChartVersion {
     /// One version, or a SemVer range Flux resolves (`>=1.0.0 <2.0.0`).
     pub(crate) text: String,

@@ -20,6 +20,7 @@ mod diff;
 mod fmt;
 mod graph;
 mod init;
+mod lsp;
 mod man;
 mod plan;
 mod promote;
@@ -77,6 +78,11 @@ enum Command {
     /// Show how what Flux applies to each cluster changes between a Git revision's spec and the
     /// working tree's, object by object.
     Diff(diff::DiffArgs),
+    /// Serve the Language Server Protocol on stdin and stdout, for an editor: the diagnostics,
+    /// hover, go to definition, completion, quick fixes and formatting of the spec.
+    ///
+    /// Editors start it themselves; see docs/editors.md for VS Code, Neovim and Helix.
+    Lsp,
     /// Print the completion script for a shell.
     Completions(completions::CompletionsArgs),
     /// Print the man page (or write one per command into a directory).
@@ -123,6 +129,7 @@ pub fn run() -> ExitCode {
         Command::Renovate(args) => renovate::run(args, color),
         Command::Build(args) => build::run(args),
         Command::Diff(args) => diff::run(args, color),
+        Command::Lsp => lsp::run(),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
         Command::Synth(args) => synth::run(args),

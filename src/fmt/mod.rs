@@ -116,8 +116,6 @@ fn compile_text(source: &SpecSource, text: String) -> Result<FileTree, FmtError>
     }
 }
 
-/// The spec's text and its canonical text. The spec must compile, and compile to the same
-/// output once formatted.
 /// Writes the formatted spec over the original, atomically ([`crate::sync::spec_file`]).
 pub(crate) fn write_spec(
     source: &SpecSource,
@@ -126,8 +124,18 @@ pub(crate) fn write_spec(
     crate::sync::spec_file::write(&source.path, formatted)
 }
 
+/// The spec's text and its canonical text. The spec must compile, and compile to the same
+/// output once formatted.
 pub(crate) fn format_spec(source: &SpecSource) -> Result<(String, String), FmtError> {
     let original = source.read()?;
+    let formatted = format_text(source, &original)?;
+    Ok((original, formatted))
+}
+
+/// The canonical text of `original`, the spec `source` names as an editor holds it (not
+/// necessarily what is on disk), with the same checks as [`format_spec`].
+pub(crate) fn format_text(source: &SpecSource, original: &str) -> Result<String, FmtError> {
+    let original = original.to_owned();
     let tree = compile_text(source, original.clone())?;
     let formatted = format(&original).map_err(|error| FmtError::Format {
         error,
@@ -146,7 +154,7 @@ pub(crate) fn format_spec(source: &SpecSource) -> Result<(String, String), FmtEr
             Err(_) => return Err(unsafe_error("the result would not compile")),
         }
     }
-    Ok((original, formatted))
+    Ok(formatted)
 }
 
 #[cfg(test)]

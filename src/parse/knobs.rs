@@ -8,7 +8,7 @@ use super::syntax::{HealthCheck, HealthCheckExpr, InlinePatch, Knobs, Target, Ti
 
 // No `namespace`: objects have none when overlay patches run (Flux sets `targetNamespace`
 // afterwards), so a namespace selector would silently match nothing.
-pub(super) const TARGET_PROPS: &[&str] = &[
+pub(crate) const TARGET_PROPS: &[&str] = &[
     "group",
     "version",
     "kind",

@@ -25,14 +25,15 @@ use kdl::KdlDocument;
 use crate::suggest::shown;
 
 pub(crate) use error::Error;
+pub(crate) use knobs::TARGET_PROPS;
 use reader::Reader;
 use split::Refusal;
 use syntax::Spec;
 use top_level::read_spec;
 
 /// The child nodes the parser accepts under `parent` (`None`: the top level; `"app cluster"`: a
-/// `cluster` block inside an `app`), so `fmt` can check it knows each of them.
-#[cfg(test)]
+/// `cluster` block inside an `app`), so `fmt` can check it knows each of them and the language
+/// server can offer them.
 pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
     match parent {
         None => top_level::TOP_LEVEL,

@@ -12,7 +12,7 @@ use std::path::Path;
 use miette::Diagnostic;
 use thiserror::Error;
 
-pub(crate) use edit::{PromoteError, Promoted, Request};
+pub(crate) use edit::{PromoteError, Promoted, Request, promote};
 
 use crate::compile::{CompileError, Loaded, SpecSource};
 use crate::output::{OutputDir, OutputError, Planned};

@@ -118,11 +118,11 @@ pub(crate) fn tools_bin() -> PathBuf {
     repo_root().join(".tools/bin")
 }
 
-/// The pinned tool `name` (`kubectl`, `dot`, `pre-commit`, `actionlint`), installed by
+/// The pinned tool `name` (`kubectl`, `dot`, `nvim`, `pre-commit`, `actionlint`), installed by
 /// `scripts/install-test-tools.sh <name>` unless it is there already (the script is idempotent
 /// and quick once installed): `.tools/bin/<name>`, or plain `name` for a tool the script installs
-/// system-wide (graphviz's `dot`, a Debian package). Fails the test, never skips it, when the
-/// install fails: running the tool is the point of the tests that ask for it.
+/// system-wide (graphviz's `dot`, Neovim's `nvim`: Debian packages). Fails the test, never skips
+/// it, when the install fails: running the tool is the point of the tests that ask for it.
 pub(crate) fn tool(name: &str) -> PathBuf {
     let script = repo_root().join("scripts/install-test-tools.sh");
     let output = Command::new(&script)
