@@ -252,6 +252,10 @@ fn an_editor_sees_what_the_compiler_sees() {
     assert_eq!(formatted, fmt_output(&unformatted));
     assert_eq!(formatted, example);
 
+    client.change(&uri, 6, &example);
+    variables_across_files(&mut client, dir.path(), &uri, &example);
+    promote_action(&mut client, &uri, &example);
+
     client.shut_down();
     // Nothing written: the spec on disk is the example still, and there is no output.
     assert_eq!(std::fs::read_to_string(&spec).expect("readable"), example);
@@ -355,6 +359,94 @@ fn hover_definition_completion(client: &mut Client, uri: &str, example: &str) {
     ] {
         assert!(labels.contains(&child), "{child} missing from {labels:?}");
     }
+}
+
+/// A `${VAR}` in a file the spec references: hover shows its value per cluster, definition jumps
+/// to the spec's `var`, and the references of that `var` include the file.
+fn variables_across_files(client: &mut Client, dir: &Path, spec_uri: &str, example: &str) {
+    let file = dir.join("spec/apps/cert-manager-issuers/base/letsencrypt.yaml");
+    let yaml = std::fs::read_to_string(&file).expect("the manifest is readable");
+    let uri = format!("file://{}", file.display());
+    client.notify(
+        "textDocument/didOpen",
+        &json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": yaml}}),
+    );
+    let at_variable = position(&yaml, "${ACME_EMAIL}", 4);
+    let hover = client.request(
+        "textDocument/hover",
+        &json!({"textDocument": {"uri": uri}, "position": at_variable}),
+    );
+    let shown = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(shown.contains("**`${ACME_EMAIL}`**"), "{shown}");
+    for cluster in ["dev", "prod"] {
+        assert!(
+            shown.contains(&format!("| `{cluster}` | `admin@example.com` |")),
+            "{shown}"
+        );
+    }
+
+    let definition = client.request(
+        "textDocument/definition",
+        &json!({"textDocument": {"uri": uri}, "position": at_variable}),
+    );
+    assert_eq!(definition[0]["uri"], spec_uri);
+    assert_eq!(
+        definition[0]["range"]["start"],
+        position(example, r#"var "ACME_EMAIL""#, 5)
+    );
+
+    let references = client.request(
+        "textDocument/references",
+        &json!({"textDocument": {"uri": spec_uri}, "position": position(example, r#"var "ACME_EMAIL""#, 6), "context": {"includeDeclaration": true}}),
+    );
+    let in_file: Vec<&Value> = references
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|location| location["uri"] == uri.as_str())
+        .collect();
+    assert_eq!(
+        in_file.len(),
+        yaml.matches("${ACME_EMAIL}").count(),
+        "{references:#}"
+    );
+}
+
+/// The promote code action on an app gives the spec text `fluxspec promote` writes.
+fn promote_action(client: &mut Client, uri: &str, example: &str) {
+    let on_app = position(example, r#"app "podinfo""#, 5);
+    let actions = client.request(
+        "textDocument/codeAction",
+        &json!({"textDocument": {"uri": uri}, "range": {"start": on_app, "end": on_app}, "context": {"diagnostics": []}}),
+    );
+    let promote = actions
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|action| {
+            action["title"]
+                .as_str()
+                .is_some_and(|title| title.starts_with("Promote `podinfo` from `dev` to `prod`"))
+        })
+        .unwrap_or_else(|| panic!("a promote action in {actions:#}"));
+    let edits = promote["edit"]["changes"][uri]
+        .as_array()
+        .expect("edits of the spec");
+    let promoted = apply(example, edits);
+
+    let elsewhere = tempfile::tempdir().expect("a temp dir");
+    common::copy_tree(
+        &common::repo_root().join("spec"),
+        &elsewhere.path().join("spec"),
+    );
+    common::run(
+        elsewhere.path(),
+        &["promote", "podinfo", "--from", "dev", "--to", "prod"],
+    )
+    .expect_code(0);
+    let written = std::fs::read_to_string(elsewhere.path().join("spec/homelab.kdl"))
+        .expect("the promoted spec is readable");
+    assert_eq!(promoted, written);
 }
 
 /// Neovim's built-in LSP client, the config a user would write (`vim.lsp.start_client`), opens a

@@ -4,13 +4,14 @@
 
 use std::fmt::Write as _;
 
-use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
+use lsp_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind, Position, Uri};
 
 use crate::model::Model;
 use crate::parse::syntax::{self, Version};
 use crate::text::and_list;
 
 use super::Server;
+use super::documents::path_of;
 use super::symbols::{self, Kind};
 use super::text::{LineIndex, bytes, variable_reference_at, word_at};
 
@@ -19,19 +20,11 @@ const SPEC_DOCS: &str = include_str!("../../docs/spec.md");
 
 pub(crate) fn hover(server: &Server<'_>, params: &HoverParams) -> Option<Hover> {
     let position = &params.text_document_position_params;
-    let (document, analysis) = server.spec_of(&position.text_document.uri)?;
-    let text = &document.text;
-    let index = LineIndex::new(text);
-    let offset = index.offset(position.position);
-    let model = analysis.model.as_deref();
-    let markdown = if let Some(occurrence) = symbols::at(&analysis.occurrences, offset) {
-        let app = enclosing_app(&analysis.syntax, offset);
-        model.and_then(|model| named(model, occurrence.kind, &occurrence.name, app))?
-    } else if let Some((app, kind_name, versions)) = version_line(&analysis.syntax, &index, offset)
-    {
-        per_cluster_versions(model?, &index, app, &kind_name, versions)
+    let uri = &position.text_document.uri;
+    let markdown = if server.spec_of(uri).is_some() {
+        spec_hover(server, uri, position.position)?
     } else {
-        node_docs(text, offset)?
+        file_hover(server, uri, position.position)?
     };
     Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
@@ -40,6 +33,63 @@ pub(crate) fn hover(server: &Server<'_>, params: &HoverParams) -> Option<Hover> 
         }),
         range: None,
     })
+}
+
+/// A `${VAR}` in a file the spec references: its value per cluster, for the app that names the
+/// file (its own `var`s first), else as the clusters' variables give it.
+fn file_hover(server: &Server<'_>, uri: &Uri, position: Position) -> Option<String> {
+    let text = &server.documents.get(uri)?.text;
+    let offset = LineIndex::new(text).offset(position);
+    let (_, name) = variable_reference_at(text, offset)?;
+    let (spec_uri, spec) = server.spec_for(uri)?;
+    let analysis = spec.analysis.as_ref()?;
+    let model = analysis.model.as_deref()?;
+    let spec_dir = path_of(spec_uri)?.parent()?.to_owned();
+    let file = path_of(uri)?;
+    let relative = file.strip_prefix(&spec_dir).ok()?;
+    let app = analysis
+        .syntax
+        .apps
+        .iter()
+        .find(|app| names_file(app, relative));
+    Some(variable_values(model, name, app))
+}
+
+/// Whether `app` reads `file` (relative to the spec directory): it is, or is under, one of the
+/// app's manifest, values or patch paths.
+fn names_file(app: &syntax::App, file: &std::path::Path) -> bool {
+    let per_cluster = app.per_cluster.iter().flat_map(|cluster| {
+        (cluster.manifests.iter()).chain(cluster.patches.iter().map(|patch| &patch.path))
+    });
+    let values = app
+        .helm
+        .iter()
+        .flat_map(|helm| helm.values.iter().map(|v| &v.path));
+    app.manifests
+        .iter()
+        .chain(per_cluster)
+        .chain(values)
+        .any(|path| file.starts_with(path.as_str().trim_end_matches('/')))
+}
+
+fn spec_hover(server: &Server<'_>, uri: &Uri, position: Position) -> Option<String> {
+    let (document, analysis) = server.spec_of(uri)?;
+    let text = &document.text;
+    let index = LineIndex::new(text);
+    let offset = index.offset(position);
+    let model = analysis.model.as_deref();
+    Some(
+        if let Some(occurrence) = symbols::at(&analysis.occurrences, offset) {
+            let app = enclosing_app(&analysis.syntax, offset);
+            model.and_then(|model| named(model, occurrence.kind, &occurrence.name, app))?
+        } else if let Some((app, kind_name, versions)) =
+            version_line(&analysis.syntax, &index, offset)
+        {
+            per_cluster_versions(model?, &index, app, &kind_name, versions)
+        } else {
+            node_docs(text, offset)?
+        },
+    )
 }
 
 /// What the model knows of the app, cluster, component or variable `name`.
