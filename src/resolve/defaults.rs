@@ -184,3 +184,68 @@ pub(super) fn empty_release(interval: &str) -> ReleaseSettings {
         extra: std::collections::BTreeMap::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Model;
+    use crate::parse;
+
+    fn model(spec: &str) -> Model {
+        let syntax = parse::parse(spec).into_result().expect("parses");
+        let dir = std::env::temp_dir();
+        let whole = miette::SourceSpan::from(0..spec.len());
+        super::super::resolve(&syntax, &dir, whole)
+            .into_result()
+            .expect("resolves")
+    }
+
+    /// Each level sets `timeout` for the apps below it; the strongest one given wins.
+    #[test]
+    fn each_level_wins_over_the_weaker_ones() {
+        let model = model(
+            r#"
+defaults { timeout "1m"; retry-interval "7m"; helm { install { retries 1; }; max-history 4; }; }
+defaults layer="apps" { timeout "2m"; helm { install { retries 2; }; }; }
+cluster "dev"
+cluster "prod" { defaults { timeout "3m"; helm { max-history 9; }; }; }
+app "plain" { layer "platform"; }
+app "layered" { }
+app "own" { timeout "4m"; cluster "prod" { timeout "5m"; }; }
+app "chart" {
+    helm "oci://ghcr.io/x/charts/chart" { version "1.0.0"; install { remediate-last-failure #true; }; }
+}
+"#,
+        );
+        let timeout = |app: &str, cluster: &str| {
+            let app = model.apps.iter().find(|a| a.name == app).expect("app");
+            let deployment = app.deployments.iter().find(|d| d.cluster == cluster);
+            deployment.expect("cluster").flux.timings.timeout.clone()
+        };
+        assert_eq!(timeout("plain", "dev"), "1m"); // spec-wide
+        assert_eq!(timeout("layered", "dev"), "2m"); // layer over spec-wide
+        assert_eq!(timeout("layered", "prod"), "3m"); // cluster over layer
+        assert_eq!(timeout("own", "dev"), "4m"); // app over the defaults
+        assert_eq!(timeout("own", "prod"), "5m"); // app-in-cluster over all
+        let chart = model
+            .apps
+            .iter()
+            .find(|a| a.name == "chart")
+            .expect("chart");
+        let release = &chart.chart.as_ref().expect("a chart").release;
+        // Remediation fields merge one by one: the layer's retries, the app's flag.
+        assert_eq!(release.install.retries, Some(2));
+        assert_eq!(release.install.remediate_last_failure, Some(true));
+        assert_eq!(release.max_history, Some(4));
+        let prod = chart.deployments.iter().find(|d| d.cluster == "prod");
+        let prod = prod
+            .and_then(|d| d.release.as_ref())
+            .expect("prod settings");
+        assert_eq!(prod.max_history, Some(9));
+        assert_eq!(prod.install.retries, Some(2));
+        let dev = chart.deployments.iter().find(|d| d.cluster == "dev");
+        assert!(
+            dev.expect("dev").release.is_none(),
+            "dev has the app's settings"
+        );
+    }
+}
