@@ -16,11 +16,14 @@ pub(super) enum Context {
     AppCluster,
     Helm,
     Image,
+    Defaults,
+    DefaultsHelm,
+    DefaultsSource,
     /// Inside a node fluxspec has no children for (the spec would not compile).
     Other,
 }
 
-const TOP: &[&str] = &["settings", "cluster", "component", "app"];
+const TOP: &[&str] = &["settings", "defaults", "cluster", "component", "app"];
 const SETTINGS: &[&str] = &[
     "source",
     "output-path",
@@ -28,7 +31,40 @@ const SETTINGS: &[&str] = &[
     "retry-interval",
     "timeout",
 ];
-const CLUSTER: &[&str] = &["var", "suspend", "interval", "retry-interval", "timeout"];
+const CLUSTER: &[&str] = &[
+    "var",
+    "suspend",
+    "interval",
+    "retry-interval",
+    "timeout",
+    "defaults",
+];
+/// The Flux knobs in the order of an app's, then `helm`.
+const DEFAULTS: &[&str] = &[
+    "wait",
+    "interval",
+    "retry-interval",
+    "timeout",
+    "health-check",
+    "health-check-expr",
+    "inline-patch",
+    "label",
+    "helm",
+];
+/// The settings in the order of an app's `helm`, `source` first as there.
+const DEFAULTS_HELM: &[&str] = &[
+    "source",
+    "interval",
+    "timeout",
+    "install",
+    "upgrade",
+    "drift-detection",
+    "max-history",
+    "values-from",
+    "suspend",
+    "spec-field",
+];
+const DEFAULTS_SOURCE: &[&str] = &["interval", "secret-ref", "provider"];
 const COMPONENT: &[&str] = &["path", "var"];
 const APP: &[&str] = &[
     "layer",
@@ -93,6 +129,9 @@ impl Context {
             Context::AppCluster => APP_CLUSTER,
             Context::Helm => HELM,
             Context::Image => IMAGE,
+            Context::Defaults => DEFAULTS,
+            Context::DefaultsHelm => DEFAULTS_HELM,
+            Context::DefaultsSource => DEFAULTS_SOURCE,
             Context::Other => &[],
         }
     }
@@ -107,6 +146,9 @@ impl Context {
             (Context::App, "cluster") => Context::AppCluster,
             (Context::App, "helm") => Context::Helm,
             (Context::App, "image") => Context::Image,
+            (Context::Top | Context::Cluster, "defaults") => Context::Defaults,
+            (Context::Defaults, "helm") => Context::DefaultsHelm,
+            (Context::DefaultsHelm, "source") => Context::DefaultsSource,
             _ => Context::Other,
         }
     }
@@ -153,6 +195,9 @@ mod tests {
             (Context::AppCluster, Some("app cluster")),
             (Context::Helm, Some("helm")),
             (Context::Image, Some("image")),
+            (Context::Defaults, Some("defaults")),
+            (Context::DefaultsHelm, Some("defaults helm")),
+            (Context::DefaultsSource, Some("defaults source")),
         ] {
             let ours: BTreeSet<&str> = context.order().iter().copied().collect();
             let parser: BTreeSet<&str> = known_children(parent).iter().copied().collect();

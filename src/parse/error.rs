@@ -26,6 +26,16 @@ pub(crate) enum Error {
         #[help]
         help: Option<String>,
     },
+    #[error("`defaults` has no knob `{name}` (in `{parent}`)")]
+    #[diagnostic(code("fluxspec::unknown-default"))]
+    UnknownDefault {
+        name: String,
+        parent: String,
+        #[label("not a knob")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
     #[error("unknown property `{name}` on `{node}`")]
     #[diagnostic(code("fluxspec::unknown-property"))]
     UnknownProperty {

@@ -60,7 +60,7 @@ pub(super) fn read_versions(reader: &mut Reader, node: &KdlNode, versions: &mut 
 }
 
 /// One string argument, given once.
-fn read_single(
+pub(super) fn read_single(
     reader: &mut Reader,
     node: &KdlNode,
     slot: &mut Option<Spanned<String>>,
@@ -140,7 +140,11 @@ pub(super) fn read_cluster_helm(reader: &mut Reader, node: &KdlNode) -> HelmSett
 }
 
 /// Reads a HelmRelease setting into `settings`; returns false for any other node.
-fn read_setting(reader: &mut Reader, node: &KdlNode, settings: &mut HelmSettings) -> bool {
+pub(super) fn read_setting(
+    reader: &mut Reader,
+    node: &KdlNode,
+    settings: &mut HelmSettings,
+) -> bool {
     match name(node) {
         "interval" => read_single(
             reader,

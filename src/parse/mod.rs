@@ -12,6 +12,7 @@
 //! [`error`].
 
 mod app;
+mod defaults;
 mod error;
 mod helm;
 mod knobs;
@@ -43,6 +44,9 @@ pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
         Some("app") => app::APP,
         Some("app cluster") => app::APP_CLUSTER,
         Some("helm") => helm::HELM,
+        Some("defaults") => defaults::DEFAULTS,
+        Some("defaults helm") => defaults::DEFAULTS_HELM,
+        Some("defaults source") => defaults::DEFAULTS_SOURCE,
         Some("image") => app::IMAGE,
         Some(_) => &[],
     }

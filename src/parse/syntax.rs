@@ -22,6 +22,8 @@ impl Spanned<String> {
 #[derive(Debug, Default)]
 pub(crate) struct Spec {
     pub(crate) settings: Option<Settings>,
+    /// The top-level `defaults` blocks: spec-wide, or for one layer.
+    pub(crate) defaults: Vec<Defaults>,
     pub(crate) clusters: Vec<Cluster>,
     pub(crate) components: Vec<Component>,
     pub(crate) apps: Vec<App>,
@@ -49,6 +51,20 @@ pub(crate) struct Cluster {
     pub(crate) vars: Vec<Var>,
     pub(crate) suspend: Vec<Spanned<String>>,
     pub(crate) timings: Timings,
+    pub(crate) defaults: Option<Defaults>,
+}
+
+/// `defaults { ... }`: knobs every app in its scope starts from (the spec, one layer with
+/// `layer=`, or a cluster).
+#[derive(Debug)]
+pub(crate) struct Defaults {
+    /// The `defaults` node's name.
+    pub(crate) span: SourceSpan,
+    pub(crate) layer: Option<Spanned<String>>,
+    pub(crate) knobs: Knobs,
+    pub(crate) helm: HelmSettings,
+    /// `helm { source { ... } }`: `interval`, `secret-ref` and `provider` only.
+    pub(crate) source: SourceSettings,
 }
 
 /// `var NAME VALUE`, `label KEY VALUE` and the `NAME=VALUE` properties of a component use.

@@ -6,11 +6,12 @@ use miette::SourceSpan;
 
 use super::Error;
 use super::app::read_app;
+use super::defaults::read_defaults;
 use super::knobs::{read_timing, read_var};
 use super::reader::{Props, Reader, children, name};
-use super::syntax::{Cluster, Component, ComponentVar, Settings, Spec, Timings};
+use super::syntax::{Cluster, Component, ComponentVar, Defaults, Settings, Spec, Timings};
 
-pub(super) const TOP_LEVEL: &[&str] = &["settings", "cluster", "component", "app"];
+pub(super) const TOP_LEVEL: &[&str] = &["settings", "defaults", "cluster", "component", "app"];
 pub(super) const SETTINGS: &[&str] = &[
     "source",
     "output-path",
@@ -18,7 +19,14 @@ pub(super) const SETTINGS: &[&str] = &[
     "retry-interval",
     "timeout",
 ];
-pub(super) const CLUSTER: &[&str] = &["var", "suspend", "interval", "retry-interval", "timeout"];
+pub(super) const CLUSTER: &[&str] = &[
+    "var",
+    "suspend",
+    "interval",
+    "retry-interval",
+    "timeout",
+    "defaults",
+];
 pub(super) const COMPONENT: &[&str] = &["path", "var"];
 
 /// Reads the top-level nodes of one chunk into `spec`; `settings_span` remembers a `settings`
@@ -43,6 +51,7 @@ pub(super) fn read_spec(
                     spec.settings = Some(read_settings(reader, node));
                 }
             }
+            "defaults" => spec.defaults.push(read_defaults(reader, node, true)),
             "cluster" => spec.clusters.extend(read_cluster(reader, node)),
             "component" => spec.components.extend(read_component(reader, node)),
             "app" => spec.apps.extend(read_app(reader, node)),
@@ -84,6 +93,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
     let mut vars = Vec::new();
     let mut suspend = Vec::new();
     let mut timings = Timings::default();
+    let mut defaults: Option<Defaults> = None;
     for child in children(node) {
         if read_timing(reader, child, &mut timings) {
             continue;
@@ -94,6 +104,18 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
                 reader.shape(child, None, &Props::Only(&[]), false);
                 suspend.extend(reader.string_args(child, "a layer: \"platform\" or \"apps\""));
             }
+            "defaults" => {
+                let read = read_defaults(reader, child, false);
+                if let Some(first) = &defaults {
+                    reader.errors.push(Error::DuplicateNode {
+                        name: "defaults".to_owned(),
+                        span: read.span,
+                        first: first.span,
+                    });
+                } else {
+                    defaults = Some(read);
+                }
+            }
             _ => reader.unknown_node(child, "cluster", CLUSTER),
         }
     }
@@ -102,6 +124,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
         vars,
         suspend,
         timings,
+        defaults,
     })
 }
 

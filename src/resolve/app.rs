@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 
 use miette::SourceSpan;
 
-use crate::model::{App, Chart, Cluster, Layer, Settings, SourceFile};
+use crate::model::{App, Chart, Cluster, Layer, ReleaseSettings, Settings, SourceFile};
 use crate::parse::syntax::{self, Spanned};
 use crate::suggest::{did_you_mean, shown};
 use crate::text::and_list;
 
 use super::components::ComponentUses;
+use super::defaults::{defaults_for, source_defaults};
 use super::deployment::AppBasis;
 use super::manifests::{Doc, Manifest};
 use super::reading::{FileKind, ParsedFile};
@@ -42,6 +43,8 @@ struct Base {
     manifests: Vec<SourceFile>,
     parsed: Vec<ParsedFile>,
     chart: Option<Chart>,
+    /// The HelmRelease's settings before the app's own (see [`Resolver::release_settings`]).
+    release_start: Option<ReleaseSettings>,
 }
 
 impl Resolver {
@@ -69,7 +72,8 @@ impl Resolver {
         let placement = self.placement(app, all);
         let depends_on = self.depends_on(app, spec);
         let variables = self.app_variables(app, spec);
-        let base = self.base(app, spec, settings);
+        let app_defaults = defaults_for(spec, layer, None);
+        let base = self.base(app, spec, settings, &app_defaults.app_wide);
         self.cluster_references(app, &placement);
 
         let basis = AppBasis {
@@ -81,6 +85,8 @@ impl Resolver {
             value_at: variables.value_at,
             base: base.parsed,
             release: base.chart.as_ref().map(|chart| chart.release.clone()),
+            release_start: base.release_start,
+            timings: settings.timings.clone(),
         };
         let mut overrides = Vec::new();
         let deployments = placement
@@ -91,14 +97,8 @@ impl Resolver {
                     .iter()
                     .find(|known| known.name == *cluster)
                     .map(|known| &known.vars);
-                self.deployment(
-                    app,
-                    &basis,
-                    &settings.timings,
-                    cluster,
-                    cluster_vars,
-                    &mut overrides,
-                )
+                let chain = defaults_for(spec, layer, Some(cluster));
+                self.deployment(app, &basis, &chain, cluster, cluster_vars, &mut overrides)
             })
             .collect();
         self.report_overrides(&app.name.value, overrides);
@@ -229,7 +229,13 @@ impl Resolver {
 
     /// The app's own files and its chart; the HelmRelease fluxspec generates carries the base
     /// values, so it is parsed with the files, for the substitution checks.
-    fn base(&mut self, app: &syntax::App, spec: &syntax::Spec, settings: &Settings) -> Base {
+    fn base(
+        &mut self,
+        app: &syntax::App,
+        spec: &syntax::Spec,
+        settings: &Settings,
+        defaults: &[&syntax::Defaults],
+    ) -> Base {
         let mut manifests: Vec<SourceFile> = Vec::new();
         let mut parsed: Vec<ParsedFile> = Vec::new();
         for path in &app.manifests {
@@ -250,11 +256,12 @@ impl Resolver {
         let source = app
             .helm
             .as_ref()
-            .and_then(|helm| self.chart(helm, interval));
-        let release = app
+            .and_then(|helm| self.chart(helm, interval, &source_defaults(defaults)));
+        let (release_start, release) = app
             .helm
             .as_ref()
-            .map(|helm| self.release_settings(app, helm, spec, interval));
+            .map(|helm| self.release_settings(app, helm, spec, interval, defaults))
+            .unzip();
         let base_values_node = app
             .helm
             .iter()
@@ -286,6 +293,7 @@ impl Resolver {
                 base_values,
                 release,
             }),
+            release_start,
         }
     }
 

@@ -12,14 +12,21 @@ use super::{Error, Resolver, rules};
 /// The OCIRepository's default interval: chart tags rarely move.
 const OCI_INTERVAL: &str = "15m";
 const HELM_CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
-const PROVIDERS: &[&str] = &["generic", "aws", "azure", "gcp"];
+pub(super) const PROVIDERS: &[&str] = &["generic", "aws", "azure", "gcp"];
 const REPOSITORY_TYPES: &[&str] = &["default", "oci"];
 const LAYER_OPERATIONS: &[&str] = &["copy", "extract"];
 const VERIFY_PROVIDERS: &[&str] = &["cosign", "notation"];
 
 impl Resolver {
-    /// The chart's source; `interval` is the default interval of a HelmRepository.
-    pub(super) fn chart(&mut self, helm: &syntax::Helm, interval: &str) -> Option<ChartSource> {
+    /// The chart's source; `interval` is the default interval of a HelmRepository, `defaults`
+    /// the source settings of the `defaults` blocks (checked already), for those the app leaves
+    /// out.
+    pub(super) fn chart(
+        &mut self,
+        helm: &syntax::Helm,
+        interval: &str,
+        defaults: &syntax::SourceSettings,
+    ) -> Option<ChartSource> {
         let url = &helm.url;
         let invalid =
             |reason: &str, span: SourceSpan, value: &str, help: &str| Error::InvalidChart {
@@ -54,7 +61,7 @@ impl Resolver {
             }
             Some(ChartSource::Oci {
                 url: url.value.clone(),
-                settings: self.oci_settings(&helm.source),
+                settings: self.oci_settings(&helm.source, defaults),
             })
         } else if url.value.starts_with("https://") || oci_repository {
             let problem = match url.value.strip_prefix("oci://") {
@@ -96,7 +103,11 @@ impl Resolver {
             Some(ChartSource::Repository {
                 url: url.value.clone(),
                 chart: chart.value.clone(),
-                repository: RepositoryRef::Own(self.repository_settings(&helm.source, interval)),
+                repository: RepositoryRef::Own(self.repository_settings(
+                    &helm.source,
+                    interval,
+                    defaults,
+                )),
             })
         } else {
             let advice = if url.value.starts_with("http://") {
@@ -114,7 +125,11 @@ impl Resolver {
         }
     }
 
-    fn oci_settings(&mut self, source: &syntax::SourceSettings) -> OciSettings {
+    fn oci_settings(
+        &mut self,
+        source: &syntax::SourceSettings,
+        defaults: &syntax::SourceSettings,
+    ) -> OciSettings {
         if let Some(kind) = &source.repository_type {
             self.choice("HelmRepository type", kind, REPOSITORY_TYPES);
             self.not_for_source(
@@ -130,12 +145,21 @@ impl Resolver {
             .and_then(|selector| selector.operation.as_ref())
             .map(|operation| self.choice("layer operation", operation, LAYER_OPERATIONS));
         OciSettings {
-            interval: self.duration(source.interval.as_ref(), OCI_INTERVAL),
-            secret_ref: self.secret_ref(source.secret_ref.as_ref()),
+            interval: self.duration(
+                source.interval.as_ref(),
+                defaults
+                    .interval
+                    .as_ref()
+                    .map_or(OCI_INTERVAL, Spanned::as_str),
+            ),
+            secret_ref: self
+                .secret_ref(source.secret_ref.as_ref())
+                .or_else(|| text(defaults.secret_ref.as_ref())),
             provider: source
                 .provider
                 .as_ref()
-                .map(|provider| self.choice("provider", provider, PROVIDERS)),
+                .map(|provider| self.choice("provider", provider, PROVIDERS))
+                .or_else(|| text(defaults.provider.as_ref())),
             media_type: media_type
                 .map_or_else(|| HELM_CHART_LAYER.to_owned(), |media| media.value.clone()),
             operation: operation.unwrap_or_else(|| "copy".to_owned()),
@@ -188,6 +212,7 @@ impl Resolver {
         &mut self,
         source: &syntax::SourceSettings,
         interval: &str,
+        defaults: &syntax::SourceSettings,
     ) -> RepositorySettings {
         let repository_type = source
             .repository_type
@@ -224,15 +249,27 @@ impl Resolver {
                 "a provider logs in to a cloud OCI registry: it applies to an `oci://` chart",
             );
         }
+        // A provider logs in to a cloud OCI registry: a default one skips https repositories.
+        let provider = provider.or_else(|| {
+            repository_type
+                .is_some()
+                .then(|| text(defaults.provider.as_ref()))
+                .flatten()
+        });
         RepositorySettings {
-            interval: self.duration(source.interval.as_ref(), interval),
-            secret_ref: self.secret_ref(source.secret_ref.as_ref()),
+            interval: self.duration(
+                source.interval.as_ref(),
+                defaults.interval.as_ref().map_or(interval, Spanned::as_str),
+            ),
+            secret_ref: self
+                .secret_ref(source.secret_ref.as_ref())
+                .or_else(|| text(defaults.secret_ref.as_ref())),
             provider,
             repository_type,
         }
     }
 
-    fn secret_ref(&mut self, name: Option<&Spanned<String>>) -> Option<String> {
+    pub(super) fn secret_ref(&mut self, name: Option<&Spanned<String>>) -> Option<String> {
         let name = name?;
         if !rules::is_dns_subdomain(&name.value) {
             self.invalid_name(
@@ -258,4 +295,8 @@ impl Resolver {
             help,
         });
     }
+}
+
+fn text(value: Option<&Spanned<String>>) -> Option<String> {
+    value.map(|value| value.value.clone())
 }

@@ -13,6 +13,8 @@ use crate::model::{
 use crate::parse::syntax;
 
 use super::Resolver;
+use super::defaults::Chain;
+use super::helm_settings::ClusterRelease;
 use super::knobs::target;
 use super::manifests::{Doc, Manifest};
 use super::overrides::{Override, PatchText};
@@ -36,6 +38,10 @@ pub(super) struct AppBasis {
     pub(super) base: Vec<ParsedFile>,
     /// The HelmRelease's settings on every cluster, for an app with a chart.
     pub(super) release: Option<ReleaseSettings>,
+    /// What `release` starts from before the app's own settings, for a cluster's `defaults`.
+    pub(super) release_start: Option<ReleaseSettings>,
+    /// The settings' Flux Kustomization timings, which knobs and defaults change.
+    pub(super) timings: Timings,
 }
 
 /// The parsed files of one app's overlay on one cluster.
@@ -53,7 +59,7 @@ impl Resolver {
         &mut self,
         app: &syntax::App,
         basis: &AppBasis,
-        timings: &Timings,
+        defaults: &Chain<'_>,
         cluster: &str,
         cluster_vars: Option<&BTreeMap<String, String>>,
         overrides: &mut Vec<Override>,
@@ -94,9 +100,16 @@ impl Resolver {
         let release = basis
             .release
             .as_ref()
-            .zip(block.and_then(|block| block.helm.as_ref()));
-        let release =
-            release.and_then(|(app_wide, given)| self.cluster_release_settings(app_wide, given));
+            .zip(basis.release_start.as_ref())
+            .zip(app.helm.as_ref());
+        let release = release.and_then(|((app_wide, start), helm)| {
+            let layers = ClusterRelease {
+                defaults: defaults.cluster,
+                app: &helm.settings,
+                block: block.and_then(|block| block.helm.as_ref()),
+            };
+            self.cluster_release_settings(app_wide, start, &layers)
+        });
         let mut deployment = Deployment {
             cluster: cluster.to_owned(),
             chart_version,
@@ -110,14 +123,20 @@ impl Resolver {
             substitute: basis.substitute.clone(),
             flux: FluxKnobs {
                 wait: basis.layer == Layer::Platform,
-                timings: timings.clone(),
+                timings: basis.timings.clone(),
                 health_checks: Vec::new(),
                 health_check_exprs: Vec::new(),
                 inline_patches: Vec::new(),
                 labels: BTreeMap::new(),
             },
         };
-        let overlay = self.overlay(app, block, &basis.namespace, &mut deployment);
+        let overlay = self.overlay(
+            app,
+            block,
+            &defaults.all(),
+            &basis.namespace,
+            &mut deployment,
+        );
         if let Some(version) = &mut deployment.chart_version {
             overrides.extend(Self::chart_overrides(app, cluster, version, &overlay.texts));
         }
@@ -153,10 +172,15 @@ impl Resolver {
         &mut self,
         app: &syntax::App,
         block: Option<&syntax::AppCluster>,
+        defaults: &[&syntax::Defaults],
         namespace: &str,
         deployment: &mut Deployment,
     ) -> Overlay {
         let mut overlay = Overlay::default();
+        self.apply_default_knobs(defaults, namespace, &mut deployment.flux);
+        for block in defaults {
+            overlay.texts.extend(inline_patches(&block.knobs));
+        }
         self.knobs(&app.knobs, namespace, &mut deployment.flux);
         overlay.texts.extend(inline_patches(&app.knobs));
         let Some(block) = block else {

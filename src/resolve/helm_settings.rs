@@ -7,7 +7,18 @@ use crate::parse::syntax::{self, Spanned};
 use crate::suggest::{did_you_mean, shown};
 use crate::text::comma_list;
 
+use super::defaults::empty_release;
 use super::{Error, Resolver, rules};
+
+/// What changes an app's HelmRelease settings on one cluster, weakest first.
+pub(super) struct ClusterRelease<'a> {
+    /// The cluster's `defaults` block.
+    pub(super) defaults: Option<&'a syntax::Defaults>,
+    /// The app's `helm` settings.
+    pub(super) app: &'a syntax::HelmSettings,
+    /// The app's cluster block's `helm`.
+    pub(super) block: Option<&'a syntax::HelmSettings>,
+}
 use crate::select::unknown_help;
 
 const DRIFT_MODES: &[&str] = &["enabled", "warn", "disabled"];
@@ -17,14 +28,17 @@ const VALUES_KINDS: &[&str] = &["ConfigMap", "Secret"];
 const RELEASE_NAME_MAX: usize = 53;
 
 impl Resolver {
-    /// The HelmRelease's settings on every cluster; `interval` is the default interval.
+    /// The HelmRelease's settings on every cluster, and what they start from before the app's
+    /// own (its name, dependencies and the spec-wide and layer `defaults`); `interval` is the
+    /// default interval.
     pub(super) fn release_settings(
         &mut self,
         app: &syntax::App,
         helm: &syntax::Helm,
         spec: &syntax::Spec,
         interval: &str,
-    ) -> ReleaseSettings {
+        defaults: &[&syntax::Defaults],
+    ) -> (ReleaseSettings, ReleaseSettings) {
         let release_name = helm.release_name.as_ref().map(|name| {
             if !rules::is_dns_subdomain(&name.value) || name.value.len() > RELEASE_NAME_MAX {
                 self.helm_setting(
@@ -35,38 +49,41 @@ impl Resolver {
             }
             name.value.clone()
         });
-        let mut settings = ReleaseSettings {
+        let mut start = ReleaseSettings {
             release_name,
             depends_on: self.release_dependencies(app, helm, spec),
-            interval: interval.to_owned(),
-            timeout: None,
-            install: Remediation::default(),
-            upgrade: Remediation::default(),
-            drift_detection: None,
-            max_history: None,
-            values_from: Vec::new(),
-            suspend: None,
-            extra: std::collections::BTreeMap::new(),
+            ..empty_release(interval)
         };
+        self.apply_default_release_settings(defaults, &mut start);
+        let mut settings = start.clone();
         self.apply_release_settings(&helm.settings, &mut settings);
-        settings
+        (start, settings)
     }
 
-    /// The settings on a cluster whose block has `helm { ... }`: the app's, changed by the
-    /// block; `None` when it changes nothing.
+    /// The settings on one cluster: `start` changed by the cluster's `defaults`, then by the
+    /// app's settings (checked already, on every cluster), then by the cluster block's `helm`;
+    /// `None` when they are the app's everywhere.
     pub(super) fn cluster_release_settings(
         &mut self,
         app_wide: &ReleaseSettings,
-        block: &syntax::HelmSettings,
+        start: &ReleaseSettings,
+        layers: &ClusterRelease<'_>,
     ) -> Option<ReleaseSettings> {
-        let mut settings = app_wide.clone();
-        self.apply_release_settings(block, &mut settings);
+        if layers.defaults.is_none() && layers.block.is_none() {
+            return None;
+        }
+        let mut settings = start.clone();
+        self.apply_default_release_settings(layers.defaults.as_slice(), &mut settings);
+        self.quietly(|resolver| resolver.apply_release_settings(layers.app, &mut settings));
+        if let Some(block) = layers.block {
+            self.apply_release_settings(block, &mut settings);
+        }
         (settings != *app_wide).then_some(settings)
     }
 
     /// Checks each setting given and writes it over `settings`; a cluster's `values-from` come
     /// after the app's (later ones win in Helm's merge).
-    fn apply_release_settings(
+    pub(super) fn apply_release_settings(
         &mut self,
         given: &syntax::HelmSettings,
         settings: &mut ReleaseSettings,

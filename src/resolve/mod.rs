@@ -19,6 +19,7 @@ mod app;
 mod chart;
 mod clusters;
 mod components;
+mod defaults;
 mod dependencies;
 mod deployment;
 mod error;
@@ -146,6 +147,7 @@ impl Resolver {
             spec.components.iter().map(|component| &component.name),
         );
         self.unique("app", spec.apps.iter().map(|app| &app.name));
+        self.check_defaults(spec, &settings.timings);
 
         let mut clusters: Vec<Cluster> = spec
             .clusters
