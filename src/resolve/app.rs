@@ -71,6 +71,7 @@ impl Resolver {
         let variables = self.app_variables(app, spec);
         let base = self.base(app, spec, settings);
         self.cluster_references(app, &placement);
+        self.values_paths_need_a_chart(app);
 
         let basis = AppBasis {
             layer,
@@ -81,6 +82,10 @@ impl Resolver {
             value_at: variables.value_at,
             base: base.parsed,
             release: base.chart.as_ref().map(|chart| chart.release.clone()),
+            base_values: base
+                .chart
+                .as_ref()
+                .and_then(|chart| chart.base_values.clone()),
         };
         let mut overrides = Vec::new();
         let deployments = placement
@@ -285,6 +290,12 @@ impl Resolver {
                 source,
                 base_values,
                 release,
+                values_images: app
+                    .images
+                    .iter()
+                    .filter(|image| image.values_path.is_some())
+                    .map(|image| image.name.value.clone())
+                    .collect(),
             }),
         }
     }

@@ -36,6 +36,8 @@ pub(super) struct AppBasis {
     pub(super) base: Vec<ParsedFile>,
     /// The HelmRelease's settings on every cluster, for an app with a chart.
     pub(super) release: Option<ReleaseSettings>,
+    /// The chart's values on every cluster, under the cluster's.
+    pub(super) base_values: Option<serde_json::Value>,
 }
 
 /// The parsed files of one app's overlay on one cluster.
@@ -87,10 +89,17 @@ impl Resolver {
                     .is_some_and(|name| name.as_str() == cluster)
             })
         });
-        let (values, values_text) = values_node
+        let (mut values, values_text) = values_node
             .and_then(|values| self.values(&values.path))
             .map(|values| (values.content, values.text))
             .unzip();
+        self.values_images(
+            app,
+            cluster,
+            basis.base_values.as_ref(),
+            &images,
+            &mut values,
+        );
         let release = basis
             .release
             .as_ref()
