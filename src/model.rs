@@ -3,7 +3,7 @@
 //!
 //! Collections are sorted by name, so the output does not depend on the order of the spec.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug)]
 pub(crate) struct Model {
@@ -98,6 +98,8 @@ pub(crate) struct App {
 pub(crate) struct Chart {
     pub(crate) source: ChartSource,
     pub(crate) base_values: Option<serde_json::Value>,
+    /// The images whose tags are set in the chart's values (`values-path`), not by kustomize.
+    pub(crate) values_images: BTreeSet<String>,
     /// The HelmRelease's settings on every cluster (a cluster block may change some).
     pub(crate) release: ReleaseSettings,
 }

@@ -47,6 +47,7 @@ fn expected_kustomizations(cluster: &str) -> Vec<String> {
         "miniflux",
         "paperless",
         "podinfo",
+        "sonarr",
         "whoami",
     ];
     [
@@ -199,7 +200,7 @@ enum Chart {
     Repository,
 }
 
-const HELM: [(&str, &str, Chart, &str, &str); 6] = [
+const HELM: [(&str, &str, Chart, &str, &str); 7] = [
     // (app, namespace, source, dev version, prod version)
     (
         "cert-manager",
@@ -231,6 +232,26 @@ const HELM: [(&str, &str, Chart, &str, &str); 6] = [
     ),
     ("podinfo", "podinfo", Chart::Oci, "6.9.2", "6.9.1"),
     ("grafana", "grafana", Chart::Oci, "10.5.14", "9.2.1"),
+    ("sonarr", "sonarr", Chart::Oci, "4.4.0", "4.4.0"),
+];
+
+/// Images in Helm values (`values-path`): (app, which is also its namespace, the path's keys, image,
+/// dev tag, prod tag), from each such `image` block and spec/apps/sonarr/values.yaml.
+const VALUES_IMAGES: [(&str, &[&str], &str, &str, &str); 2] = [
+    (
+        "sonarr",
+        &["controllers", "sonarr", "containers", "app", "image"],
+        "ghcr.io/home-operations/sonarr",
+        "4.0.16.2944",
+        "4.0.15.2941",
+    ),
+    (
+        "sonarr",
+        &["controllers", "sonarr", "containers", "exporter", "image"],
+        "ghcr.io/onedr0p/exportarr",
+        "v2.2.0",
+        "v2.2.0",
+    ),
 ];
 
 /// Image apps: (app's namespace, image, dev tag, prod tag), from each `image` block.
@@ -318,6 +339,26 @@ fn each_cluster_gets_its_own_versions() {
                 failures.push(format!(
                     "{cluster}: {app} wants chart {version}, has {found:?}"
                 ));
+            }
+        }
+        for (app, keys, image, dev, prod) in VALUES_IMAGES {
+            let tag = [dev, prod][column];
+            let Some(release) = find(&objects, "HelmRelease", app, app) else {
+                failures.push(format!("{cluster}: no HelmRelease {app}/{app}"));
+                continue;
+            };
+            let at = keys
+                .iter()
+                .fold(&release["spec"]["values"], |values, key| &values[*key]);
+            if at["repository"] != image || at["tag"] != tag {
+                failures.push(format!(
+                    "{cluster}: {app}'s values at {} hold {at}, want {image}:{tag}",
+                    keys.join(".")
+                ));
+            }
+            // The base values stay: the cluster's patch merges into them.
+            if release["spec"]["values"]["service"]["app"]["controller"] != "sonarr" {
+                failures.push(format!("{cluster}: {app}'s base values are lost"));
             }
         }
         for (namespace, image, dev, prod) in IMAGES {

@@ -169,7 +169,7 @@ impl Context {
         match (self, name) {
             (Context::Helm | Context::Image, "version") => Some(&["cluster"]),
             (Context::App, "helm") => Some(&["chart"]),
-            (Context::App, "image") => Some(&[]),
+            (Context::App, "image") => Some(&["values-path"]),
             _ => None,
         }
     }

@@ -47,9 +47,10 @@ pub(super) const APP_CLUSTER: &[&str] = &[
 pub(super) const IMAGE: &[&str] = &["version"];
 
 fn read_image(reader: &mut Reader, node: &KdlNode) -> Option<Image> {
-    let node = &*reader.props_as_children(node, &[], IMAGE);
-    reader.shape(node, Some(1), &Props::Only(&[]), true);
+    let node = &*reader.props_as_children(node, &["values-path"], IMAGE);
+    reader.shape(node, Some(1), &Props::Only(&["values-path"]), true);
     let image_name = reader.required_arg(node, 0, "the image's name");
+    let values_path = reader.prop(node, "values-path");
     let mut versions = Vec::new();
     for child in children(node) {
         match name(child) {
@@ -59,6 +60,7 @@ fn read_image(reader: &mut Reader, node: &KdlNode) -> Option<Image> {
     }
     Some(Image {
         name: image_name?,
+        values_path,
         versions,
     })
 }

@@ -218,6 +218,9 @@ pub(crate) struct ValuesFile {
 #[derive(Debug)]
 pub(crate) struct Image {
     pub(crate) name: Spanned<String>,
+    /// Where a chart's values hold the image (`controllers.main.containers.app.image`): a map
+    /// whose `repository` and `tag` the spec sets per cluster.
+    pub(crate) values_path: Option<Spanned<String>>,
     pub(crate) versions: Vec<Version>,
 }
 

@@ -58,6 +58,11 @@ impl Renderer<'_> {
                 images: deployment
                     .images
                     .iter()
+                    .filter(|(name, _)| {
+                        app.chart
+                            .as_ref()
+                            .is_none_or(|chart| !chart.values_images.contains(*name))
+                    })
                     .map(|(name, tag)| ImageTag {
                         name: name.clone(),
                         new_tag: tag.clone(),

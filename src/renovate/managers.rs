@@ -90,8 +90,8 @@ pub(super) fn managers(spec_path: &str) -> Vec<Manager> {
             "helm",
         ),
         manager(
-            "fluxspec: container images, `image \"registry/name\" { version ... }`",
-            format!(r#"image[ \t]+"(?<depName>{WORD})""#),
+            "fluxspec: container images, `image \"registry/name\" { version ... }`, also with `values-path=\"a.b.image\"`",
+            format!(r#"image[ \t]+"(?<depName>{WORD})"(?:[ \t]+values-path="{WORD}")?"#),
             WORD,
             "docker",
         ),

@@ -75,6 +75,7 @@ impl Resolver {
         let app_defaults = defaults_for(spec, layer, None);
         let base = self.base(app, spec, settings, &app_defaults.app_wide);
         self.cluster_references(app, &placement);
+        self.values_paths_need_a_chart(app);
 
         let basis = AppBasis {
             layer,
@@ -87,6 +88,10 @@ impl Resolver {
             release: base.chart.as_ref().map(|chart| chart.release.clone()),
             release_start: base.release_start,
             timings: settings.timings.clone(),
+            base_values: base
+                .chart
+                .as_ref()
+                .and_then(|chart| chart.base_values.clone()),
         };
         let mut overrides = Vec::new();
         let deployments = placement
@@ -292,6 +297,12 @@ impl Resolver {
                 source,
                 base_values,
                 release,
+                values_images: app
+                    .images
+                    .iter()
+                    .filter(|image| image.values_path.is_some())
+                    .map(|image| image.name.value.clone())
+                    .collect(),
             }),
             release_start,
         }

@@ -42,6 +42,8 @@ pub(super) struct AppBasis {
     pub(super) release_start: Option<ReleaseSettings>,
     /// The settings' Flux Kustomization timings, which knobs and defaults change.
     pub(super) timings: Timings,
+    /// The chart's values on every cluster, under the cluster's.
+    pub(super) base_values: Option<serde_json::Value>,
 }
 
 /// The parsed files of one app's overlay on one cluster.
@@ -53,7 +55,49 @@ pub(super) struct Overlay {
     pub(super) texts: Vec<PatchText>,
 }
 
+/// An app's values file for one cluster: its node in the spec, its content (with the images
+/// that live in the values written in) and its text.
+struct ClusterValues<'a> {
+    node: Option<&'a syntax::ValuesFile>,
+    content: Option<serde_json::Value>,
+    text: Option<String>,
+}
+
 impl Resolver {
+    /// The app's values for `cluster`, with the images that live in the values written in.
+    fn cluster_values<'a>(
+        &mut self,
+        app: &'a syntax::App,
+        basis: &AppBasis,
+        cluster: &str,
+        images: &BTreeMap<String, String>,
+    ) -> ClusterValues<'a> {
+        let values_node = app.helm.as_ref().and_then(|helm| {
+            helm.values.iter().find(|values| {
+                values
+                    .cluster
+                    .as_ref()
+                    .is_some_and(|name| name.as_str() == cluster)
+            })
+        });
+        let (mut values, values_text) = values_node
+            .and_then(|values| self.values(&values.path))
+            .map(|values| (values.content, values.text))
+            .unzip();
+        self.values_images(
+            app,
+            cluster,
+            basis.base_values.as_ref(),
+            images,
+            &mut values,
+        );
+        ClusterValues {
+            node: values_node,
+            content: values,
+            text: values_text,
+        }
+    }
+
     /// The app's deployment on `cluster`, whose variables are `cluster_vars`.
     pub(super) fn deployment(
         &mut self,
@@ -85,18 +129,11 @@ impl Resolver {
                     .map(|tag| (image.name.value.clone(), tag))
             })
             .collect();
-        let values_node = app.helm.as_ref().and_then(|helm| {
-            helm.values.iter().find(|values| {
-                values
-                    .cluster
-                    .as_ref()
-                    .is_some_and(|name| name.as_str() == cluster)
-            })
-        });
-        let (values, values_text) = values_node
-            .and_then(|values| self.values(&values.path))
-            .map(|values| (values.content, values.text))
-            .unzip();
+        let ClusterValues {
+            node: values_node,
+            content: values,
+            text: values_text,
+        } = self.cluster_values(app, basis, cluster, &images);
         let release = basis
             .release
             .as_ref()

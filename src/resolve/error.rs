@@ -154,6 +154,19 @@ pub(crate) enum Error {
         #[label("a range")]
         span: SourceSpan,
     },
+    #[error("the image's `values-path` `{path}` cannot be set: {reason}")]
+    #[diagnostic(
+        code("fluxspec::image-values-path"),
+        help(
+            "name the map of the image in the chart's values, keys separated by dots, such as `controllers.main.containers.app.image`: the map above it must be in the app's values (its base values file or the cluster's)"
+        )
+    )]
+    ImageValuesPath {
+        path: String,
+        reason: String,
+        #[label("not in the values")]
+        span: SourceSpan,
+    },
     #[error("`{value}` is not a valid chart source: {reason}")]
     #[diagnostic(code("fluxspec::invalid-chart"))]
     InvalidChart {

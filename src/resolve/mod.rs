@@ -36,6 +36,7 @@ mod settings;
 mod spec_field;
 mod substitution;
 mod unused;
+mod values_images;
 mod vars;
 mod version_range;
 mod versions;
