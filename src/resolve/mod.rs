@@ -40,6 +40,7 @@ mod values_images;
 mod vars;
 mod version_range;
 mod versions;
+mod warning;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -51,10 +52,11 @@ use crate::parse::syntax::{self, Spanned};
 use crate::select::UnknownCluster;
 use crate::suggest::shown;
 use components::ComponentFiles;
-pub(crate) use error::{Error, Warning};
+pub(crate) use error::Error;
 use files::SpecDir;
 use manifests::{Build, Manifest, Origin, PatchOrigin};
 pub(crate) use versions::is_exact_chart_version;
+pub(crate) use warning::Warning;
 
 /// What resolving found: the model (complete only when there are no errors), the errors and the
 /// warnings.
