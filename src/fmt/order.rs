@@ -5,6 +5,8 @@
 //! gave them. The lists read top-down the way a spec is read: what a thing is and where it runs,
 //! what it is made of, how Flux runs it, then per-cluster exceptions last.
 
+use crate::parse::known_children;
+
 /// Which block a node sits in: decides the order of its children.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Context {
@@ -23,34 +25,9 @@ pub(super) enum Context {
     Other,
 }
 
-const TOP: &[&str] = &["settings", "defaults", "cluster", "component", "app"];
-const SETTINGS: &[&str] = &[
-    "source",
-    "output-path",
-    "interval",
-    "retry-interval",
-    "timeout",
-];
-const CLUSTER: &[&str] = &[
-    "var",
-    "suspend",
-    "interval",
-    "retry-interval",
-    "timeout",
-    "defaults",
-];
-/// The Flux knobs in the order of an app's, then `helm`.
-const DEFAULTS: &[&str] = &[
-    "wait",
-    "interval",
-    "retry-interval",
-    "timeout",
-    "health-check",
-    "health-check-expr",
-    "inline-patch",
-    "label",
-    "helm",
-];
+// Two blocks read in another order than the parser lists their children (its lists also order
+// its help messages); the test below keeps both lists to the same names.
+
 /// The settings in the order of an app's `helm`, `source` first as there.
 const DEFAULTS_HELM: &[&str] = &[
     "source",
@@ -64,8 +41,6 @@ const DEFAULTS_HELM: &[&str] = &[
     "suspend",
     "spec-field",
 ];
-const DEFAULTS_SOURCE: &[&str] = &["interval", "secret-ref", "provider"];
-const COMPONENT: &[&str] = &["path", "var"];
 const APP: &[&str] = &[
     "layer",
     "namespace",
@@ -86,52 +61,22 @@ const APP: &[&str] = &[
     "label",
     "cluster",
 ];
-const APP_CLUSTER: &[&str] = &[
-    "patch",
-    "manifest",
-    "var",
-    "wait",
-    "interval",
-    "retry-interval",
-    "timeout",
-    "health-check",
-    "health-check-expr",
-    "inline-patch",
-    "label",
-    "helm",
-];
-const HELM: &[&str] = &[
-    "version",
-    "values",
-    "release-name",
-    "depends-on",
-    "source",
-    "interval",
-    "timeout",
-    "install",
-    "upgrade",
-    "drift-detection",
-    "max-history",
-    "values-from",
-    "suspend",
-    "spec-field",
-];
-const IMAGE: &[&str] = &["version"];
 
 impl Context {
     fn order(self) -> &'static [&'static str] {
         match self {
-            Context::Top => TOP,
-            Context::Settings => SETTINGS,
-            Context::Cluster => CLUSTER,
-            Context::Component => COMPONENT,
+            // Where the parser's list is already in reading order, it is the order.
+            Context::Top => known_children(None),
+            Context::Settings => known_children(Some("settings")),
+            Context::Cluster => known_children(Some("cluster")),
+            Context::Component => known_children(Some("component")),
             Context::App => APP,
-            Context::AppCluster => APP_CLUSTER,
-            Context::Helm => HELM,
-            Context::Image => IMAGE,
-            Context::Defaults => DEFAULTS,
+            Context::AppCluster => known_children(Some("app cluster")),
+            Context::Helm => known_children(Some("helm")),
+            Context::Image => known_children(Some("image")),
+            Context::Defaults => known_children(Some("defaults")),
             Context::DefaultsHelm => DEFAULTS_HELM,
-            Context::DefaultsSource => DEFAULTS_SOURCE,
+            Context::DefaultsSource => known_children(Some("defaults source")),
             Context::Other => &[],
         }
     }

@@ -250,48 +250,43 @@ impl Reader {
     }
 
     pub(super) fn bool_arg(&mut self, node: &KdlNode) -> Option<Spanned<bool>> {
-        let Some(entry) = args(node).next() else {
-            self.errors.push(Error::MissingArgument {
-                node: name(node).to_owned(),
-                what: "#true or #false",
-                span: self.at(node.name().span()),
-            });
-            return None;
-        };
-        if let KdlValue::Bool(value) = entry.value() {
-            Some(Spanned {
-                value: *value,
-                span: self.at(entry.span()),
-            })
-        } else {
-            self.errors.push(Error::WrongType {
-                expected: "#true or #false",
-                found: type_name(entry.value()),
-                span: self.at(entry.span()),
-                help: None,
-            });
-            None
-        }
+        self.typed_arg(node, "#true or #false", |value| match value {
+            KdlValue::Bool(value) => Some(*value),
+            _ => None,
+        })
     }
 
     /// The first argument as an integer.
     pub(super) fn int_arg(&mut self, node: &KdlNode) -> Option<Spanned<i128>> {
+        self.typed_arg(node, "an integer", |value| match value {
+            KdlValue::Integer(value) => Some(*value),
+            _ => None,
+        })
+    }
+
+    /// The first argument, if `read` takes its value as `what`; else a located error.
+    fn typed_arg<T>(
+        &mut self,
+        node: &KdlNode,
+        what: &'static str,
+        read: impl Fn(&KdlValue) -> Option<T>,
+    ) -> Option<Spanned<T>> {
         let Some(entry) = args(node).next() else {
             self.errors.push(Error::MissingArgument {
                 node: name(node).to_owned(),
-                what: "an integer",
+                what,
                 span: self.at(node.name().span()),
             });
             return None;
         };
-        if let KdlValue::Integer(value) = entry.value() {
+        if let Some(value) = read(entry.value()) {
             Some(Spanned {
-                value: *value,
+                value,
                 span: self.at(entry.span()),
             })
         } else {
             self.errors.push(Error::WrongType {
-                expected: "an integer",
+                expected: what,
                 found: type_name(entry.value()),
                 span: self.at(entry.span()),
                 help: None,
