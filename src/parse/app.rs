@@ -4,7 +4,6 @@
 use kdl::KdlNode;
 use miette::SourceSpan;
 
-use super::Error;
 use super::helm::{read_cluster_helm, read_helm, read_versions};
 use super::knobs::{TARGET_PROPS, read_knob, read_target, read_var};
 use super::reader::{Props, Reader, children, name};
@@ -94,11 +93,7 @@ fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
             "helm" => {
                 let settings = read_cluster_helm(reader, child);
                 if let Some(first) = helm_span {
-                    reader.errors.push(Error::DuplicateNode {
-                        name: "helm".to_owned(),
-                        span: reader.name_span(child),
-                        first,
-                    });
+                    reader.duplicate_node(child, first);
                 } else {
                     helm_span = Some(reader.name_span(child));
                     helm = Some(settings);
@@ -160,11 +155,7 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
                 // No name at all parks the app: it is deployed nowhere (a warning).
                 let names = reader.strings(child);
                 if let Some(first) = app.clusters_span {
-                    reader.errors.push(Error::DuplicateNode {
-                        name: "clusters".to_owned(),
-                        span: reader.name_span(child),
-                        first,
-                    });
+                    reader.duplicate_node(child, first);
                 } else {
                     app.clusters_span = Some(reader.name_span(child));
                     app.clusters = Some(names);
@@ -191,11 +182,7 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
             "helm" => {
                 let helm = read_helm(reader, child);
                 if let Some(first) = helm_span {
-                    reader.errors.push(Error::DuplicateNode {
-                        name: "helm".to_owned(),
-                        span: reader.name_span(child),
-                        first,
-                    });
+                    reader.duplicate_node(child, first);
                 } else {
                     helm_span = Some(reader.name_span(child));
                     app.helm = helm;

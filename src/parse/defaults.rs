@@ -58,11 +58,7 @@ pub(super) fn read_defaults(reader: &mut Reader, node: &KdlNode, top_level: bool
         }
         if name(child) == "helm" {
             if let Some(first) = helm_seen {
-                reader.errors.push(Error::DuplicateNode {
-                    name: "helm".to_owned(),
-                    span: reader.name_span(child),
-                    first,
-                });
+                reader.duplicate_node(child, first);
             }
             helm_seen = Some(reader.name_span(child));
             read_defaults_helm(reader, child, &mut defaults);

@@ -2,9 +2,7 @@
 //! settings) and the settings-only `helm` block of an app's cluster block.
 
 use kdl::KdlNode;
-use miette::SourceSpan;
 
-use super::Error;
 use super::reader::{Props, Reader, children, name};
 use super::syntax::{
     Helm, HelmSettings, LayerSelector, OidcIdentity, ReleaseDependency, Remediation,
@@ -106,7 +104,7 @@ pub(super) fn read_helm(reader: &mut Reader, node: &KdlNode) -> Option<Helm> {
             "source" => {
                 let read = read_source(reader, child);
                 if let Some((first, _)) = &source {
-                    duplicate(reader, child, *first);
+                    reader.duplicate_node(child, *first);
                 } else {
                     source = Some((reader.name_span(child), read));
                 }
@@ -174,7 +172,7 @@ pub(super) fn read_setting(
                 &mut settings.install
             };
             if let Some(first) = slot {
-                duplicate(reader, node, first.span);
+                reader.duplicate_node(node, first.span);
             } else {
                 *slot = Some(remediation);
             }
@@ -294,7 +292,7 @@ fn read_source(reader: &mut Reader, node: &KdlNode) -> SourceSettings {
                     operation: reader.prop(child, "operation"),
                 };
                 if let Some(first) = &source.layer_selector {
-                    duplicate(reader, child, first.span);
+                    reader.duplicate_node(child, first.span);
                 } else {
                     source.layer_selector = Some(selector);
                 }
@@ -302,7 +300,7 @@ fn read_source(reader: &mut Reader, node: &KdlNode) -> SourceSettings {
             "verify" => {
                 let verify = read_verify(reader, child);
                 if let Some(first) = &source.verify {
-                    duplicate(reader, child, first.span);
+                    reader.duplicate_node(child, first.span);
                 } else {
                     source.verify = Some(verify);
                 }
@@ -339,12 +337,4 @@ fn read_verify(reader: &mut Reader, node: &KdlNode) -> Verify {
         secret_ref: reader.prop(node, "secret-ref"),
         identities,
     }
-}
-
-fn duplicate(reader: &mut Reader, node: &KdlNode, first: SourceSpan) {
-    reader.errors.push(Error::DuplicateNode {
-        name: name(node).to_owned(),
-        span: reader.name_span(node),
-        first,
-    });
 }

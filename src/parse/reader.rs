@@ -363,6 +363,15 @@ impl Reader {
             .collect()
     }
 
+    /// Reports `node` as a second node of its name in a block whose first is at `first`.
+    pub(super) fn duplicate_node(&mut self, node: &KdlNode, first: SourceSpan) {
+        self.errors.push(Error::DuplicateNode {
+            name: name(node).to_owned(),
+            span: self.name_span(node),
+            first,
+        });
+    }
+
     /// Stores a single-valued child, reporting a second occurrence.
     pub(super) fn once<T>(
         &mut self,

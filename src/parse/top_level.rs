@@ -4,7 +4,6 @@
 use kdl::{KdlDocument, KdlNode};
 use miette::SourceSpan;
 
-use super::Error;
 use super::app::read_app;
 use super::defaults::read_defaults;
 use super::knobs::{read_timing, read_var};
@@ -41,11 +40,7 @@ pub(super) fn read_spec(
         match name(node) {
             "settings" => {
                 if let Some(first) = *settings_span {
-                    reader.errors.push(Error::DuplicateNode {
-                        name: "settings".to_owned(),
-                        span: reader.name_span(node),
-                        first,
-                    });
+                    reader.duplicate_node(node, first);
                 } else {
                     *settings_span = Some(reader.name_span(node));
                     spec.settings = Some(read_settings(reader, node));
@@ -107,11 +102,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
             "defaults" => {
                 let read = read_defaults(reader, child, false);
                 if let Some(first) = &defaults {
-                    reader.errors.push(Error::DuplicateNode {
-                        name: "defaults".to_owned(),
-                        span: read.span,
-                        first: first.span,
-                    });
+                    reader.duplicate_node(child, first.span);
                 } else {
                     defaults = Some(read);
                 }
