@@ -188,9 +188,15 @@ pub(super) fn is_kind(text: &str) -> bool {
         && text.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// A version as Helm parses a chart's (Masterminds semver, lenient): `1.2.3`, `v1.2`,
-/// `1.2.3-rc.1+build.5`. One version, not a range.
-pub(super) fn is_chart_version(text: &str) -> bool {
+/// The parts of a version as Masterminds semver writes one, `v?X(.Y(.Z)?)?(-pre)?(+build)?`:
+/// one to three numbers, and dot-separated alphanumeric identifiers after `-` and `+`. What a
+/// number may be is the caller's (digits in a version, also wildcards in a range).
+pub(super) struct VersionParts<'a> {
+    pub(super) numbers: Vec<&'a str>,
+    pub(super) pre: Option<&'a str>,
+}
+
+pub(super) fn version_parts(text: &str) -> Option<VersionParts<'_>> {
     let text = text.strip_prefix('v').unwrap_or(text);
     let (text, build) = match text.split_once('+') {
         Some((text, build)) => (text, Some(build)),
@@ -205,12 +211,21 @@ pub(super) fn is_chart_version(text: &str) -> bool {
             .all(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
     };
     let numbers: Vec<&str> = core.split('.').collect();
-    (1..=3).contains(&numbers.len())
-        && numbers
-            .iter()
-            .all(|n| !n.is_empty() && n.len() <= 19 && n.bytes().all(|b| b.is_ascii_digit()))
+    ((1..=3).contains(&numbers.len())
         && pre.is_none_or(identifiers)
-        && build.is_none_or(identifiers)
+        && build.is_none_or(identifiers))
+    .then_some(VersionParts { numbers, pre })
+}
+
+/// A number of a version: digits, at most 19 (Go's `uint64`).
+pub(super) fn is_version_number(part: &str) -> bool {
+    !part.is_empty() && part.len() <= 19 && part.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A version as Helm parses a chart's (Masterminds semver, lenient): `1.2.3`, `v1.2`,
+/// `1.2.3-rc.1+build.5`. One version, not a range.
+pub(super) fn is_chart_version(text: &str) -> bool {
+    version_parts(text).is_some_and(|parts| parts.numbers.iter().all(|n| is_version_number(n)))
 }
 
 /// An OCI tag: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.

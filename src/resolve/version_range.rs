@@ -9,6 +9,8 @@
 //! `=<`, `~`, `~>`, `^` or none) and a version `v?X(.Y(.Z)?)?(-pre)?(+build)?` whose numbers may
 //! be `x`, `X` or `*`; or a hyphen range `A - B` (spaces required).
 
+use super::rules::{is_version_number, version_parts};
+
 /// The operators Masterminds accepts before a version (none is `=`).
 const OPERATORS: [&str; 12] = [
     "", "=", "!=", ">", "<", ">=", "=>", "<=", "=<", "~", "~>", "^",
@@ -79,34 +81,16 @@ fn version(text: &str) -> Option<&str> {
 
 /// `v?X(.Y(.Z)?)?(-pre)?(+build)?`, each number digits or a wildcard (`x`, `X`, `*`).
 fn is_constraint_version(text: &str) -> bool {
-    let text = text.strip_prefix('v').unwrap_or(text);
-    let (text, build) = match text.split_once('+') {
-        Some((text, build)) => (text, Some(build)),
-        None => (text, None),
-    };
-    let (core, pre) = match text.split_once('-') {
-        Some((core, pre)) => (core, Some(pre)),
-        None => (text, None),
-    };
-    let number = |part: &str| {
-        matches!(part, "x" | "X" | "*")
-            || (!part.is_empty() && part.len() <= 19 && part.bytes().all(|b| b.is_ascii_digit()))
-    };
-    let identifiers = |part: &str| {
-        part.split('.')
-            .all(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-    };
+    let number = |part: &str| matches!(part, "x" | "X" | "*") || is_version_number(part);
     // Masterminds refuses a numeric pre-release identifier with a leading zero (`1.0.0-01`).
     let no_leading_zero = |part: &str| {
         part.split('.').all(|id| {
             !(id.len() > 1 && id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit()))
         })
     };
-    let numbers: Vec<&str> = core.split('.').collect();
-    (1..=3).contains(&numbers.len())
-        && numbers.iter().all(|part| number(part))
-        && pre.is_none_or(|pre| identifiers(pre) && no_leading_zero(pre))
-        && build.is_none_or(identifiers)
+    version_parts(text).is_some_and(|parts| {
+        parts.numbers.iter().all(|part| number(part)) && parts.pre.is_none_or(no_leading_zero)
+    })
 }
 
 #[cfg(test)]
