@@ -378,17 +378,6 @@ fn a_huge_manifest_is_an_error() {
 /// cause).
 #[test]
 fn every_code_is_documented_and_tested() {
-    let codes_in = |text: &str| -> BTreeSet<String> {
-        text.match_indices("fluxspec::")
-            .map(|(at, prefix)| {
-                text[at + prefix.len()..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
-                    .collect::<String>()
-            })
-            .filter(|code| !code.is_empty())
-            .collect()
-    };
     // The codes of the spec's diagnostics, which the cases must show, and the others (writing
     // the output directory), which need only be documented.
     let mut in_source = BTreeSet::new();
@@ -406,9 +395,9 @@ fn every_code_is_documented_and_tested() {
             .lines()
             .filter(|line| line.contains("code(\"fluxspec::"))
         {
-            in_source.extend(codes_in(line));
+            in_source.extend(common::diagnostic_codes(line));
             if about_spec {
-                spec_codes.extend(codes_in(line));
+                spec_codes.extend(common::diagnostic_codes(line));
             }
         }
     }
@@ -417,7 +406,7 @@ fn every_code_is_documented_and_tested() {
     let documented: BTreeSet<String> = docs
         .lines()
         .filter(|line| line.starts_with('#'))
-        .flat_map(codes_in)
+        .flat_map(common::diagnostic_codes)
         .collect();
     let mut shown = BTreeSet::new();
     for entry in walkdir::WalkDir::new(common::repo_root().join("tests"))
@@ -425,7 +414,7 @@ fn every_code_is_documented_and_tested() {
         .filter_map(Result::ok)
         .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "snap"))
     {
-        shown.extend(codes_in(
+        shown.extend(common::diagnostic_codes(
             &fs::read_to_string(entry.path()).unwrap_or_default(),
         ));
     }

@@ -5,19 +5,6 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 
-/// Every `fluxspec::<code>` in `text` (lowercase letters, digits and `-`).
-fn codes(text: &str) -> BTreeSet<String> {
-    text.match_indices("fluxspec::")
-        .map(|(at, prefix)| {
-            text[at + prefix.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
-                .collect::<String>()
-        })
-        .filter(|code| !code.is_empty())
-        .collect()
-}
-
 /// The codes the source declares: `code("fluxspec::...")`.
 fn source_codes() -> BTreeSet<String> {
     let files = common::files_under(&common::repo_root().join("src"), |path| {
@@ -43,7 +30,9 @@ fn source_codes() -> BTreeSet<String> {
 #[test]
 fn every_code_the_readme_and_docs_mention_exists() {
     let root = common::repo_root();
-    let documented = codes(&fs::read_to_string(root.join("docs/errors.md")).expect("errors.md"));
+    let documented = common::diagnostic_codes(
+        &fs::read_to_string(root.join("docs/errors.md")).expect("errors.md"),
+    );
     let declared = source_codes();
     assert!(declared.len() > 40, "{declared:?}");
     let mut pages = vec![root.join("README.md")];
@@ -56,7 +45,7 @@ fn every_code_the_readme_and_docs_mention_exists() {
     let mut failures = Vec::new();
     for page in pages {
         let text = fs::read_to_string(&page).expect("read page");
-        for code in codes(&text) {
+        for code in common::diagnostic_codes(&text) {
             if !documented.contains(&code) || !declared.contains(&code) {
                 failures.push(format!(
                     "{}: `fluxspec::{code}` is {}",

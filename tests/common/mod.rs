@@ -23,6 +23,7 @@
 
 pub(crate) mod tree;
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -207,4 +208,17 @@ pub(crate) fn assert_no_failures(what: &str, failures: &[String]) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Every `fluxspec::<code>` in `text` (lowercase letters, digits and `-`).
+pub(crate) fn diagnostic_codes(text: &str) -> BTreeSet<String> {
+    text.match_indices("fluxspec::")
+        .map(|(at, prefix)| {
+            text[at + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+                .collect::<String>()
+        })
+        .filter(|code| !code.is_empty())
+        .collect()
 }
