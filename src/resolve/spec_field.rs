@@ -4,6 +4,8 @@
 //! helm-controller CRD (`tests/schemas/flux/helmrelease-helm-v2.json`, embedded in the binary, the
 //! schema the tests validate the output with).
 
+use std::sync::LazyLock;
+
 use serde_json::Value;
 
 use crate::parse::syntax::SpecField;
@@ -29,16 +31,20 @@ const TYPED_FIELDS: &[(&str, &str)] = &[
     ("suspend", "`suspend`"),
 ];
 
-/// The `properties` of the HelmRelease schema's `spec`.
-fn spec_properties() -> serde_json::Map<String, Value> {
-    // The schema is a constant of this crate; `embedded_schema_has_spec_properties` proves it
-    // parses and has this shape.
-    let schema: Value =
-        serde_json::from_str(HELM_RELEASE_SCHEMA).expect("the embedded schema is JSON");
-    match schema.pointer("/properties/spec/properties") {
-        Some(Value::Object(properties)) => properties.clone(),
-        _ => serde_json::Map::new(),
-    }
+/// The `properties` of the HelmRelease schema's `spec`, parsed once: a spec field is checked
+/// again for every app and cluster a default reaches.
+fn spec_properties() -> &'static serde_json::Map<String, Value> {
+    static PROPERTIES: LazyLock<serde_json::Map<String, Value>> = LazyLock::new(|| {
+        // The schema is a constant of this crate; `embedded_schema_has_spec_properties` proves
+        // it parses and has this shape.
+        let mut schema: Value =
+            serde_json::from_str(HELM_RELEASE_SCHEMA).expect("the embedded schema is JSON");
+        match schema.pointer_mut("/properties/spec/properties") {
+            Some(Value::Object(properties)) => std::mem::take(properties),
+            _ => serde_json::Map::new(),
+        }
+    });
+    &PROPERTIES
 }
 
 impl Resolver {
