@@ -79,6 +79,7 @@ impl Workspace<'_> {
                     path: kustomization.spec.path.clone(),
                     suspended: kustomization.spec.suspend,
                     objects,
+                    remote_bases: self.remote_bases(kustomization),
                 });
             }
         }
@@ -135,6 +136,7 @@ impl Workspace<'_> {
                 .to_owned(),
             suspended: false,
             objects,
+            remote_bases: Vec::new(),
         })
     }
 }

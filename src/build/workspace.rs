@@ -118,6 +118,14 @@ impl<'a> Workspace<'a> {
             .collect()
     }
 
+    /// The remote targets the kustomization at a Kustomization's path lists, which its build
+    /// leaves out.
+    pub(super) fn remote_bases(&self, kustomization: &FluxKustomization) -> Vec<String> {
+        relative_path(&kustomization.spec.path)
+            .map(|path| kustomize::remote_resources(&self.dir.path().join(path)))
+            .unwrap_or_default()
+    }
+
     /// Where a Kustomization builds, and what it reads.
     fn plan(&self, kustomization: &FluxKustomization) -> Result<Plan, BuildError> {
         let path = relative_path(&kustomization.spec.path).ok_or_else(|| {
@@ -146,7 +154,8 @@ impl<'a> Workspace<'a> {
             kustomize::read_dirs(&kustomize::normalize(&dir.join(component)), &mut reads);
         }
         Ok(Plan {
-            rewrites: kustomization.changes_kustomization_file(),
+            rewrites: kustomization.changes_kustomization_file()
+                || !kustomize::remote_resources(&dir).is_empty(),
             dir,
             file,
             reads,

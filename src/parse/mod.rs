@@ -48,6 +48,7 @@ pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
         Some("defaults helm") => defaults::DEFAULTS_HELM,
         Some("defaults source") => defaults::DEFAULTS_SOURCE,
         Some("image") => app::IMAGE,
+        Some("remote") => app::REMOTE,
         Some(_) => &[],
     }
 }

@@ -129,6 +129,22 @@ fn dependencies(spec: &syntax::Spec) -> Vec<Dependency> {
                 });
             }
         }
+        for remote in &app.remotes {
+            // resolve checked the form `github.com/owner/repo[/dir]`: the repository is the
+            // dependency.
+            let repository: Vec<&str> = remote.url.value.split('/').skip(1).take(2).collect();
+            for version in &remote.versions {
+                found.push(Dependency {
+                    dep_name: repository.join("/"),
+                    package_name: None,
+                    datasource: "github-tags",
+                    registry_url: None,
+                    dep_type: dep_type(version.cluster.as_ref()),
+                    current_value: version.value.value.clone(),
+                    span: version.value.span,
+                });
+            }
+        }
         for image in &app.images {
             for version in &image.versions {
                 found.push(Dependency {
