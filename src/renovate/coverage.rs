@@ -426,6 +426,44 @@ app "c" {
     }
 
     #[test]
+    fn remote_bases_are_github_tags_of_the_repository() {
+        let spec = format!(
+            "{CLUSTERS}{}",
+            r#"
+app "storage" {
+    remote "github.com/rancher/local-path-provisioner/deploy" {
+        version "v0.0.31"
+        version "v0.0.32" cluster="dev"
+    }
+    remote "github.com/org/whole-repo" {
+        version "v1"
+    }
+}
+"#
+        );
+        assert_eq!(problems(&spec), Vec::<(&str, String)>::new());
+        let syntax = parse::parse(&spec).into_result().expect("parses");
+        let seen: Vec<(String, &str)> = dependencies(&syntax)
+            .into_iter()
+            .map(|dep| (dep.describe(), dep.datasource))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "rancher/local-path-provisioner v0.0.31 for `default`".to_owned(),
+                    "github-tags"
+                ),
+                (
+                    "rancher/local-path-provisioner v0.0.32 for `dev`".to_owned(),
+                    "github-tags"
+                ),
+                ("org/whole-repo v1 for `default`".to_owned(), "github-tags"),
+            ]
+        );
+    }
+
+    #[test]
     fn commented_out_versions_are_not_seen() {
         let spec = format!(
             "{CLUSTERS}{}",
