@@ -95,9 +95,15 @@ pub(crate) fn component_dir(component: &str) -> String {
     format!("{COMPONENTS_DIR}/{component}")
 }
 
-/// A component as an overlay's kustomization names it.
+/// A component as an overlay's kustomization names it, and as the app's Flux Kustomization
+/// does (its `spec.components` are relative to its `spec.path`, the overlay).
 pub(crate) fn component_from_overlay(component: &str) -> String {
     format!("../../../{}", component_dir(component))
+}
+
+/// A component as another component's kustomization names it.
+pub(crate) fn component_from_component(component: &str) -> String {
+    format!("../{component}")
 }
 
 /// The parts of the layout a spec's settings may choose, and where Flux finds the output in
@@ -253,10 +259,13 @@ mod tests {
     }
 
     /// Whether `path` is an instance of `pattern`, where `<x>` in a segment stands for any
-    /// non-empty text.
+    /// non-empty text; a copied `<file>` may be in subdirectories (a kustomize directory's).
     fn matches(pattern: &str, path: &str) -> bool {
         let patterns: Vec<&str> = pattern.split('/').collect();
-        let segments: Vec<&str> = path.split('/').collect();
+        let mut segments: Vec<&str> = path.split('/').collect();
+        if pattern.ends_with(COPIED) && segments.len() > patterns.len() {
+            segments.drain(patterns.len() - 1..segments.len() - 1);
+        }
         patterns.len() == segments.len()
             && patterns.iter().zip(&segments).all(|(pattern, segment)| {
                 match pattern.split_once('<').zip(pattern.split_once('>')) {

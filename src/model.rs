@@ -76,6 +76,10 @@ pub(crate) struct SourceFile {
 pub(crate) struct Component {
     pub(crate) name: String,
     pub(crate) files: Vec<SourceFile>,
+    /// Patches of the objects of the kustomization that uses the component.
+    pub(crate) patches: Vec<OverlayPatch>,
+    /// The components it uses, sorted.
+    pub(crate) components: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -232,7 +236,12 @@ pub(crate) struct Deployment {
     /// The HelmRelease's settings here, when the cluster block changes the app's.
     pub(crate) release: Option<ReleaseSettings>,
     pub(crate) depends_on: Vec<String>,
+    /// The components the overlay's kustomization.yaml lists, sorted.
     pub(crate) components: Vec<String>,
+    /// The components the Flux Kustomization lists (`spec.components`), sorted.
+    pub(crate) flux_components: Vec<String>,
+    /// Remote kustomize bases (`github.com/owner/repo/dir`) -> the Git tag here.
+    pub(crate) remotes: BTreeMap<String, String>,
     pub(crate) patches: Vec<OverlayPatch>,
     pub(crate) manifests: Vec<SourceFile>,
     /// `postBuild.substitute`: `APP`, component values, app variables.

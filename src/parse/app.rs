@@ -7,7 +7,7 @@ use miette::SourceSpan;
 use super::helm::{read_cluster_helm, read_helm, read_versions};
 use super::knobs::{TARGET_PROPS, read_knob, read_target, read_var};
 use super::reader::{Props, Reader, children, name};
-use super::syntax::{App, AppCluster, ComponentUse, FilePatch, Image, Knobs, Spanned};
+use super::syntax::{App, AppCluster, ComponentUse, FilePatch, Image, Knobs, Remote, Spanned};
 
 pub(super) const APP: &[&str] = &[
     "layer",
@@ -20,6 +20,7 @@ pub(super) const APP: &[&str] = &[
     "var",
     "helm",
     "image",
+    "remote",
     "cluster",
     "wait",
     "interval",
@@ -45,6 +46,24 @@ pub(super) const APP_CLUSTER: &[&str] = &[
     "helm",
 ];
 pub(super) const IMAGE: &[&str] = &["version"];
+pub(super) const REMOTE: &[&str] = &["version"];
+
+fn read_remote(reader: &mut Reader, node: &KdlNode) -> Option<Remote> {
+    let node = &*reader.props_as_children(node, &[], REMOTE);
+    reader.shape(node, Some(1), &Props::Only(&[]), true);
+    let url = reader.required_arg(node, 0, "a remote base, `github.com/owner/repo/directory`");
+    let mut versions = Vec::new();
+    for child in children(node) {
+        match name(child) {
+            "version" => read_versions(reader, child, &mut versions),
+            _ => reader.unknown_node(child, "remote", REMOTE),
+        }
+    }
+    Some(Remote {
+        url: url?,
+        versions,
+    })
+}
 
 fn read_image(reader: &mut Reader, node: &KdlNode) -> Option<Image> {
     let node = &*reader.props_as_children(node, &["values-path"], IMAGE);
@@ -133,6 +152,7 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
         vars: Vec::new(),
         helm: None,
         images: Vec::new(),
+        remotes: Vec::new(),
         knobs: Knobs::default(),
         per_cluster: Vec::new(),
     };
@@ -181,9 +201,18 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
             "component" => {
                 reader.shape(child, Some(1), &Props::Any, false);
                 let component = reader.required_arg(child, 0, "a component name");
-                let values = reader.props_as_vars(child);
-                app.components
-                    .extend(component.map(|name| ComponentUse { name, values }));
+                let mut values = reader.props_as_vars(child);
+                // `level` chooses where the component applies; every other property is a
+                // variable of the component.
+                let level = values
+                    .iter()
+                    .position(|value| value.name.value == "level")
+                    .map(|at| values.remove(at).value);
+                app.components.extend(component.map(|name| ComponentUse {
+                    name,
+                    level,
+                    values,
+                }));
             }
             "var" => app.vars.extend(read_var(reader, child)),
             "helm" => {
@@ -196,6 +225,7 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
                 }
             }
             "image" => app.images.extend(read_image(reader, child)),
+            "remote" => app.remotes.extend(read_remote(reader, child)),
             "cluster" => app.per_cluster.extend(read_app_cluster(reader, child)),
             _ => reader.unknown_node(child, "app", APP),
         }

@@ -50,6 +50,7 @@ pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
         Some("defaults source") => defaults::DEFAULTS_SOURCE,
         Some("image") => app::IMAGE,
         Some("namespace") => namespace::NAMESPACE,
+        Some("remote") => app::REMOTE,
         Some(_) => &[],
     }
 }

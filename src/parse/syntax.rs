@@ -95,6 +95,10 @@ pub(crate) struct Component {
     pub(crate) name: Spanned<String>,
     pub(crate) path: Option<Spanned<String>>,
     pub(crate) vars: Vec<ComponentVar>,
+    /// `patch "file" kind=...`: patches of the objects of the app that uses the component.
+    pub(crate) patches: Vec<FilePatch>,
+    /// `component "name"`: the other components this one uses (kustomize `components:`).
+    pub(crate) uses: Vec<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -119,6 +123,7 @@ pub(crate) struct App {
     pub(crate) vars: Vec<Var>,
     pub(crate) helm: Option<Helm>,
     pub(crate) images: Vec<Image>,
+    pub(crate) remotes: Vec<Remote>,
     pub(crate) knobs: Knobs,
     pub(crate) per_cluster: Vec<AppCluster>,
 }
@@ -126,7 +131,17 @@ pub(crate) struct App {
 #[derive(Debug)]
 pub(crate) struct ComponentUse {
     pub(crate) name: Spanned<String>,
+    /// `level="flux"` or `level="overlay"` (the default).
+    pub(crate) level: Option<Spanned<String>>,
     pub(crate) values: Vec<Var>,
+}
+
+/// `remote "github.com/owner/repo/dir" { version "v1" ... }`: a remote kustomize base at a Git
+/// tag per cluster.
+#[derive(Debug)]
+pub(crate) struct Remote {
+    pub(crate) url: Spanned<String>,
+    pub(crate) versions: Vec<Version>,
 }
 
 #[derive(Debug)]

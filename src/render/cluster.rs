@@ -45,6 +45,7 @@ impl Renderer<'_> {
                 ..Metadata::default()
             },
             spec: Some(FluxKustomizationSpec {
+                components: Vec::new(),
                 common_metadata: None,
                 depends_on,
                 health_check_exprs: Vec::new(),

@@ -26,6 +26,11 @@ impl Renderer<'_> {
             },
             spec: Some(FluxKustomizationSpec {
                 common_metadata: (!labels.is_empty()).then_some(CommonMetadata { labels }),
+                components: deployment
+                    .flux_components
+                    .iter()
+                    .map(|component| layout::component_from_overlay(component))
+                    .collect(),
                 depends_on: deployment
                     .depends_on
                     .iter()

@@ -36,6 +36,8 @@ pub(super) struct FluxKustomizationSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) common_metadata: Option<CommonMetadata>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) components: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) depends_on: Vec<NameRef>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) health_check_exprs: Vec<HealthCheckExpr>,

@@ -33,8 +33,9 @@ struct AppVariables {
     substitute: BTreeMap<String, String>,
     /// Where each value the spec writes is written, to resolve its references per cluster.
     value_at: BTreeMap<String, SourceSpan>,
-    /// The components' names, sorted.
+    /// The components' names, sorted: those of the overlay, those of the Flux Kustomization.
     components: Vec<String>,
+    flux_components: Vec<String>,
 }
 
 /// An app's base: its own files, their parsed YAML (with the HelmRelease fluxspec generates),
@@ -82,6 +83,7 @@ impl Resolver {
             namespace,
             depends_on,
             components: variables.components,
+            flux_components: variables.flux_components,
             substitute: variables.substitute,
             value_at: variables.value_at,
             base: base.parsed,
@@ -211,8 +213,11 @@ impl Resolver {
     fn app_variables(&mut self, app: &syntax::App, spec: &syntax::Spec) -> AppVariables {
         let mut substitute = BTreeMap::from([("APP".to_owned(), app.name.value.clone())]);
         let mut value_at: BTreeMap<String, SourceSpan> = BTreeMap::new();
-        let ComponentUses { names, set_by } =
-            self.app_components(app, spec, &mut substitute, &mut value_at);
+        let ComponentUses {
+            overlay,
+            flux,
+            set_by,
+        } = self.app_components(app, spec, &mut substitute, &mut value_at);
         let app_vars = self.vars(&app.vars);
         value_at.extend(
             app.vars
@@ -233,7 +238,8 @@ impl Resolver {
         AppVariables {
             substitute,
             value_at,
-            components: names,
+            components: overlay,
+            flux_components: flux,
         }
     }
 

@@ -28,8 +28,10 @@ pub(super) struct AppBasis {
     pub(super) namespace: String,
     /// The apps it depends on, sorted.
     pub(super) depends_on: Vec<String>,
-    /// The components it uses, sorted.
+    /// The components it uses in its overlay, sorted.
     pub(super) components: Vec<String>,
+    /// The components its Flux Kustomization lists, sorted.
+    pub(super) flux_components: Vec<String>,
     /// The app-level variables: `APP`, its components' and its own.
     pub(super) substitute: BTreeMap<String, String>,
     /// Where each app-level value is written, to resolve its references per cluster.
@@ -155,6 +157,8 @@ impl Resolver {
             release,
             depends_on: basis.depends_on.clone(),
             components: basis.components.clone(),
+            flux_components: basis.flux_components.clone(),
+            remotes: self.remotes_for(app, cluster),
             patches: Vec::new(),
             manifests: Vec::new(),
             substitute: basis.substitute.clone(),

@@ -47,6 +47,42 @@ pub(crate) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     UnknownApp(#[from] UnknownApp),
+    #[error("component `{name}` uses itself")]
+    #[diagnostic(
+        code("fluxspec::component-cycle"),
+        help(
+            "kustomize cannot build a component that includes itself, directly or through another component; remove one `component` line of the cycle"
+        )
+    )]
+    ComponentCycle {
+        name: String,
+        #[label("leads back to `{name}`")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a component level")]
+    #[diagnostic(
+        code("fluxspec::invalid-component-level"),
+        help(
+            "`level=\"overlay\"` (the default) lists the component in the app's overlay kustomization.yaml; `level=\"flux\"` in its Flux Kustomization's `spec.components`"
+        )
+    )]
+    InvalidComponentLevel {
+        value: String,
+        #[label("`flux` or `overlay`")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a remote base fluxspec can version")]
+    #[diagnostic(
+        code("fluxspec::invalid-remote"),
+        help(
+            "write `github.com/owner/repo` or `github.com/owner/repo/directory`, without a scheme, `//` or `?ref=`: each `version` line gives the Git tag"
+        )
+    )]
+    InvalidRemote {
+        value: String,
+        #[label("not `github.com/owner/repo[/directory]`")]
+        span: SourceSpan,
+    },
     #[error("unknown component `{name}`")]
     #[diagnostic(code("fluxspec::unknown-component"))]
     UnknownComponent {
@@ -370,6 +406,20 @@ pub(crate) enum Error {
         path: String,
         reason: String,
         #[label("this file")]
+        span: SourceSpan,
+    },
+    #[error("`{kustomization}` lists `{entry}`, which is not in its directory tree")]
+    #[diagnostic(
+        code("fluxspec::kustomization-missing-resource"),
+        help(
+            "kustomize would fail to build the directory: add the file (fluxspec copies only \
+             `.yaml`, `.yml` and `.json` files), or remove the entry"
+        )
+    )]
+    KustomizationMissingResource {
+        kustomization: String,
+        entry: String,
+        #[label("this tree holds a kustomization")]
         span: SourceSpan,
     },
     #[error("`{location}` is not an object Flux can apply: {reason}")]

@@ -28,11 +28,13 @@ mod file_names;
 mod files;
 mod helm_settings;
 mod knobs;
+mod kustomize_dirs;
 mod manifests;
 mod namespaces;
 mod objects;
 mod overrides;
 mod reading;
+mod remotes;
 mod repositories;
 mod rules;
 mod settings;
@@ -168,7 +170,7 @@ impl Resolver {
         let mut components: Vec<Component> = spec
             .components
             .iter()
-            .map(|component| self.component(component))
+            .map(|component| self.component(component, spec))
             .collect();
         components.sort_by(|a, b| a.name.cmp(&b.name));
 
