@@ -250,6 +250,50 @@ pub(crate) struct FluxKnobs {
     pub(crate) health_check_exprs: Vec<HealthCheckExpr>,
     pub(crate) inline_patches: Vec<InlinePatch>,
     pub(crate) labels: BTreeMap<String, String>,
+    /// `MirrorPrune`, `Delete`, `WaitForTermination` or `Orphan`; `None` for Flux's default.
+    pub(crate) deletion_policy: Option<String>,
+    pub(crate) force: bool,
+    /// Set only where the app applies a SOPS-encrypted file.
+    pub(crate) decryption: Option<Decryption>,
+    /// Sources of variables after the cluster's ConfigMap.
+    pub(crate) substitute_from: Vec<SubstituteSource>,
+    pub(crate) suspend: bool,
+}
+
+impl FluxKnobs {
+    /// Knobs with nothing set but `wait` and the timings.
+    pub(crate) fn new(wait: bool, timings: Timings) -> Self {
+        FluxKnobs {
+            wait,
+            timings,
+            health_checks: Vec::new(),
+            health_check_exprs: Vec::new(),
+            inline_patches: Vec::new(),
+            labels: BTreeMap::new(),
+            deletion_policy: None,
+            force: false,
+            decryption: None,
+            substitute_from: Vec::new(),
+            suspend: false,
+        }
+    }
+}
+
+/// `spec.decryption`: provider `sops`, with the Secret holding the key, or the controller's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Decryption {
+    pub(crate) provider: String,
+    pub(crate) secret: Option<String>,
+}
+
+/// A `postBuild.substituteFrom` source besides the cluster's ConfigMap, with the variables the
+/// spec says it provides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SubstituteSource {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) optional: bool,
+    pub(crate) vars: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]

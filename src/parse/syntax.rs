@@ -240,6 +240,28 @@ pub(crate) struct Knobs {
     pub(crate) health_check_exprs: Vec<HealthCheckExpr>,
     pub(crate) inline_patches: Vec<InlinePatch>,
     pub(crate) labels: Vec<Var>,
+    pub(crate) deletion_policy: Option<Spanned<String>>,
+    pub(crate) force: Option<Spanned<bool>>,
+    pub(crate) decryption: Option<Spanned<Decryption>>,
+    pub(crate) substitute_from: Vec<SubstituteFrom>,
+}
+
+/// `decryption "sops" secret="sops-age"`: how kustomize-controller decrypts the SOPS-encrypted
+/// files an app applies; without `secret`, with the controller's own key.
+#[derive(Debug, Clone)]
+pub(crate) struct Decryption {
+    pub(crate) provider: Spanned<String>,
+    pub(crate) secret: Option<Spanned<String>>,
+}
+
+/// `substitute-from "Secret" "name" optional=#true { var "NAME" }`: another source of
+/// variables, and the variables it provides.
+#[derive(Debug, Clone)]
+pub(crate) struct SubstituteFrom {
+    pub(crate) kind: Spanned<String>,
+    pub(crate) name: Spanned<String>,
+    pub(crate) optional: Option<Spanned<bool>>,
+    pub(crate) vars: Vec<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -285,6 +307,12 @@ pub(crate) struct AppCluster {
     pub(crate) knobs: Knobs,
     /// The cluster block's `helm { ... }`.
     pub(crate) helm: Option<HelmSettings>,
+    /// `depends-on` in the cluster block: added to the app's, or in place of them.
+    pub(crate) depends_on: Vec<Spanned<String>>,
+    /// The first `depends-on ... replace=#true`: the block's list replaces the app's.
+    pub(crate) depends_on_replace: Option<SourceSpan>,
+    /// `suspend #true`: the app's Flux Kustomization on this cluster is suspended.
+    pub(crate) suspend: Option<Spanned<bool>>,
 }
 
 #[derive(Debug)]

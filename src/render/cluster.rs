@@ -48,7 +48,10 @@ impl Renderer<'_> {
             },
             spec: Some(FluxKustomizationSpec {
                 common_metadata: None,
+                decryption: None,
+                deletion_policy: None,
                 depends_on,
+                force: false,
                 health_check_exprs: Vec::new(),
                 health_checks: Vec::new(),
                 images: Vec::new(),

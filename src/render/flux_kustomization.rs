@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::objects::{
-    CommonMetadata, FluxKustomizationSpec, HealthCheck, HealthCheckExpr, ImageTag, InlinePatch,
+    CommonMetadata, Decryption, FluxKustomizationSpec, HealthCheck, HealthCheckExpr, ImageTag, InlinePatch,
     Metadata, NameRef, Object, PostBuild, SubstituteFrom,
 };
 use super::{
@@ -29,11 +29,20 @@ impl Renderer<'_> {
             },
             spec: Some(FluxKustomizationSpec {
                 common_metadata: Some(CommonMetadata { labels }),
+                decryption: flux.decryption.as_ref().map(|decryption| Decryption {
+                    provider: decryption.provider.clone(),
+                    secret_ref: decryption
+                        .secret
+                        .as_ref()
+                        .map(|name| NameRef { name: name.clone() }),
+                }),
+                deletion_policy: flux.deletion_policy.clone(),
                 depends_on: deployment
                     .depends_on
                     .iter()
                     .map(|name| NameRef { name: name.clone() })
                     .collect(),
+                force: flux.force,
                 health_check_exprs: flux
                     .health_check_exprs
                     .iter()
@@ -82,15 +91,22 @@ impl Renderer<'_> {
                     .flux_path(&layout::app_overlay_dir(&app.name, &deployment.cluster)),
                 post_build: Some(PostBuild {
                     substitute: deployment.substitute.clone(),
-                    substitute_from: vec![SubstituteFrom {
-                        kind: "ConfigMap",
+                    substitute_from: std::iter::once(SubstituteFrom {
+                        kind: "ConfigMap".to_owned(),
                         name: self.layout.cluster_config_name().to_owned(),
-                    }],
+                        optional: false,
+                    })
+                    .chain(flux.substitute_from.iter().map(|source| SubstituteFrom {
+                        kind: source.kind.clone(),
+                        name: source.name.clone(),
+                        optional: source.optional,
+                    }))
+                    .collect(),
                 }),
                 prune: true,
                 retry_interval: flux.timings.retry_interval.clone(),
                 source_ref: self.source_ref(),
-                suspend: false,
+                suspend: flux.suspend,
                 target_namespace: Some(app.namespace.clone()),
                 timeout: flux.timings.timeout.clone(),
                 wait: flux.wait,

@@ -70,7 +70,7 @@ impl Resolver {
             .map(|cluster| cluster.name.as_str())
             .collect();
         let placement = self.placement(app, all);
-        let depends_on = self.depends_on(app, spec);
+        self.check_depends_on(app, spec);
         let variables = self.app_variables(app, spec);
         let app_defaults = defaults_for(spec, layer, None);
         let base = self.base(app, spec, settings, &app_defaults.app_wide);
@@ -80,7 +80,6 @@ impl Resolver {
         let basis = AppBasis {
             layer,
             namespace,
-            depends_on,
             components: variables.components,
             substitute: variables.substitute,
             value_at: variables.value_at,

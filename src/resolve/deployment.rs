@@ -14,6 +14,7 @@ use crate::parse::syntax;
 
 use super::Resolver;
 use super::defaults::Chain;
+use super::dependencies::cluster_depends_on;
 use super::helm_settings::ClusterRelease;
 use super::knobs::target;
 use super::manifests::{Doc, Manifest};
@@ -26,8 +27,6 @@ use super::versions::is_exact_chart_version;
 pub(super) struct AppBasis {
     pub(super) layer: Layer,
     pub(super) namespace: String,
-    /// The apps it depends on, sorted.
-    pub(super) depends_on: Vec<String>,
     /// The components it uses, sorted.
     pub(super) components: Vec<String>,
     /// The app-level variables: `APP`, its components' and its own.
@@ -153,19 +152,12 @@ impl Resolver {
             values,
             images,
             release,
-            depends_on: basis.depends_on.clone(),
+            depends_on: depends_on(app, cluster),
             components: basis.components.clone(),
             patches: Vec::new(),
             manifests: Vec::new(),
             substitute: basis.substitute.clone(),
-            flux: FluxKnobs {
-                wait: basis.layer == Layer::Platform,
-                timings: basis.timings.clone(),
-                health_checks: Vec::new(),
-                health_check_exprs: Vec::new(),
-                inline_patches: Vec::new(),
-                labels: BTreeMap::new(),
-            },
+            flux: FluxKnobs::new(basis.layer == Layer::Platform, basis.timings.clone()),
         };
         let overlay = self.overlay(
             app,
@@ -194,6 +186,8 @@ impl Resolver {
                 values_text.as_deref().unwrap_or_default(),
             ),
         });
+        let applied: Vec<&ParsedFile> = basis.base.iter().chain(&overlay.resources).collect();
+        self.decryption(app, &applied, &mut deployment);
         let parts = BuildParts {
             base: &basis.base,
             overlay: &overlay,
@@ -225,6 +219,9 @@ impl Resolver {
         };
         self.knobs(&block.knobs, namespace, &mut deployment.flux);
         overlay.texts.extend(inline_patches(&block.knobs));
+        if let Some(suspend) = &block.suspend {
+            deployment.flux.suspend = suspend.value;
+        }
         for var in &block.vars {
             self.var_name(&var.name);
         }
@@ -279,6 +276,17 @@ impl Resolver {
         self.no_collisions(&overlay_files, span);
         overlay
     }
+}
+
+/// The apps the app depends on on `cluster`, sorted, each once.
+fn depends_on(app: &syntax::App, cluster: &str) -> Vec<String> {
+    let mut names: Vec<String> = cluster_depends_on(app, cluster)
+        .into_iter()
+        .map(|name| name.value.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The inline patches of a knobs block, as text.

@@ -72,6 +72,7 @@ impl Resolver {
                 .iter()
                 .map(|label| (label.name.value.clone(), label.value.value.clone())),
         );
+        self.kustomization_knobs(knobs, flux);
     }
 
     /// The names in a health check Kubernetes would reject.

@@ -26,6 +26,7 @@ mod error;
 mod files;
 mod helm_settings;
 mod knobs;
+mod kustomization_knobs;
 mod manifests;
 mod objects;
 mod overrides;
@@ -33,6 +34,7 @@ mod reading;
 mod repositories;
 mod rules;
 mod settings;
+mod sops;
 mod spec_field;
 mod substitution;
 mod unused;
@@ -88,9 +90,11 @@ pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -
         components: BTreeMap::new(),
         used_by_cluster: BTreeMap::new(),
         filed: substitution::Filed::default(),
+        undecrypted: sops::Undecrypted::default(),
     };
     let model = resolver.model(spec, whole);
     resolver.substitution_errors();
+    resolver.decryption_errors();
     if resolver.errors.is_empty() {
         resolver.unused(spec, &model);
     }
@@ -134,6 +138,8 @@ struct Resolver {
     used_by_cluster: BTreeMap<String, BTreeSet<String>>,
     /// Substitution problems, filed away to be reported once per place.
     filed: substitution::Filed,
+    /// Encrypted files applied without `decryption`, reported once per place.
+    undecrypted: sops::Undecrypted,
 }
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";

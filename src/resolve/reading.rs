@@ -11,6 +11,7 @@ use crate::model::{SourceFile, Target};
 use crate::parse::syntax::Spanned;
 
 use super::manifests::{self, Manifest, Origin};
+use super::sops::{self, Encryption};
 use super::{Error, Resolver};
 
 /// What the files a path names are to kustomize.
@@ -66,12 +67,29 @@ impl Resolver {
     }
 
     /// Reads manifest or patch files and parses them; a file that is not YAML is reported and
-    /// left out of the substitution checks. In `resources` (not patches), each document must
+    /// left out of the substitution checks, and so is a SOPS-encrypted one, which is not parsed. In `resources` (not patches), each document must
     /// be an object Flux can apply.
     pub(super) fn read_manifests(&mut self, path: &Spanned<String>, kind: FileKind) -> ReadFiles {
         let mut files = Vec::new();
         let mut manifests = Vec::new();
         for (shown, file) in self.read(path) {
+            let text = std::str::from_utf8(&file.bytes).unwrap_or_default();
+            match sops::encryption(text) {
+                Encryption::Plain => {}
+                Encryption::Encrypted => {
+                    manifests.push(Manifest::encrypted(shown));
+                    files.push(file);
+                    continue;
+                }
+                Encryption::MissingMac => {
+                    self.errors.push(Error::SopsMacMissing {
+                        path: shown,
+                        span: path.span,
+                    });
+                    files.push(file);
+                    continue;
+                }
+            }
             match Manifest::parse(shown.clone(), &file.bytes) {
                 Ok(manifest) => {
                     // A file named like one fluxspec writes is a collision, reported as such.

@@ -113,6 +113,8 @@ pub(super) struct Manifest {
     /// Documents that are not objects Flux can apply: an error when the file is a resource,
     /// not a patch.
     pub(super) not_objects: Vec<NotAnObject>,
+    /// A SOPS-encrypted file: copied as it is, its documents not read.
+    pub(super) encrypted: bool,
 }
 
 impl Manifest {
@@ -169,7 +171,21 @@ impl Manifest {
             lines: first_lines(text),
             malformed_at: first_malformed(text),
             not_objects,
+            encrypted: false,
         })
+    }
+
+    /// A SOPS-encrypted file: nothing in it is substituted before kustomize-controller decrypts
+    /// it, so it has no documents to check.
+    pub(super) fn encrypted(path: String) -> Self {
+        Manifest {
+            path,
+            docs: Vec::new(),
+            lines: BTreeMap::new(),
+            malformed_at: None,
+            not_objects: Vec::new(),
+            encrypted: true,
+        }
     }
 
     /// A stand-in for content fluxspec generates from a file (Helm values), with its text.
@@ -180,6 +196,7 @@ impl Manifest {
             lines: first_lines(text),
             malformed_at: first_malformed(text),
             not_objects: Vec::new(),
+            encrypted: false,
         }
     }
 
