@@ -33,6 +33,18 @@ pub(crate) struct Settings {
     /// The output directory's path in the Git repository, `./generated`, without a trailing `/`.
     pub(crate) output_path: String,
     pub(crate) timings: Timings,
+    pub(crate) layout: LayoutSettings,
+}
+
+/// The parts of the output layout the spec chooses (`settings { layout }`).
+#[derive(Debug, Clone)]
+pub(crate) struct LayoutSettings {
+    /// `app-flux-kustomizations/<layer>/<cluster>` rather than `<cluster>/<layer>`.
+    pub(crate) layer_first: bool,
+    /// The root Kustomizations' name, with `{layer}` and `{cluster}`.
+    pub(crate) root_kustomization: String,
+    /// The cluster ConfigMap's name.
+    pub(crate) cluster_config: String,
 }
 
 #[derive(Debug, Clone)]

@@ -116,7 +116,11 @@ pub(super) fn read_knob(reader: &mut Reader, node: &KdlNode, knobs: &mut Knobs) 
         "label" => knobs.labels.extend(read_var(reader, node)),
         "deletion-policy" => {
             reader.shape(node, Some(1), &Props::Only(&[]), false);
-            let value = reader.required_arg(node, 0, "\"MirrorPrune\", \"Delete\", \"WaitForTermination\" or \"Orphan\"");
+            let value = reader.required_arg(
+                node,
+                0,
+                "\"MirrorPrune\", \"Delete\", \"WaitForTermination\" or \"Orphan\"",
+            );
             reader.once(&mut knobs.deletion_policy, value, node);
         }
         "force" => {
@@ -135,7 +139,9 @@ pub(super) fn read_knob(reader: &mut Reader, node: &KdlNode, knobs: &mut Knobs) 
             });
             reader.once(&mut knobs.decryption, value, node);
         }
-        "substitute-from" => knobs.substitute_from.extend(read_substitute_from(reader, node)),
+        "substitute-from" => knobs
+            .substitute_from
+            .extend(read_substitute_from(reader, node)),
         _ => return false,
     }
     true

@@ -16,6 +16,7 @@ mod defaults;
 mod error;
 mod helm;
 mod knobs;
+mod layout;
 mod reader;
 mod split;
 pub(crate) mod syntax;
@@ -48,6 +49,7 @@ pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
         Some("defaults helm") => defaults::DEFAULTS_HELM,
         Some("defaults source") => defaults::DEFAULTS_SOURCE,
         Some("image") => app::IMAGE,
+        Some("layout") => layout::LAYOUT,
         Some(_) => &[],
     }
 }

@@ -35,6 +35,19 @@ pub(crate) struct Settings {
     pub(crate) source_namespace: Option<Spanned<String>>,
     pub(crate) output_path: Option<Spanned<String>>,
     pub(crate) timings: Timings,
+    pub(crate) layout: Option<LayoutSettings>,
+}
+
+/// `layout { ... }` in `settings`.
+#[derive(Debug)]
+pub(crate) struct LayoutSettings {
+    /// The `layout` node's name.
+    pub(crate) span: SourceSpan,
+    /// `"<cluster>/<layer>"` or `"<layer>/<cluster>"`.
+    pub(crate) app_flux_kustomizations: Option<Spanned<String>>,
+    /// A name with `{layer}` and `{cluster}`.
+    pub(crate) root_kustomization: Option<Spanned<String>>,
+    pub(crate) cluster_config: Option<Spanned<String>>,
 }
 
 /// Durations shared by settings, clusters and apps.

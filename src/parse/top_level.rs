@@ -7,6 +7,7 @@ use miette::SourceSpan;
 use super::app::read_app;
 use super::defaults::read_defaults;
 use super::knobs::{read_timing, read_var};
+use super::layout::read_layout;
 use super::reader::{Props, Reader, children, name};
 use super::syntax::{Cluster, Component, ComponentVar, Defaults, Settings, Spec, Timings};
 
@@ -14,6 +15,7 @@ pub(super) const TOP_LEVEL: &[&str] = &["settings", "defaults", "cluster", "comp
 pub(super) const SETTINGS: &[&str] = &[
     "source",
     "output-path",
+    "layout",
     "interval",
     "retry-interval",
     "timeout",
@@ -74,6 +76,14 @@ fn read_settings(reader: &mut Reader, node: &KdlNode) -> Settings {
                 reader.shape(child, Some(1), &Props::Only(&[]), false);
                 let value = reader.required_arg(child, 0, "a path such as \"./generated\"");
                 reader.once(&mut settings.output_path, value, child);
+            }
+            "layout" => {
+                let layout = read_layout(reader, child);
+                if let Some(first) = &settings.layout {
+                    reader.duplicate_node(child, first.span);
+                } else {
+                    settings.layout = Some(layout);
+                }
             }
             _ => reader.unknown_node(child, "settings", SETTINGS),
         }

@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 
 use super::objects::{
-    CommonMetadata, Decryption, FluxKustomizationSpec, HealthCheck, HealthCheckExpr, ImageTag, InlinePatch,
-    Metadata, NameRef, Object, PostBuild, SubstituteFrom,
+    CommonMetadata, Decryption, FluxKustomizationSpec, HealthCheck, HealthCheckExpr, ImageTag,
+    InlinePatch, Metadata, NameRef, Object, PostBuild, SubstituteFrom,
 };
 use super::{
     FLUX_KUSTOMIZATION, Renderer, document, opt_out_of_root_substitution, schema, target, to_yaml,
 };
 use crate::layout;
-use crate::model::{App, Deployment};
+use crate::model::{self, App, Deployment};
 
 impl Renderer<'_> {
     pub(super) fn app_flux_kustomization(&mut self, app: &App, deployment: &Deployment) {
@@ -29,13 +29,7 @@ impl Renderer<'_> {
             },
             spec: Some(FluxKustomizationSpec {
                 common_metadata: Some(CommonMetadata { labels }),
-                decryption: flux.decryption.as_ref().map(|decryption| Decryption {
-                    provider: decryption.provider.clone(),
-                    secret_ref: decryption
-                        .secret
-                        .as_ref()
-                        .map(|name| NameRef { name: name.clone() }),
-                }),
+                decryption: decryption(flux.decryption.as_ref()),
                 deletion_policy: flux.deletion_policy.clone(),
                 depends_on: deployment
                     .depends_on
@@ -89,20 +83,7 @@ impl Renderer<'_> {
                 path: self
                     .layout
                     .flux_path(&layout::app_overlay_dir(&app.name, &deployment.cluster)),
-                post_build: Some(PostBuild {
-                    substitute: deployment.substitute.clone(),
-                    substitute_from: std::iter::once(SubstituteFrom {
-                        kind: "ConfigMap".to_owned(),
-                        name: self.layout.cluster_config_name().to_owned(),
-                        optional: false,
-                    })
-                    .chain(flux.substitute_from.iter().map(|source| SubstituteFrom {
-                        kind: source.kind.clone(),
-                        name: source.name.clone(),
-                        optional: source.optional,
-                    }))
-                    .collect(),
-                }),
+                post_build: Some(self.post_build(deployment)),
                 prune: true,
                 retry_interval: flux.timings.retry_interval.clone(),
                 source_ref: self.source_ref(),
@@ -128,4 +109,37 @@ impl Renderer<'_> {
             )],
         );
     }
+
+    /// The app's variables, after the cluster's ConfigMap and the spec's other sources.
+    fn post_build(&self, deployment: &Deployment) -> PostBuild {
+        let cluster_config = SubstituteFrom {
+            kind: "ConfigMap".to_owned(),
+            name: self.layout.cluster_config_name().to_owned(),
+            optional: false,
+        };
+        let others = deployment
+            .flux
+            .substitute_from
+            .iter()
+            .map(|source| SubstituteFrom {
+                kind: source.kind.clone(),
+                name: source.name.clone(),
+                optional: source.optional,
+            });
+        PostBuild {
+            substitute: deployment.substitute.clone(),
+            substitute_from: std::iter::once(cluster_config).chain(others).collect(),
+        }
+    }
+}
+
+/// `spec.decryption`, with the Secret of the key when the spec names one.
+fn decryption(decryption: Option<&model::Decryption>) -> Option<Decryption> {
+    decryption.map(|decryption| Decryption {
+        provider: decryption.provider.clone(),
+        secret_ref: decryption
+            .secret
+            .as_ref()
+            .map(|name| NameRef { name: name.clone() }),
+    })
 }

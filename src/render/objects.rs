@@ -32,6 +32,10 @@ pub(super) struct Metadata {
 /// `kustomize.toolkit.fluxcd.io/v1` `Kustomization` spec.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "`force`, `prune`, `suspend` and `wait` are fields of Flux's Kustomization spec"
+)]
 pub(super) struct FluxKustomizationSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) common_metadata: Option<CommonMetadata>,

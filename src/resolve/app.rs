@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use miette::SourceSpan;
 
+use crate::layout::Layout;
 use crate::model::{App, Chart, Cluster, Layer, ReleaseSettings, Settings, SourceFile};
 use crate::parse::syntax::{self, Spanned};
 use crate::suggest::{did_you_mean, shown};
@@ -118,11 +119,17 @@ impl Resolver {
 
     /// An app named like a cluster's root Flux Kustomization (`platform-<cluster>`,
     /// `apps-<cluster>`) would clash with it.
-    pub(super) fn root_names(&mut self, spec: &syntax::Spec, clusters: &[Cluster]) {
+    pub(super) fn root_names(
+        &mut self,
+        spec: &syntax::Spec,
+        clusters: &[Cluster],
+        settings: &Settings,
+    ) {
+        let layout = Layout::new(settings);
         for app in &spec.apps {
             for cluster in clusters {
                 for layer in Layer::ALL {
-                    let root = format!("{}-{}", layer.as_str(), cluster.name);
+                    let root = layout.root_kustomization_name(&cluster.name, layer);
                     if app.name.value == root {
                         self.errors.push(Error::Reserved {
                             name: root,

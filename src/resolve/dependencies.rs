@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use miette::SourceSpan;
 
 use crate::model::{App, Layer};
-use crate::suggest::shown;
 use crate::parse::syntax::{self, Spanned};
+use crate::suggest::shown;
 
 use super::{Error, Resolver};
 use crate::select::UnknownApp;
@@ -68,7 +68,10 @@ impl Resolver {
             let Some(app) = find(&declared.name.value) else {
                 continue;
             };
-            let in_blocks = declared.per_cluster.iter().flat_map(|block| &block.depends_on);
+            let in_blocks = declared
+                .per_cluster
+                .iter()
+                .flat_map(|block| &block.depends_on);
             for dependency in declared.depends_on.iter().chain(in_blocks) {
                 if let Some(target) = find(&dependency.value)
                     && app.layer == Layer::Platform
@@ -104,7 +107,11 @@ impl Resolver {
         // Each cluster has its own graph; a cycle several share is reported once.
         let mut reported = BTreeSet::new();
         let clusters: Vec<&str> = spec.clusters.iter().map(|c| c.name.as_str()).collect();
-        for cluster in if clusters.is_empty() { vec![""] } else { clusters } {
+        for cluster in if clusters.is_empty() {
+            vec![""]
+        } else {
+            clusters
+        } {
             self.cycles(spec, cluster, &mut reported);
         }
     }

@@ -553,9 +553,7 @@ pub(crate) enum Error {
         #[label("names the file without a MAC")]
         span: SourceSpan,
     },
-    #[error(
-        "app `{app}` applies the SOPS-encrypted `{path}` on {clusters} without `decryption`"
-    )]
+    #[error("app `{app}` applies the SOPS-encrypted `{path}` on {clusters} without `decryption`")]
     #[diagnostic(
         code("fluxspec::sops-without-decryption"),
         help(
@@ -575,6 +573,15 @@ pub(crate) enum Error {
         what: &'static str,
         value: String,
         #[label("not a valid {what}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a layout fluxspec can write")]
+    #[diagnostic(code("fluxspec::invalid-layout"))]
+    InvalidLayout {
+        value: String,
+        #[label("not a valid layout")]
         span: SourceSpan,
         #[help]
         help: String,

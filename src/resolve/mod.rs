@@ -27,6 +27,7 @@ mod files;
 mod helm_settings;
 mod knobs;
 mod kustomization_knobs;
+mod layout_settings;
 mod manifests;
 mod objects;
 mod overrides;
@@ -171,7 +172,7 @@ impl Resolver {
             .collect();
         components.sort_by(|a, b| a.name.cmp(&b.name));
 
-        self.root_names(spec, &clusters);
+        self.root_names(spec, &clusters, &settings);
         let mut apps: Vec<App> = spec
             .apps
             .iter()

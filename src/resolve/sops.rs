@@ -31,9 +31,10 @@ pub(super) enum Encryption {
 /// Whether `text` is a SOPS-encrypted YAML file. Only text with a top-level `sops:` line is
 /// parsed again.
 pub(super) fn encryption(text: &str) -> Encryption {
-    let has_sops_line = text
-        .lines()
-        .any(|line| line.strip_prefix(SOPS_KEY).is_some_and(|rest| rest.starts_with(':')));
+    let has_sops_line = text.lines().any(|line| {
+        line.strip_prefix(SOPS_KEY)
+            .is_some_and(|rest| rest.starts_with(':'))
+    });
     if !has_sops_line {
         return Encryption::Plain;
     }
@@ -46,10 +47,11 @@ pub(super) fn encryption(text: &str) -> Encryption {
         .collect();
     if sections.is_empty() {
         Encryption::Plain
-    } else if sections
-        .iter()
-        .all(|section| section.get("mac").is_some_and(|mac| mac.as_str().is_some_and(|mac| !mac.is_empty())))
-    {
+    } else if sections.iter().all(|section| {
+        section
+            .get("mac")
+            .is_some_and(|mac| mac.as_str().is_some_and(|mac| !mac.is_empty()))
+    }) {
         Encryption::Encrypted
     } else {
         Encryption::MissingMac
@@ -150,11 +152,11 @@ mod tests {
     #[test]
     fn a_sops_map_without_its_mac_is_told_apart() {
         let text = include_str!("../../tests/fixtures/sops/admin-secret.sops.yaml");
-        let without: String = text
+        let without = text
             .lines()
             .filter(|line| !line.trim_start().starts_with("mac:"))
-            .map(|line| format!("{line}\n"))
-            .collect();
+            .collect::<Vec<_>>()
+            .join("\n");
         assert_eq!(encryption(&without), Encryption::MissingMac);
     }
 
