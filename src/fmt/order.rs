@@ -63,6 +63,10 @@ const APP: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "deletion-policy",
+    "force",
+    "decryption",
+    "substitute-from",
     "cluster",
 ];
 

@@ -30,11 +30,17 @@ pub(super) const APP: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "deletion-policy",
+    "force",
+    "decryption",
+    "substitute-from",
 ];
 pub(super) const APP_CLUSTER: &[&str] = &[
     "patch",
     "manifest",
     "var",
+    "depends-on",
+    "suspend",
     "wait",
     "interval",
     "retry-interval",
@@ -43,6 +49,10 @@ pub(super) const APP_CLUSTER: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "deletion-policy",
+    "force",
+    "decryption",
+    "substitute-from",
     "helm",
 ];
 pub(super) const IMAGE: &[&str] = &["version"];
@@ -94,11 +104,30 @@ fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
     let mut knobs = Knobs::default();
     let mut helm = None;
     let mut helm_span: Option<SourceSpan> = None;
+    let mut depends_on = Vec::new();
+    let mut depends_on_replace = None;
+    let mut suspend = None;
     for child in children(node) {
         if read_knob(reader, child, &mut knobs) {
             continue;
         }
         match name(child) {
+            "depends-on" => {
+                reader.shape(child, None, &Props::Only(&["replace"]), false);
+                let replace = reader.bool_prop(child, "replace");
+                if replace.is_some_and(|replace| replace.value) {
+                    depends_on_replace.get_or_insert(reader.name_span(child));
+                    // `depends-on replace=#true` alone: no dependency on this cluster.
+                    depends_on.extend(reader.strings(child));
+                } else {
+                    depends_on.extend(reader.string_args(child, "one or more app names"));
+                }
+            }
+            "suspend" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.bool_arg(child);
+                reader.once(&mut suspend, value, child);
+            }
             "patch" => {
                 reader.shape(child, Some(1), &Props::Only(TARGET_PROPS), false);
                 let path = reader.required_arg(child, 0, "a patch file");
@@ -129,6 +158,9 @@ fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
         vars,
         knobs,
         helm,
+        depends_on,
+        depends_on_replace,
+        suspend,
     })
 }
 

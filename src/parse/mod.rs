@@ -16,6 +16,7 @@ mod defaults;
 mod error;
 mod helm;
 mod knobs;
+mod layout;
 mod namespace;
 mod reader;
 mod split;
@@ -51,6 +52,7 @@ pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
         Some("image") => app::IMAGE,
         Some("namespace") => namespace::NAMESPACE,
         Some("remote") => app::REMOTE,
+        Some("layout") => layout::LAYOUT,
         Some(_) => &[],
     }
 }

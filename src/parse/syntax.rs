@@ -49,6 +49,19 @@ pub(crate) struct Settings {
     pub(crate) timings: Timings,
     /// `name-label #false`: no `app.kubernetes.io/name` label in the apps' `commonMetadata`.
     pub(crate) name_label: Option<Spanned<bool>>,
+    pub(crate) layout: Option<LayoutSettings>,
+}
+
+/// `layout { ... }` in `settings`.
+#[derive(Debug)]
+pub(crate) struct LayoutSettings {
+    /// The `layout` node's name.
+    pub(crate) span: SourceSpan,
+    /// `"<cluster>/<layer>"` or `"<layer>/<cluster>"`.
+    pub(crate) app_flux_kustomizations: Option<Spanned<String>>,
+    /// A name with `{layer}` and `{cluster}`.
+    pub(crate) root_kustomization: Option<Spanned<String>>,
+    pub(crate) cluster_config: Option<Spanned<String>>,
 }
 
 /// Durations shared by settings, clusters and apps.
@@ -273,6 +286,28 @@ pub(crate) struct Knobs {
     pub(crate) health_check_exprs: Vec<HealthCheckExpr>,
     pub(crate) inline_patches: Vec<InlinePatch>,
     pub(crate) labels: Vec<Var>,
+    pub(crate) deletion_policy: Option<Spanned<String>>,
+    pub(crate) force: Option<Spanned<bool>>,
+    pub(crate) decryption: Option<Spanned<Decryption>>,
+    pub(crate) substitute_from: Vec<SubstituteFrom>,
+}
+
+/// `decryption "sops" secret="sops-age"`: how kustomize-controller decrypts the SOPS-encrypted
+/// files an app applies; without `secret`, with the controller's own key.
+#[derive(Debug, Clone)]
+pub(crate) struct Decryption {
+    pub(crate) provider: Spanned<String>,
+    pub(crate) secret: Option<Spanned<String>>,
+}
+
+/// `substitute-from "Secret" "name" optional=#true { var "NAME" }`: another source of
+/// variables, and the variables it provides.
+#[derive(Debug, Clone)]
+pub(crate) struct SubstituteFrom {
+    pub(crate) kind: Spanned<String>,
+    pub(crate) name: Spanned<String>,
+    pub(crate) optional: Option<Spanned<bool>>,
+    pub(crate) vars: Vec<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -318,6 +353,12 @@ pub(crate) struct AppCluster {
     pub(crate) knobs: Knobs,
     /// The cluster block's `helm { ... }`.
     pub(crate) helm: Option<HelmSettings>,
+    /// `depends-on` in the cluster block: added to the app's, or in place of them.
+    pub(crate) depends_on: Vec<Spanned<String>>,
+    /// The first `depends-on ... replace=#true`: the block's list replaces the app's.
+    pub(crate) depends_on_replace: Option<SourceSpan>,
+    /// `suspend #true`: the app's Flux Kustomization on this cluster is suspended.
+    pub(crate) suspend: Option<Spanned<bool>>,
 }
 
 #[derive(Debug)]

@@ -7,6 +7,7 @@ use miette::SourceSpan;
 use super::app::read_app;
 use super::defaults::read_defaults;
 use super::knobs::{TARGET_PROPS, read_target, read_timing, read_var};
+use super::layout::read_layout;
 use super::namespace::read_namespace;
 use super::reader::{Props, Reader, children, name};
 use super::syntax::{
@@ -24,6 +25,7 @@ pub(super) const TOP_LEVEL: &[&str] = &[
 pub(super) const SETTINGS: &[&str] = &[
     "source",
     "output-path",
+    "layout",
     "interval",
     "retry-interval",
     "timeout",
@@ -92,6 +94,14 @@ fn read_settings(reader: &mut Reader, node: &KdlNode) -> Settings {
                 reader.shape(child, Some(1), &Props::Only(&[]), false);
                 let value = reader.bool_arg(child);
                 reader.once(&mut settings.name_label, value, child);
+            }
+            "layout" => {
+                let layout = read_layout(reader, child);
+                if let Some(first) = &settings.layout {
+                    reader.duplicate_node(child, first.span);
+                } else {
+                    settings.layout = Some(layout);
+                }
             }
             _ => reader.unknown_node(child, "settings", SETTINGS),
         }

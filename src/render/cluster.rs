@@ -47,7 +47,10 @@ impl Renderer<'_> {
             spec: Some(FluxKustomizationSpec {
                 components: Vec::new(),
                 common_metadata: None,
+                decryption: None,
+                deletion_policy: None,
                 depends_on,
+                force: false,
                 health_check_exprs: Vec::new(),
                 health_checks: Vec::new(),
                 images: Vec::new(),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use miette::SourceSpan;
 
+use crate::layout::Layout;
 use crate::model::{App, Chart, Cluster, Layer, ReleaseSettings, Settings, SourceFile};
 use crate::parse::syntax::{self, Spanned};
 use crate::suggest::{did_you_mean, shown};
@@ -71,7 +72,7 @@ impl Resolver {
             .map(|cluster| cluster.name.as_str())
             .collect();
         let placement = self.placement(app, all);
-        let depends_on = self.depends_on(app, spec);
+        self.check_depends_on(app, spec);
         let variables = self.app_variables(app, spec);
         let app_defaults = defaults_for(spec, layer, None);
         let base = self.base(app, spec, settings, &app_defaults.app_wide);
@@ -81,7 +82,6 @@ impl Resolver {
         let basis = AppBasis {
             layer,
             namespace,
-            depends_on,
             components: variables.components,
             flux_components: variables.flux_components,
             substitute: variables.substitute,
@@ -126,11 +126,17 @@ impl Resolver {
 
     /// An app named like a cluster's root Flux Kustomization (`platform-<cluster>`,
     /// `apps-<cluster>`) would clash with it.
-    pub(super) fn root_names(&mut self, spec: &syntax::Spec, clusters: &[Cluster]) {
+    pub(super) fn root_names(
+        &mut self,
+        spec: &syntax::Spec,
+        clusters: &[Cluster],
+        settings: &Settings,
+    ) {
+        let layout = Layout::new(settings);
         for app in &spec.apps {
             for cluster in clusters {
                 for layer in Layer::ALL {
-                    let root = format!("{}-{}", layer.as_str(), cluster.name);
+                    let root = layout.root_kustomization_name(&cluster.name, layer);
                     if app.name.value == root {
                         self.errors.push(Error::Reserved {
                             name: root,

@@ -605,6 +605,51 @@ pub(crate) enum Error {
         #[label("fluxspec does not write this Namespace")]
         create: SourceSpan,
     },
+    #[error("`{path}` is SOPS-encrypted but has no MAC")]
+    #[diagnostic(
+        code("fluxspec::sops-mac-missing"),
+        help(
+            "SOPS refuses to decrypt a file whose `sops.mac` is missing: encrypt it again with `sops --encrypt`, never edit the encrypted file by hand"
+        )
+    )]
+    SopsMacMissing {
+        path: String,
+        #[label("names the file without a MAC")]
+        span: SourceSpan,
+    },
+    #[error("app `{app}` applies the SOPS-encrypted `{path}` on {clusters} without `decryption`")]
+    #[diagnostic(
+        code("fluxspec::sops-without-decryption"),
+        help(
+            "Flux would apply the file still encrypted: give the key's Secret with `decryption \"sops\" secret=\"sops-age\"` (in `defaults`, a cluster's `defaults` or the app), or `decryption \"sops\"` where kustomize-controller has its own key"
+        )
+    )]
+    SopsWithoutDecryption {
+        path: String,
+        app: String,
+        clusters: String,
+        #[label("an encrypted file")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a valid {what}")]
+    #[diagnostic(code("fluxspec::invalid-kustomization-setting"))]
+    InvalidKustomizationSetting {
+        what: &'static str,
+        value: String,
+        #[label("not a valid {what}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a layout fluxspec can write")]
+    #[diagnostic(code("fluxspec::invalid-layout"))]
+    InvalidLayout {
+        value: String,
+        #[label("not a valid layout")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
     #[error(transparent)]
     #[diagnostic(transparent)]
     ObjectAppliedTwice(Box<ObjectAppliedTwice>),

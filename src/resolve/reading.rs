@@ -14,6 +14,7 @@ use crate::text::and_list;
 
 use super::kustomize_dirs;
 use super::manifests::{self, Manifest, Origin};
+use super::sops::{self, Encryption};
 use super::{Error, Resolver};
 
 /// What the files a path names are to kustomize.
@@ -69,11 +70,11 @@ impl Resolver {
     }
 
     /// Reads manifest or patch files and parses them; a file that is not YAML is reported and
-    /// left out of the substitution checks. In `resources` (not patches), each document must
-    /// be an object Flux can apply. A directory holding a kustomization file is a kustomize
-    /// directory: copied whole, and only the files its kustomization applies are checked (the
-    /// named directory itself may be one; its files are then copied into a directory of its
-    /// name).
+    /// left out of the substitution checks, and so is a SOPS-encrypted one, which is not
+    /// parsed. In `resources` (not patches), each document must be an object Flux can apply. A
+    /// directory holding a kustomization file is a kustomize directory: copied whole, and only
+    /// the files its kustomization applies are checked (the named directory itself may be one;
+    /// its files are then copied into a directory of its name).
     pub(super) fn read_manifests(&mut self, path: &Spanned<String>, kind: FileKind) -> ReadFiles {
         let mut read = self.read(path);
         let checked = if kind == FileKind::Resources {
@@ -90,6 +91,23 @@ impl Resolver {
             {
                 files.push(file);
                 continue;
+            }
+            let text = std::str::from_utf8(&file.bytes).unwrap_or_default();
+            match sops::encryption(text) {
+                Encryption::Plain => {}
+                Encryption::Encrypted => {
+                    manifests.push(Manifest::encrypted(shown));
+                    files.push(file);
+                    continue;
+                }
+                Encryption::MissingMac => {
+                    self.errors.push(Error::SopsMacMissing {
+                        path: shown,
+                        span: path.span,
+                    });
+                    files.push(file);
+                    continue;
+                }
             }
             match Manifest::parse(shown.clone(), &file.bytes) {
                 Ok(manifest) => {

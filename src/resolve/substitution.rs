@@ -252,6 +252,11 @@ impl Resolver {
         let defined = |name: &str| {
             deployment.substitute.contains_key(name)
                 || cluster_vars.is_some_and(|vars| vars.contains_key(name))
+                || deployment
+                    .flux
+                    .substitute_from
+                    .iter()
+                    .any(|source| source.vars.contains(name))
         };
         let checked = build.check(&defined);
         self.record_findings(&app.name.value, checked.findings, deployment, cluster_vars);
