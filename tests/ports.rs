@@ -1,0 +1,420 @@
+//! Hand ports of real Flux repositories (`tests/ports/<name>/`, see its README) apply what the
+//! originals apply.
+//!
+//! Per cluster, both trees are rendered as kustomize-controller renders them, with the engine
+//! behind `fluxspec build`: the vendored original with `build --repo <dir> --path <cluster>`, the
+//! port with `build --spec tests/ports/<name>/spec/homelab.kdl --cluster <c>`. The test compares
+//! the set of objects (kind, namespace, name) and, for every Kustomization, HelmRelease,
+//! OCIRepository and HelmRepository on both sides, its `spec` after the normalisation of
+//! [`normalised_spec`]. Every difference must be on the port's allow-list, with its reason (the
+//! same words as the README), and every allow-list entry must still match a difference: a
+//! difference that goes away, or a new one, fails the test.
+//!
+//! It also runs `fluxspec check` on each port, so its committed `generated/` is current.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+/// One hand port.
+struct Port {
+    /// The directory under `tests/ports/`.
+    name: &'static str,
+    /// The vendored original under `tests/import/repos/`.
+    original: &'static str,
+    /// Per cluster: the original's `--path` and the spec's cluster name.
+    clusters: &'static [(&'static str, &'static str)],
+    /// The original's Flux Kustomizations (`namespace/name`) and the port's that apply the same
+    /// objects; one original Kustomization may become several apps.
+    kustomizations: &'static [(&'static str, &'static [&'static str])],
+    /// Other objects the port names differently: `Kind namespace/name` in the original, then in
+    /// the port. References to a renamed source (`chartRef`) are renamed with it.
+    renames: &'static [(&'static str, &'static str)],
+    /// The differences left, as patterns over the lines [`differences`] writes (`*` matches any
+    /// text), each with its reason.
+    allowed: &'static [(&'static str, &'static str)],
+}
+
+/// The kinds whose `spec` is compared.
+const COMPARED_KINDS: [&str; 4] = [
+    "Kustomization",
+    "HelmRelease",
+    "OCIRepository",
+    "HelmRepository",
+];
+
+const FLUX2_KUSTOMIZE_HELM_EXAMPLE: Port = Port {
+    name: "flux2-kustomize-helm-example",
+    original: "flux2-kustomize-helm-example",
+    clusters: &[
+        ("clusters/staging", "staging"),
+        ("clusters/production", "production"),
+    ],
+    kustomizations: &[
+        (
+            "flux-system/infra-controllers",
+            &["flux-system/cert-manager", "flux-system/envoy-gateway"],
+        ),
+        ("flux-system/infra-configs", &["flux-system/infra-configs"]),
+        ("flux-system/apps", &["flux-system/podinfo"]),
+    ],
+    renames: &[(
+        "OCIRepository envoy-gateway-system/gateway-helm",
+        "OCIRepository envoy-gateway-system/envoy-gateway",
+    )],
+    allowed: &[
+        (
+            "*: only in the original: ArtifactGenerator flux-system/flux-system",
+            "the port syncs its own tree from the GitRepository; fluxspec has no ArtifactGenerator",
+        ),
+        (
+            "*: only in the port: Kustomization flux-system/platform-*",
+            "fluxspec's root Kustomizations (platform, apps) apply the apps' Kustomizations",
+        ),
+        (
+            "*: only in the port: Kustomization flux-system/apps-*",
+            "fluxspec's root Kustomizations (platform, apps) apply the apps' Kustomizations",
+        ),
+        (
+            "*: only in the port: ConfigMap flux-system/cluster-config",
+            "fluxspec's per-cluster variables, read by every app's substituteFrom",
+        ),
+        (
+            "*: Kustomization flux-system/* spec.sourceRef.*",
+            "the original reads ExternalArtifacts its ArtifactGenerator makes; the port reads the GitRepository",
+        ),
+        (
+            "*: only in the original: ClusterIssuer /letsencrypt",
+            "issue 15: every app gets a targetNamespace, so cluster-scoped objects of a custom kind get one",
+        ),
+        (
+            "*: only in the original: GatewayClass /envoy",
+            "issue 15: every app gets a targetNamespace, so cluster-scoped objects of a custom kind get one",
+        ),
+        (
+            "*: only in the port: ClusterIssuer envoy-gateway-system/letsencrypt",
+            "issue 15: every app gets a targetNamespace, so cluster-scoped objects of a custom kind get one",
+        ),
+        (
+            "*: only in the port: GatewayClass envoy-gateway-system/envoy",
+            "issue 15: every app gets a targetNamespace, so cluster-scoped objects of a custom kind get one",
+        ),
+        (
+            "*: Kustomization flux-system/* spec.targetNamespace",
+            "fluxspec sets the app's namespace as targetNamespace; the original's files name their namespaces",
+        ),
+        (
+            "*: Kustomization flux-system/* spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing",
+        ),
+    ],
+};
+
+/// Every port, in the order of the README.
+const PORTS: [&Port; 1] = [&FLUX2_KUSTOMIZE_HELM_EXAMPLE];
+
+/// The objects of `fluxspec build ... --format json`, by `Kind namespace/name`.
+fn build(args: &[&str]) -> BTreeMap<String, Value> {
+    let run = common::finish(
+        common::fluxspec(common::repo_root())
+            .env("PATH", common::path_with("kubectl"))
+            .arg("build")
+            .args(args)
+            .args(["--format", "json"]),
+    );
+    run.expect_code(0);
+    let Ok(Value::Array(entries)) = serde_json::from_str::<Value>(&run.stdout) else {
+        panic!("build --format json prints an array:\n{}", run.stdout);
+    };
+    entries
+        .into_iter()
+        .map(|mut entry| {
+            let object = entry["object"].take();
+            (key(&object), object)
+        })
+        .collect()
+}
+
+/// `Kind namespace/name` of an object (`Kind /name` when it has no namespace).
+fn key(object: &Value) -> String {
+    let text = |field: &str| object["metadata"][field].as_str().unwrap_or("").to_owned();
+    format!(
+        "{} {}/{}",
+        object["kind"].as_str().unwrap_or(""),
+        text("namespace"),
+        text("name")
+    )
+}
+
+/// The original's objects under the port's names: renamed objects, and each Flux Kustomization
+/// as the ones of the port it maps to.
+fn renamed(port: &Port, objects: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for (key, mut object) in objects {
+        let namespace = object["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        if let Some(reference) = object["spec"].get_mut("chartRef") {
+            let referenced = format!(
+                "{} {namespace}/{}",
+                reference["kind"].as_str().unwrap_or(""),
+                reference["name"].as_str().unwrap_or("")
+            );
+            if let Some((_, to)) = port.renames.iter().find(|(from, _)| *from == referenced) {
+                reference["name"] = Value::from(to.rsplit('/').next().unwrap_or(to));
+            }
+        }
+        let targets: Vec<String> = match kustomization_targets(port, &key) {
+            Some(targets) => targets,
+            None => vec![
+                port.renames
+                    .iter()
+                    .find(|(from, _)| *from == key)
+                    .map_or(key, |(_, to)| (*to).to_owned()),
+            ],
+        };
+        for target in targets {
+            out.insert(target, object.clone());
+        }
+    }
+    out
+}
+
+/// The port's Kustomizations (`Kustomization namespace/name`) an original Kustomization maps to.
+fn kustomization_targets(port: &Port, key: &str) -> Option<Vec<String>> {
+    let name = key.strip_prefix("Kustomization ")?;
+    port.kustomizations
+        .iter()
+        .find(|(from, _)| *from == name)
+        .map(|(_, to)| to.iter().map(|t| format!("Kustomization {t}")).collect())
+}
+
+/// A `spec` as compared. For a Kustomization, what depends on the tree's shape and what fluxspec
+/// adds to every app is left out: `path` (where the files are), fluxspec's
+/// `app.kubernetes.io/name` common label, the `cluster-config` entry of `substituteFrom`;
+/// `wait: false` is Flux's default, so it is the same as no `wait`; a patch's text loses its
+/// trailing newline (a KDL multi-line string has none; the patch is the same); and `dependsOn`
+/// is a sorted list of `namespace/name`, the original's mapped to the port's names.
+fn normalised_spec(port: Option<&Port>, object: &Value) -> Value {
+    let mut spec = object["spec"].clone();
+    if object["kind"] != "Kustomization" {
+        return spec;
+    }
+    let Some(fields) = spec.as_object_mut() else {
+        return spec;
+    };
+    fields.remove("path");
+    if fields.get("wait") == Some(&Value::Bool(false)) {
+        fields.remove("wait");
+    }
+    if let Some(Value::Array(patches)) = fields.get_mut("patches") {
+        for patch in patches {
+            if let Some(text) = patch["patch"].as_str() {
+                patch["patch"] = Value::from(text.trim_end());
+            }
+        }
+    }
+    if let Some(Value::Object(labels)) = fields
+        .get_mut("commonMetadata")
+        .and_then(|metadata| metadata.get_mut("labels"))
+    {
+        labels.remove("app.kubernetes.io/name");
+    }
+    if let Some(Value::Array(from)) = fields
+        .get_mut("postBuild")
+        .and_then(|post_build| post_build.get_mut("substituteFrom"))
+    {
+        from.retain(|source| {
+            !(source["kind"] == "ConfigMap" && source["name"] == "cluster-config")
+        });
+    }
+    let own_namespace = object["metadata"]["namespace"].as_str().unwrap_or("");
+    if let Some(Value::Array(depends_on)) = fields.get_mut("dependsOn") {
+        let mut names: Vec<Value> = depends_on
+            .iter()
+            .flat_map(|dependency| {
+                let name = format!(
+                    "{}/{}",
+                    dependency["namespace"].as_str().unwrap_or(own_namespace),
+                    dependency["name"].as_str().unwrap_or("")
+                );
+                match port.and_then(|port| port.kustomizations.iter().find(|(f, _)| *f == name)) {
+                    Some((_, to)) => to.iter().map(|t| Value::from(*t)).collect(),
+                    None => vec![Value::from(name)],
+                }
+            })
+            .collect();
+        names.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        *depends_on = names;
+    }
+    prune_empty(&mut spec);
+    spec
+}
+
+/// Removes empty maps and lists, recursively: a normalisation that emptied one leaves nothing.
+fn prune_empty(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for field in fields.values_mut() {
+                prune_empty(field);
+            }
+            fields.retain(|_, field| !is_empty(field));
+        }
+        Value::Array(items) => items.iter_mut().for_each(prune_empty),
+        _ => {}
+    }
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Object(fields) => fields.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => false,
+    }
+}
+
+/// The paths (`spec.a.b`) where two values differ, with both sides: maps key by key, anything
+/// else (lists included) as a whole.
+fn value_differences(path: &str, original: &Value, port: &Value, out: &mut Vec<(String, String)>) {
+    match (original, port) {
+        (Value::Object(left), Value::Object(right)) => {
+            let keys: BTreeSet<&String> = left.keys().chain(right.keys()).collect();
+            let absent = Value::Null;
+            for key in keys {
+                value_differences(
+                    &format!("{path}.{key}"),
+                    left.get(key).unwrap_or(&absent),
+                    right.get(key).unwrap_or(&absent),
+                    out,
+                );
+            }
+        }
+        (left, right) if left == right => {}
+        (left, right) => out.push((path.to_owned(), format!("original {left}, port {right}"))),
+    }
+}
+
+/// Every difference on one cluster: a line (what the allow-list matches) and its details.
+fn differences(port: &Port, original_path: &str, cluster: &str) -> Vec<(String, String)> {
+    let original_dir = format!("tests/import/repos/{}", port.original);
+    let original = renamed(
+        port,
+        build(&["--repo", &original_dir, "--path", original_path]),
+    );
+    let spec = format!("tests/ports/{}/spec/homelab.kdl", port.name);
+    let ported = build(&["--spec", &spec, "--cluster", cluster]);
+    let mut out = Vec::new();
+    for key in original.keys().filter(|key| !ported.contains_key(*key)) {
+        out.push((
+            format!("{cluster}: only in the original: {key}"),
+            String::new(),
+        ));
+    }
+    for key in ported.keys().filter(|key| !original.contains_key(*key)) {
+        out.push((format!("{cluster}: only in the port: {key}"), String::new()));
+    }
+    for (key, left) in &original {
+        let (Some(right), Some(kind)) = (ported.get(key), left["kind"].as_str()) else {
+            continue;
+        };
+        if !COMPARED_KINDS.contains(&kind) {
+            continue;
+        }
+        let mut paths = Vec::new();
+        value_differences(
+            "spec",
+            &normalised_spec(Some(port), left),
+            &normalised_spec(None, right),
+            &mut paths,
+        );
+        for (path, detail) in paths {
+            out.push((format!("{cluster}: {key} {path}"), detail));
+        }
+    }
+    out
+}
+
+/// Whether `text` matches `pattern`, where `*` matches any text (a shell glob without `?` or
+/// classes).
+fn matches(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            let Some(text) = text.strip_prefix(head) else {
+                return false;
+            };
+            (0..=text.len())
+                .filter(|at| text.is_char_boundary(*at))
+                .any(|at| matches(rest, &text[at..]))
+        }
+    }
+}
+
+/// Checks one port: its generated tree is current, and every difference is allowed.
+fn check_port(port: &Port) {
+    let spec = format!("tests/ports/{}/spec/homelab.kdl", port.name);
+    common::run(common::repo_root(), &["check", "--spec", &spec]).expect_code(0);
+
+    let found: Vec<(String, String)> = port
+        .clusters
+        .iter()
+        .flat_map(|(path, cluster)| differences(port, path, cluster))
+        .collect();
+    let mut failures = Vec::new();
+    for (line, detail) in &found {
+        if !port
+            .allowed
+            .iter()
+            .any(|(pattern, _)| matches(pattern, line))
+        {
+            failures.push(format!("not on the allow-list: {line}\n    {detail}"));
+        }
+    }
+    for (pattern, reason) in port.allowed {
+        if !found.iter().any(|(line, _)| matches(pattern, line)) {
+            failures.push(format!(
+                "allowed but gone (remove it): {pattern} ({reason})"
+            ));
+        }
+    }
+    let mut listing = String::new();
+    for (line, detail) in &found {
+        let _ = writeln!(listing, "{line}  {detail}");
+    }
+    assert!(
+        failures.is_empty(),
+        "port `{}`:\n{}\n\nevery difference found:\n{listing}",
+        port.name,
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn flux2_kustomize_helm_example_applies_what_the_original_applies() {
+    check_port(&FLUX2_KUSTOMIZE_HELM_EXAMPLE);
+}
+
+#[test]
+fn every_port_directory_is_tested() {
+    let ports = common::repo_root().join("tests/ports");
+    let on_disk: BTreeSet<String> = std::fs::read_dir(&ports)
+        .unwrap_or_else(|e| panic!("{}: {e}", ports.display()))
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    let tested: BTreeSet<String> = PORTS.iter().map(|port| port.name.to_owned()).collect();
+    assert_eq!(on_disk, tested, "every tests/ports/<name>/ has a Port here");
+    assert!(ports.join("README.md").is_file(), "tests/ports/README.md");
+}
+
+#[test]
+fn the_glob_matches_as_documented() {
+    assert!(matches("*: a b/*", "staging: a b/c"));
+    assert!(matches("x", "x"));
+    assert!(!matches("x*y", "xz"));
+}
