@@ -113,8 +113,165 @@ const FLUX2_KUSTOMIZE_HELM_EXAMPLE: Port = Port {
     ],
 };
 
+const ONEDR0P_HOME_OPS: Port = Port {
+    name: "onedr0p-home-ops",
+    original: "onedr0p-home-ops",
+    clusters: &[("kubernetes/flux/cluster", "main")],
+    kustomizations: &[
+        ("cert-manager/cert-manager", &["flux-system/cert-manager"]),
+        ("default/agregarr", &["flux-system/agregarr"]),
+        ("default/atuin", &["flux-system/atuin"]),
+        ("default/autobrr", &["flux-system/autobrr"]),
+        ("default/bazarr", &["flux-system/bazarr"]),
+        ("default/brrpolice", &["flux-system/brrpolice"]),
+        ("default/chaski", &["flux-system/chaski"]),
+        ("default/cleanrr", &["flux-system/cleanrr"]),
+        ("default/go2rtc", &["flux-system/go2rtc"]),
+        ("default/home-assistant", &["flux-system/home-assistant"]),
+        (
+            "default/home-assistant-mcp",
+            &["flux-system/home-assistant-mcp"],
+        ),
+        ("default/plex", &["flux-system/plex"]),
+        ("default/plex-tools", &["flux-system/plex-off-deck"]),
+        ("default/prowlarr", &["flux-system/prowlarr"]),
+        ("default/qbittorrent", &["flux-system/qbittorrent"]),
+        ("default/qui", &["flux-system/qui"]),
+        ("default/radarr", &["flux-system/radarr"]),
+        ("default/recyclarr", &["flux-system/recyclarr"]),
+        ("default/sabnzbd", &["flux-system/sabnzbd"]),
+        ("default/seerr", &["flux-system/seerr"]),
+        ("default/slskd", &["flux-system/slskd"]),
+        ("default/smtp-relay", &["flux-system/smtp-relay"]),
+        ("default/sonarr", &["flux-system/sonarr"]),
+        ("default/tautulli", &["flux-system/tautulli"]),
+        ("default/thelounge", &["flux-system/thelounge"]),
+        ("default/zwave", &["flux-system/zwave"]),
+        ("flux-system/flux-instance", &["flux-system/flux-instance"]),
+        ("flux-system/flux-operator", &["flux-system/flux-operator"]),
+        ("flux-system/konflate", &["flux-system/konflate"]),
+        ("kopiur-system/kopiur", &["flux-system/kopiur"]),
+        (
+            "kopiur-system/kopiur-repository",
+            &["flux-system/kopiur-repository"],
+        ),
+        ("system-upgrade/tuppr", &["flux-system/tuppr"]),
+        (
+            "system-upgrade/tuppr-upgrades",
+            &["flux-system/tuppr-upgrades"],
+        ),
+    ],
+    renames: &[],
+    allowed: &[
+        (
+            "main: only in the original: Kustomization flux-system/cluster-apps",
+            "the original's root Kustomization; fluxspec's roots are platform-main and apps-main",
+        ),
+        (
+            "main: only in the port: Kustomization flux-system/platform-main",
+            "fluxspec's root Kustomizations (platform, apps) apply the apps' Kustomizations",
+        ),
+        (
+            "main: only in the port: Kustomization flux-system/apps-main",
+            "fluxspec's root Kustomizations (platform, apps) apply the apps' Kustomizations",
+        ),
+        (
+            "main: only in the port: ConfigMap flux-system/cluster-config",
+            "fluxspec's per-cluster variables, read by every app's substituteFrom",
+        ),
+        (
+            "main: only in the port: Kustomization flux-system/*-namespace",
+            "what each namespace's kustomization.yaml adds (alerts, kopiur secret) is an app of its own in the port; the original's root applies it",
+        ),
+        (
+            "main: only in the original: ConfigMap default/recyclarr-configmap",
+            "issue 15: a configMapGenerator needs a manifests directory with its own kustomization.yaml",
+        ),
+        (
+            "main: only in the original: ConfigMap default/sonarr-configmap",
+            "issue 15: a configMapGenerator needs a manifests directory with its own kustomization.yaml",
+        ),
+        (
+            "main: Kustomization flux-system/* spec.patches",
+            "the original patches every HelmRelease from its root Kustomization; the port's defaults write the same fields into each HelmRelease",
+        ),
+        (
+            "main: Kustomization flux-system/* spec.components",
+            "issue 15: fluxspec adds components in each overlay (kustomize), not as the Flux Kustomization's spec.components",
+        ),
+        (
+            "main: Kustomization flux-system/cert-manager spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/chaski spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/cleanrr spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/flux-instance spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/flux-operator spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/go2rtc spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/konflate spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/kopiur spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/kopiur-repository spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/plex-off-deck spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/smtp-relay spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/tuppr spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/tuppr-upgrades spec.postBuild",
+            "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
+        ),
+        (
+            "main: Kustomization flux-system/cert-manager spec.healthChecks",
+            "a health-check always names a namespace (the app's), so the cluster-scoped ClusterIssuer gets one",
+        ),
+        (
+            "main: Kustomization flux-system/home-assistant spec.dependsOn",
+            "depends-on names apps of the spec; kube-system/multus-networks is not vendored",
+        ),
+        (
+            "main: Kustomization flux-system/slskd spec.dependsOn",
+            "depends-on names apps of the spec; kube-system/multus-networks is not vendored",
+        ),
+        (
+            "main: HelmRelease default/sonarr spec.values.persistence.scripts.defaultMode",
+            "fluxspec bug: the YAML 1.1 octal 0775 (509) in the values file is written as 775.0",
+        ),
+    ],
+};
+
 /// Every port, in the order of the README.
-const PORTS: [&Port; 1] = [&FLUX2_KUSTOMIZE_HELM_EXAMPLE];
+const PORTS: [&Port; 2] = [&FLUX2_KUSTOMIZE_HELM_EXAMPLE, &ONEDR0P_HOME_OPS];
 
 /// The objects of `fluxspec build ... --format json`, by `Kind namespace/name`.
 fn build(args: &[&str]) -> BTreeMap<String, Value> {
@@ -196,7 +353,8 @@ fn kustomization_targets(port: &Port, key: &str) -> Option<Vec<String>> {
 /// A `spec` as compared. For a Kustomization, what depends on the tree's shape and what fluxspec
 /// adds to every app is left out: `path` (where the files are), fluxspec's
 /// `app.kubernetes.io/name` common label, the `cluster-config` entry of `substituteFrom`;
-/// `wait: false` is Flux's default, so it is the same as no `wait`; a patch's text loses its
+/// `wait: false`, and a `retryInterval` or `timeout` equal to `interval`, are Flux's defaults, so
+/// the same as none; a patch's text loses its
 /// trailing newline (a KDL multi-line string has none; the patch is the same); and `dependsOn`
 /// is a sorted list of `namespace/name`, the original's mapped to the port's names.
 fn normalised_spec(port: Option<&Port>, object: &Value) -> Value {
@@ -210,6 +368,13 @@ fn normalised_spec(port: Option<&Port>, object: &Value) -> Value {
     fields.remove("path");
     if fields.get("wait") == Some(&Value::Bool(false)) {
         fields.remove("wait");
+    }
+    for defaults_to_interval in ["retryInterval", "timeout"] {
+        if fields.get(defaults_to_interval).is_some()
+            && fields.get(defaults_to_interval) == fields.get("interval")
+        {
+            fields.remove(defaults_to_interval);
+        }
     }
     if let Some(Value::Array(patches)) = fields.get_mut("patches") {
         for patch in patches {
@@ -417,4 +582,9 @@ fn the_glob_matches_as_documented() {
     assert!(matches("*: a b/*", "staging: a b/c"));
     assert!(matches("x", "x"));
     assert!(!matches("x*y", "xz"));
+}
+
+#[test]
+fn onedr0p_home_ops_applies_what_the_original_applies() {
+    check_port(&ONEDR0P_HOME_OPS);
 }
