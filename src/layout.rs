@@ -40,18 +40,6 @@ pub(crate) const CLUSTER_CONFIG_MAP_FILE: &str = "cluster-configmap.yaml";
 /// The Namespaces of a cluster's apps, applied by the platform root.
 pub(crate) const NAMESPACES_FILE: &str = "namespaces.yaml";
 
-/// The names fluxspec generates in the directories it copies spec files into (an app's base and
-/// overlays, a component): a copied file may not take one.
-pub(crate) const RESERVED_FILE_NAMES: [&str; 7] = [
-    KUSTOMIZATION_FILE,
-    HELM_RELEASE_FILE,
-    HELM_REPOSITORY_FILE,
-    OCI_REPOSITORY_FILE,
-    HELM_RELEASE_VALUES_FILE,
-    HELM_RELEASE_VERSION_FILE,
-    HELM_RELEASE_SETTINGS_FILE,
-];
-
 /// Each cluster's entry directory, where `flux bootstrap --path` points.
 const CLUSTERS_DIR: &str = "clusters";
 const APP_FLUX_KUSTOMIZATIONS_DIR: &str = "app-flux-kustomizations";

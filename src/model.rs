@@ -33,6 +33,8 @@ pub(crate) struct Settings {
     /// The output directory's path in the Git repository, `./generated`, without a trailing `/`.
     pub(crate) output_path: String,
     pub(crate) timings: Timings,
+    /// Whether each app's `commonMetadata` labels its objects `app.kubernetes.io/name: <app>`.
+    pub(crate) name_label: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +52,16 @@ pub(crate) struct Cluster {
     pub(crate) suspend_platform: bool,
     pub(crate) suspend_apps: bool,
     pub(crate) timings: Timings,
+    /// The Namespaces the platform root applies on the cluster, sorted by name.
+    pub(crate) namespaces: Vec<Namespace>,
+}
+
+/// A Namespace fluxspec writes, with the labels and annotations the spec gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Namespace {
+    pub(crate) name: String,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
 }
 
 /// A file read from the spec directory, emitted byte for byte at `name` (relative to the
@@ -87,11 +99,24 @@ impl Layer {
 pub(crate) struct App {
     pub(crate) name: String,
     pub(crate) layer: Layer,
+    /// Where the app's namespaced objects go, or (without `target_namespace`) fluxspec's own.
     pub(crate) namespace: String,
+    /// Whether its Flux Kustomizations set `targetNamespace` (`target-namespace #false`: no).
+    pub(crate) target_namespace: bool,
+    /// Whether anything of the app lives in `namespace`, so that it needs the Namespace.
+    pub(crate) uses_namespace: bool,
     pub(crate) base_manifests: Vec<SourceFile>,
     pub(crate) chart: Option<Chart>,
     /// One per cluster the app runs on, sorted by cluster name.
     pub(crate) deployments: Vec<Deployment>,
+}
+
+impl App {
+    /// The namespace fluxspec writes into the metadata of the objects it generates for the app:
+    /// none when its Flux Kustomization sets `targetNamespace`, which puts them there.
+    pub(crate) fn own_namespace(&self) -> Option<String> {
+        (!self.target_namespace).then(|| self.namespace.clone())
+    }
 }
 
 #[derive(Debug)]
@@ -213,6 +238,22 @@ pub(crate) struct Deployment {
     /// `postBuild.substitute`: `APP`, component values, app variables.
     pub(crate) substitute: BTreeMap<String, String>,
     pub(crate) flux: FluxKnobs,
+}
+
+/// The label each app's `commonMetadata` gives its objects unless `name-label #false`.
+pub(crate) const NAME_LABEL: &str = "app.kubernetes.io/name";
+
+impl Deployment {
+    /// The labels the app's Flux Kustomization here sets on every object (`commonMetadata`):
+    /// `app.kubernetes.io/name` (unless the settings turn it off), then the app's `label`s.
+    pub(crate) fn common_labels(&self, settings: &Settings, app: &str) -> BTreeMap<String, String> {
+        let mut labels = BTreeMap::new();
+        if settings.name_label {
+            labels.insert(NAME_LABEL.to_owned(), app.to_owned());
+        }
+        labels.extend(self.flux.labels.clone());
+        labels
+    }
 }
 
 /// A chart's version on one cluster, as the spec writes it.

@@ -39,6 +39,7 @@ fn expected_kustomizations(cluster: &str) -> Vec<String> {
         "kube-state-metrics",
         "metrics-server",
         "node-exporter",
+        "priority-classes",
     ];
     let apps = [
         "grafana",

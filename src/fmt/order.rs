@@ -21,6 +21,7 @@ pub(super) enum Context {
     Defaults,
     DefaultsHelm,
     DefaultsSource,
+    Namespace,
     /// Inside a node fluxspec has no children for (the spec would not compile).
     Other,
 }
@@ -44,6 +45,7 @@ const DEFAULTS_HELM: &[&str] = &[
 const APP: &[&str] = &[
     "layer",
     "namespace",
+    "target-namespace",
     "clusters",
     "depends-on",
     "manifests",
@@ -77,6 +79,7 @@ impl Context {
             Context::Defaults => known_children(Some("defaults")),
             Context::DefaultsHelm => DEFAULTS_HELM,
             Context::DefaultsSource => known_children(Some("defaults source")),
+            Context::Namespace => known_children(Some("namespace")),
             Context::Other => &[],
         }
     }
@@ -94,6 +97,7 @@ impl Context {
             (Context::Top | Context::Cluster, "defaults") => Context::Defaults,
             (Context::Defaults, "helm") => Context::DefaultsHelm,
             (Context::DefaultsHelm, "source") => Context::DefaultsSource,
+            (Context::Top | Context::Cluster, "namespace") => Context::Namespace,
             _ => Context::Other,
         }
     }
@@ -143,6 +147,7 @@ mod tests {
             (Context::Defaults, Some("defaults")),
             (Context::DefaultsHelm, Some("defaults helm")),
             (Context::DefaultsSource, Some("defaults source")),
+            (Context::Namespace, Some("namespace")),
         ] {
             let ours: BTreeSet<&str> = context.order().iter().copied().collect();
             let parser: BTreeSet<&str> = known_children(parent).iter().copied().collect();

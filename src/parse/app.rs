@@ -12,6 +12,7 @@ use super::syntax::{App, AppCluster, ComponentUse, FilePatch, Image, Knobs, Span
 pub(super) const APP: &[&str] = &[
     "layer",
     "namespace",
+    "target-namespace",
     "clusters",
     "depends-on",
     "manifests",
@@ -123,6 +124,7 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
         }),
         layer: None,
         namespace: None,
+        target_namespace: None,
         clusters: None,
         clusters_span: None,
         depends_on: Vec::new(),
@@ -149,6 +151,11 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
                 reader.shape(child, Some(1), &Props::Only(&[]), false);
                 let value = reader.required_arg(child, 0, "a namespace");
                 reader.once(&mut app.namespace, value, child);
+            }
+            "target-namespace" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.bool_arg(child);
+                reader.once(&mut app.target_namespace, value, child);
             }
             "clusters" => {
                 reader.shape(child, None, &Props::Only(&[]), false);

@@ -27,6 +27,18 @@ pub(crate) struct Spec {
     pub(crate) clusters: Vec<Cluster>,
     pub(crate) components: Vec<Component>,
     pub(crate) apps: Vec<App>,
+    /// The spec-wide `namespace` nodes.
+    pub(crate) namespaces: Vec<Namespace>,
+}
+
+/// `namespace "monitoring" create=#false { label K V; annotation K V }`, spec-wide or in a
+/// `cluster` block.
+#[derive(Debug)]
+pub(crate) struct Namespace {
+    pub(crate) name: Spanned<String>,
+    pub(crate) create: Option<Spanned<bool>>,
+    pub(crate) labels: Vec<Var>,
+    pub(crate) annotations: Vec<Var>,
 }
 
 #[derive(Debug, Default)]
@@ -35,6 +47,8 @@ pub(crate) struct Settings {
     pub(crate) source_namespace: Option<Spanned<String>>,
     pub(crate) output_path: Option<Spanned<String>>,
     pub(crate) timings: Timings,
+    /// `name-label #false`: no `app.kubernetes.io/name` label in the apps' `commonMetadata`.
+    pub(crate) name_label: Option<Spanned<bool>>,
 }
 
 /// Durations shared by settings, clusters and apps.
@@ -52,6 +66,8 @@ pub(crate) struct Cluster {
     pub(crate) suspend: Vec<Spanned<String>>,
     pub(crate) timings: Timings,
     pub(crate) defaults: Option<Defaults>,
+    /// The cluster's own `namespace` nodes, over the spec-wide ones.
+    pub(crate) namespaces: Vec<Namespace>,
 }
 
 /// `defaults { ... }`: knobs every app in its scope starts from (the spec, one layer with
@@ -92,6 +108,8 @@ pub(crate) struct App {
     pub(crate) name: Spanned<String>,
     pub(crate) layer: Option<Spanned<String>>,
     pub(crate) namespace: Option<Spanned<String>>,
+    /// `target-namespace #false`: no `targetNamespace`, the objects keep their own namespaces.
+    pub(crate) target_namespace: Option<Spanned<bool>>,
     pub(crate) clusters: Option<Vec<Spanned<String>>>,
     /// The `clusters` node's name, when there is one.
     pub(crate) clusters_span: Option<SourceSpan>,

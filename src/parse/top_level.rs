@@ -7,16 +7,25 @@ use miette::SourceSpan;
 use super::app::read_app;
 use super::defaults::read_defaults;
 use super::knobs::{read_timing, read_var};
+use super::namespace::read_namespace;
 use super::reader::{Props, Reader, children, name};
 use super::syntax::{Cluster, Component, ComponentVar, Defaults, Settings, Spec, Timings};
 
-pub(super) const TOP_LEVEL: &[&str] = &["settings", "defaults", "cluster", "component", "app"];
+pub(super) const TOP_LEVEL: &[&str] = &[
+    "settings",
+    "defaults",
+    "namespace",
+    "cluster",
+    "component",
+    "app",
+];
 pub(super) const SETTINGS: &[&str] = &[
     "source",
     "output-path",
     "interval",
     "retry-interval",
     "timeout",
+    "name-label",
 ];
 pub(super) const CLUSTER: &[&str] = &[
     "var",
@@ -25,6 +34,7 @@ pub(super) const CLUSTER: &[&str] = &[
     "retry-interval",
     "timeout",
     "defaults",
+    "namespace",
 ];
 pub(super) const COMPONENT: &[&str] = &["path", "var"];
 
@@ -47,6 +57,7 @@ pub(super) fn read_spec(
                 }
             }
             "defaults" => spec.defaults.push(read_defaults(reader, node, true)),
+            "namespace" => spec.namespaces.extend(read_namespace(reader, node)),
             "cluster" => spec.clusters.extend(read_cluster(reader, node)),
             "component" => spec.components.extend(read_component(reader, node)),
             "app" => spec.apps.extend(read_app(reader, node)),
@@ -75,6 +86,11 @@ fn read_settings(reader: &mut Reader, node: &KdlNode) -> Settings {
                 let value = reader.required_arg(child, 0, "a path such as \"./generated\"");
                 reader.once(&mut settings.output_path, value, child);
             }
+            "name-label" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.bool_arg(child);
+                reader.once(&mut settings.name_label, value, child);
+            }
             _ => reader.unknown_node(child, "settings", SETTINGS),
         }
     }
@@ -89,6 +105,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
     let mut suspend = Vec::new();
     let mut timings = Timings::default();
     let mut defaults: Option<Defaults> = None;
+    let mut namespaces = Vec::new();
     for child in children(node) {
         if read_timing(reader, child, &mut timings) {
             continue;
@@ -107,6 +124,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
                     defaults = Some(read);
                 }
             }
+            "namespace" => namespaces.extend(read_namespace(reader, child)),
             _ => reader.unknown_node(child, "cluster", CLUSTER),
         }
     }
@@ -116,6 +134,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
         suspend,
         timings,
         defaults,
+        namespaces,
     })
 }
 

@@ -39,7 +39,12 @@ impl Renderer<'_> {
                 } => {
                     let source_ref = match repository {
                         RepositoryRef::Own(settings) => {
-                            let object = helm::helm_repository(&app.name, None, url, settings);
+                            let object = helm::helm_repository(
+                                &app.name,
+                                app.own_namespace().as_deref(),
+                                url,
+                                settings,
+                            );
                             self.write(
                                 layout::file_in(&base, layout::HELM_REPOSITORY_FILE),
                                 &about,
@@ -75,6 +80,7 @@ impl Renderer<'_> {
                 kind: "HelmRelease",
                 metadata: Metadata {
                     name: app.name.clone(),
+                    namespace: app.own_namespace(),
                     ..Metadata::default()
                 },
                 spec: Some(HelmReleaseSpec {

@@ -2,8 +2,6 @@
 //! `app-flux-kustomizations/`: it applies the app's overlay with the cluster's variables and
 //! the app's own.
 
-use std::collections::BTreeMap;
-
 use super::objects::{
     CommonMetadata, FluxKustomizationSpec, HealthCheck, HealthCheckExpr, ImageTag, InlinePatch,
     Metadata, NameRef, Object, PostBuild, SubstituteFrom,
@@ -17,8 +15,7 @@ use crate::model::{App, Deployment};
 impl Renderer<'_> {
     pub(super) fn app_flux_kustomization(&mut self, app: &App, deployment: &Deployment) {
         let flux = &deployment.flux;
-        let mut labels = BTreeMap::from([("app.kubernetes.io/name".to_owned(), app.name.clone())]);
-        labels.extend(flux.labels.clone());
+        let labels = deployment.common_labels(&self.model.settings, &app.name);
         let mut object = Object {
             api_version: FLUX_KUSTOMIZATION,
             kind: "Kustomization",
@@ -28,7 +25,7 @@ impl Renderer<'_> {
                 ..Metadata::default()
             },
             spec: Some(FluxKustomizationSpec {
-                common_metadata: Some(CommonMetadata { labels }),
+                common_metadata: (!labels.is_empty()).then_some(CommonMetadata { labels }),
                 depends_on: deployment
                     .depends_on
                     .iter()
@@ -91,7 +88,7 @@ impl Renderer<'_> {
                 retry_interval: flux.timings.retry_interval.clone(),
                 source_ref: self.source_ref(),
                 suspend: false,
-                target_namespace: Some(app.namespace.clone()),
+                target_namespace: app.target_namespace.then(|| app.namespace.clone()),
                 timeout: flux.timings.timeout.clone(),
                 wait: flux.wait,
             }),

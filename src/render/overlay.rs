@@ -17,6 +17,7 @@ impl Renderer<'_> {
             kind: "HelmRelease",
             metadata: Metadata {
                 name: app.name.clone(),
+                namespace: app.own_namespace(),
                 ..Metadata::default()
             },
             spec: Some(spec),
@@ -37,7 +38,8 @@ impl Renderer<'_> {
         if let (Some(chart), Some(version)) = (&app.chart, &deployment.chart_version) {
             match &chart.source {
                 ChartSource::Oci { url, settings } => {
-                    let repository = helm::oci_repository(&app.name, url, version, settings);
+                    let mut repository = helm::oci_repository(&app.name, url, version, settings);
+                    repository.metadata.namespace = app.own_namespace();
                     self.write(
                         layout::file_in(&overlay, layout::OCI_REPOSITORY_FILE),
                         &about,

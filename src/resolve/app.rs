@@ -107,10 +107,15 @@ impl Resolver {
             })
             .collect();
         self.report_overrides(&app.name.value, overrides);
+        let target_namespace = app.target_namespace.as_ref().is_none_or(|set| set.value);
         App {
             name: app.name.value.clone(),
             layer,
             namespace: basis.namespace,
+            target_namespace,
+            // Without `targetNamespace`, the namespace holds the chart's objects, or the objects
+            // of a namespace the app names.
+            uses_namespace: target_namespace || base.chart.is_some() || app.namespace.is_some(),
             base_manifests: base.manifests,
             chart: base.chart,
             deployments,
@@ -251,11 +256,6 @@ impl Resolver {
                 manifest,
             }));
         }
-        let manifests_span = app
-            .manifests
-            .first()
-            .map_or(app.name.span, |path| path.span);
-        self.no_collisions(&manifests, manifests_span);
 
         let interval = &settings.timings.interval;
         let source = app

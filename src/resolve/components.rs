@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use miette::SourceSpan;
 
+use crate::layout;
 use crate::model::Component;
 use crate::parse::syntax::{self, Spanned};
 use crate::suggest::{did_you_mean, shown};
@@ -39,7 +40,7 @@ impl Resolver {
         };
         let path = component.path.as_ref().unwrap_or(&default_path);
         let read = self.read_manifests(path, FileKind::Resources);
-        self.no_collisions(&read.files, path.span);
+        self.no_collisions(&read.files, &[layout::KUSTOMIZATION_FILE], path.span);
         self.components.insert(
             component.name.value.clone(),
             ComponentFiles {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use miette::SourceSpan;
 
 use crate::model::{
-    ChartVersion, Deployment, FluxKnobs, Layer, OverlayPatch, ReleaseSettings, SourceFile, Timings,
+    ChartVersion, Deployment, FluxKnobs, Layer, OverlayPatch, ReleaseSettings, Timings,
 };
 use crate::parse::syntax;
 
@@ -174,6 +174,7 @@ impl Resolver {
             &basis.namespace,
             &mut deployment,
         );
+        self.record_applied(app, &basis.base, &overlay, cluster);
         if let Some(version) = &mut deployment.chart_version {
             overrides.extend(Self::chart_overrides(app, cluster, version, &overlay.texts));
         }
@@ -235,7 +236,6 @@ impl Resolver {
                 .iter()
                 .map(|var| (var.name.value.clone(), var.value.value.clone())),
         );
-        let mut overlay_files: Vec<SourceFile> = Vec::new();
         for patch in &block.patches {
             let read = self.read_manifests(&patch.path, FileKind::Patches);
             for (file, manifest) in read.files.iter().zip(&read.manifests) {
@@ -247,7 +247,6 @@ impl Resolver {
                 });
             }
             for file in read.files {
-                overlay_files.push(file.clone());
                 deployment.patches.push(OverlayPatch {
                     file,
                     target: target(&patch.target),
@@ -266,7 +265,6 @@ impl Resolver {
         }
         for path in &block.manifests {
             let read = self.read_manifests(path, FileKind::Resources);
-            overlay_files.extend(read.files.iter().cloned());
             deployment.manifests.extend(read.files);
             overlay
                 .resources
@@ -275,8 +273,6 @@ impl Resolver {
                     manifest,
                 }));
         }
-        let span = block.name.span;
-        self.no_collisions(&overlay_files, span);
         overlay
     }
 }

@@ -471,16 +471,14 @@ pub(crate) enum Error {
         span: SourceSpan,
     },
     #[error("two files would be written to `{name}`")]
-    #[diagnostic(
-        code("fluxspec::file-collision"),
-        help(
-            "rename one of them; `kustomization.yaml` and the files fluxspec generates are taken"
-        )
-    )]
+    #[diagnostic(code("fluxspec::file-collision"))]
     FileCollision {
         name: String,
         #[label("this file collides")]
         span: SourceSpan,
+        /// Names the files fluxspec writes in that directory.
+        #[help]
+        help: String,
     },
     #[error("`{value}` is not a valid {what}")]
     #[diagnostic(code("fluxspec::invalid-helm-setting"))]
@@ -541,4 +539,49 @@ pub(crate) enum Error {
         #[label("`{first_app}`'s settings")]
         first: SourceSpan,
     },
+    #[error(
+        "namespace `{namespace}` is not created, so its labels and annotations would never be applied"
+    )]
+    #[diagnostic(
+        code("fluxspec::metadata-on-uncreated-namespace"),
+        help(
+            "remove `create=#false` for fluxspec to write the Namespace with them, or remove them and label the namespace where it is created"
+        )
+    )]
+    MetadataOnUncreatedNamespace {
+        namespace: String,
+        #[label("never applied")]
+        span: SourceSpan,
+        #[label("fluxspec does not write this Namespace")]
+        create: SourceSpan,
+    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ObjectAppliedTwice(Box<ObjectAppliedTwice>),
+}
+
+/// An object two Flux Kustomizations apply (boxed: the largest of the errors).
+#[derive(Debug, Error, Diagnostic)]
+#[error("`{object}` is applied by both `{first_owner}` and `{owner}` on {clusters}")]
+#[diagnostic(
+    code("fluxspec::object-applied-twice"),
+    help(
+        "Flux would apply it from both Flux Kustomizations, each undoing the other's changes: keep it in one of them (a Namespace: declare it with a `namespace` node, with its labels and annotations, and the platform root applies it once per cluster)"
+    )
+)]
+pub(crate) struct ObjectAppliedTwice {
+    /// `Kind/namespace/name`.
+    pub(super) object: String,
+    /// The Flux Kustomizations: an app, or a cluster's platform root.
+    pub(super) owner: String,
+    pub(super) first_owner: String,
+    /// "`dev` and `prod`".
+    pub(super) clusters: String,
+    /// Where each copy comes from: `` `path:line:column` ``, or what fluxspec writes.
+    pub(super) from: String,
+    pub(super) first_from: String,
+    #[label("`{owner}` applies it from {from}")]
+    pub(super) span: SourceSpan,
+    #[label("`{first_owner}` applies it from {first_from}")]
+    pub(super) first: SourceSpan,
 }

@@ -22,11 +22,14 @@ mod components;
 mod defaults;
 mod dependencies;
 mod deployment;
+mod duplicates;
 mod error;
+mod file_names;
 mod files;
 mod helm_settings;
 mod knobs;
 mod manifests;
+mod namespaces;
 mod objects;
 mod overrides;
 mod reading;
@@ -88,8 +91,10 @@ pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -
         components: BTreeMap::new(),
         used_by_cluster: BTreeMap::new(),
         filed: substitution::Filed::default(),
+        applied: duplicates::Applied::new(),
     };
     let model = resolver.model(spec, whole);
+    resolver.applied_objects(spec, &model);
     resolver.substitution_errors();
     if resolver.errors.is_empty() {
         resolver.unused(spec, &model);
@@ -134,6 +139,8 @@ struct Resolver {
     used_by_cluster: BTreeMap<String, BTreeSet<String>>,
     /// Substitution problems, filed away to be reported once per place.
     filed: substitution::Filed,
+    /// The objects each app's files hold on each cluster.
+    applied: duplicates::Applied,
 }
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
@@ -174,6 +181,8 @@ impl Resolver {
         apps.sort_by(|a, b| a.name.cmp(&b.name));
         self.dependencies(spec, &apps);
         let shared_repositories = self.share_repositories(spec, &mut apps);
+        self.namespaces(spec, &mut clusters, &apps);
+        self.copied_file_names(spec, &apps);
 
         Model {
             settings,

@@ -9,6 +9,7 @@ use miette::SourceSpan;
 use crate::layout;
 use crate::model::{SourceFile, Target};
 use crate::parse::syntax::Spanned;
+use crate::text::and_list;
 
 use super::manifests::{self, Manifest, Origin};
 use super::{Error, Resolver};
@@ -74,10 +75,8 @@ impl Resolver {
         for (shown, file) in self.read(path) {
             match Manifest::parse(shown.clone(), &file.bytes) {
                 Ok(manifest) => {
-                    // A file named like one fluxspec writes is a collision, reported as such.
-                    if kind == FileKind::Resources
-                        && !layout::RESERVED_FILE_NAMES.contains(&file.name.as_str())
-                    {
+                    // A copied kustomization is a collision, reported as such.
+                    if kind == FileKind::Resources && file.name != layout::KUSTOMIZATION_FILE {
                         for not_object in &manifest.not_objects {
                             self.errors.push(Error::NotAnObject {
                                 location: not_object.location.clone(),
@@ -99,14 +98,24 @@ impl Resolver {
         ReadFiles { files, manifests }
     }
 
-    /// Reports files whose output names clash with each other or with generated files.
-    pub(super) fn no_collisions(&mut self, files: &[SourceFile], span: SourceSpan) {
-        let mut names: BTreeSet<&str> = layout::RESERVED_FILE_NAMES.into_iter().collect();
+    /// Reports files copied into one directory whose names clash with each other or with the
+    /// files fluxspec writes there (`written`).
+    pub(super) fn no_collisions<'a>(
+        &mut self,
+        files: impl IntoIterator<Item = &'a SourceFile>,
+        written: &[&str],
+        span: SourceSpan,
+    ) {
+        let mut names: BTreeSet<&str> = written.iter().copied().collect();
         for file in files {
             if !names.insert(&file.name) {
                 self.errors.push(Error::FileCollision {
                     name: file.name.clone(),
                     span,
+                    help: format!(
+                        "rename one of them; fluxspec writes {} in this directory",
+                        and_list(written.iter().copied())
+                    ),
                 });
             }
         }

@@ -14,11 +14,12 @@
 //! comments are gone by then, so a `${VAR}` in a comment is never substituted.
 //!
 //! This file reads the YAML (and says where each document starts); [`doc`] is what one document
-//! says to substitution, [`locate`] finds the line of a `${` for messages, and [`build`] is the
+//! says to substitution, [`identity`] what identifies an object across apps, [`locate`] finds the line of a `${` for messages, and [`build`] is the
 //! prediction itself.
 
 mod build;
 mod doc;
+mod identity;
 mod locate;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use serde_json::Value;
 
 pub(super) use build::{Build, Finding, Origin, PatchOrigin, Selector};
 pub(super) use doc::Doc;
+pub(super) use identity::{ObjectId, ObjectMeta};
 use locate::{LineColumn, first_lines, first_malformed};
 
 use super::objects;
@@ -113,6 +115,8 @@ pub(super) struct Manifest {
     /// Documents that are not objects Flux can apply: an error when the file is a resource,
     /// not a patch.
     pub(super) not_objects: Vec<NotAnObject>,
+    /// The objects of the file as a resource: their identities and labels.
+    pub(super) objects: Vec<ObjectMeta>,
 }
 
 impl Manifest {
@@ -127,6 +131,7 @@ impl Manifest {
         })?;
         let mut docs = Vec::new();
         let mut not_objects = Vec::new();
+        let mut identified = Vec::new();
         for LocatedDocument {
             value,
             line,
@@ -150,9 +155,15 @@ impl Manifest {
                         }
                     }
                     docs.extend(items.iter().map(Doc::new));
+                    identified.extend(
+                        items
+                            .iter()
+                            .filter_map(|item| ObjectMeta::of(item, &location)),
+                    );
                 }
                 _ if value.is_null() => {} // an empty document
                 _ => {
+                    identified.extend(ObjectMeta::of(&value, &location));
                     if let Some(problem) = objects::problem(&value) {
                         not_objects.push(NotAnObject {
                             location,
@@ -169,6 +180,7 @@ impl Manifest {
             lines: first_lines(text),
             malformed_at: first_malformed(text),
             not_objects,
+            objects: identified,
         })
     }
 
@@ -180,6 +192,7 @@ impl Manifest {
             lines: first_lines(text),
             malformed_at: first_malformed(text),
             not_objects: Vec::new(),
+            objects: Vec::new(),
         }
     }
 
