@@ -4,9 +4,9 @@
 //! Per cluster, both trees are rendered as kustomize-controller renders them, with the engine
 //! behind `fluxspec build`: the vendored original with `build --repo <dir> --path <cluster>`, the
 //! port with `build --spec tests/ports/<name>/spec/homelab.kdl --cluster <c>`. The test compares
-//! the set of objects (kind, namespace, name) and, for every Kustomization, HelmRelease,
+//! the set of objects (kind, namespace, name); for every Kustomization, HelmRelease,
 //! OCIRepository and HelmRepository on both sides, its `spec` after the normalisation of
-//! [`normalised_spec`]. Every difference must be on the port's allow-list, with its reason (the
+//! [`normalised_spec`]; and for every Namespace, its labels and annotations. Every difference must be on the port's allow-list, with its reason (the
 //! same words as the README), and every allow-list entry must still match a difference: a
 //! difference that goes away, or a new one, fails the test.
 //!
@@ -87,24 +87,8 @@ const FLUX2_KUSTOMIZE_HELM_EXAMPLE: Port = Port {
             "the original reads ExternalArtifacts its ArtifactGenerator makes; the port reads the GitRepository",
         ),
         (
-            "*: only in the original: ClusterIssuer /letsencrypt",
-            "issue 15: every app gets a targetNamespace, so cluster-scoped objects of a custom kind get one",
-        ),
-        (
-            "*: only in the original: GatewayClass /envoy",
-            "issue 15: every app gets a targetNamespace, so cluster-scoped objects of a custom kind get one",
-        ),
-        (
-            "*: only in the port: ClusterIssuer envoy-gateway-system/letsencrypt",
-            "issue 15: every app gets a targetNamespace, so cluster-scoped objects of a custom kind get one",
-        ),
-        (
-            "*: only in the port: GatewayClass envoy-gateway-system/envoy",
-            "issue 15: every app gets a targetNamespace, so cluster-scoped objects of a custom kind get one",
-        ),
-        (
-            "*: Kustomization flux-system/* spec.targetNamespace",
-            "fluxspec sets the app's namespace as targetNamespace; the original's files name their namespaces",
+            "*: Namespace /* metadata.annotations",
+            "fluxspec's Namespaces are never pruned (kustomize.toolkit.fluxcd.io/prune: disabled); the original's are",
         ),
         (
             "*: Kustomization flux-system/* spec.postBuild",
@@ -351,8 +335,8 @@ fn kustomization_targets(port: &Port, key: &str) -> Option<Vec<String>> {
 }
 
 /// A `spec` as compared. For a Kustomization, what depends on the tree's shape and what fluxspec
-/// adds to every app is left out: `path` (where the files are), fluxspec's
-/// `app.kubernetes.io/name` common label, the `cluster-config` entry of `substituteFrom`;
+/// adds to every app is left out: `path` (where the files are), the `cluster-config` entry of
+/// `substituteFrom`;
 /// `wait: false`, and a `retryInterval` or `timeout` equal to `interval`, are Flux's defaults, so
 /// the same as none; a patch's text loses its
 /// trailing newline (a KDL multi-line string has none; the patch is the same); and `dependsOn`
@@ -382,12 +366,6 @@ fn normalised_spec(port: Option<&Port>, object: &Value) -> Value {
                 patch["patch"] = Value::from(text.trim_end());
             }
         }
-    }
-    if let Some(Value::Object(labels)) = fields
-        .get_mut("commonMetadata")
-        .and_then(|metadata| metadata.get_mut("labels"))
-    {
-        labels.remove("app.kubernetes.io/name");
     }
     if let Some(Value::Array(from)) = fields
         .get_mut("postBuild")
@@ -486,16 +464,24 @@ fn differences(port: &Port, original_path: &str, cluster: &str) -> Vec<(String, 
         let (Some(right), Some(kind)) = (ported.get(key), left["kind"].as_str()) else {
             continue;
         };
-        if !COMPARED_KINDS.contains(&kind) {
-            continue;
-        }
         let mut paths = Vec::new();
-        value_differences(
-            "spec",
-            &normalised_spec(Some(port), left),
-            &normalised_spec(None, right),
-            &mut paths,
-        );
+        if kind == "Namespace" {
+            for field in ["labels", "annotations"] {
+                value_differences(
+                    &format!("metadata.{field}"),
+                    &left["metadata"][field],
+                    &right["metadata"][field],
+                    &mut paths,
+                );
+            }
+        } else if COMPARED_KINDS.contains(&kind) {
+            value_differences(
+                "spec",
+                &normalised_spec(Some(port), left),
+                &normalised_spec(None, right),
+                &mut paths,
+            );
+        }
         for (path, detail) in paths {
             out.push((format!("{cluster}: {key} {path}"), detail));
         }
