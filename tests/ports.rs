@@ -247,10 +247,6 @@ const ONEDR0P_HOME_OPS: Port = Port {
             "main: Kustomization flux-system/slskd spec.dependsOn",
             "depends-on names apps of the spec; kube-system/multus-networks is not vendored",
         ),
-        (
-            "main: HelmRelease default/sonarr spec.values.persistence.scripts.defaultMode",
-            "fluxspec bug: the YAML 1.1 octal 0775 (509) in the values file is written as 775.0",
-        ),
     ],
 };
 
