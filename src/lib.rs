@@ -14,6 +14,7 @@ mod fmt;
 mod graph;
 mod init;
 mod input;
+mod kustomize_dir;
 mod layout;
 mod lsp;
 mod manual;

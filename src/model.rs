@@ -35,6 +35,18 @@ pub(crate) struct Settings {
     pub(crate) timings: Timings,
     /// Whether each app's `commonMetadata` labels its objects `app.kubernetes.io/name: <app>`.
     pub(crate) name_label: bool,
+    pub(crate) layout: LayoutSettings,
+}
+
+/// The parts of the output layout the spec chooses (`settings { layout }`).
+#[derive(Debug, Clone)]
+pub(crate) struct LayoutSettings {
+    /// `app-flux-kustomizations/<layer>/<cluster>` rather than `<cluster>/<layer>`.
+    pub(crate) layer_first: bool,
+    /// The root Kustomizations' name, with `{layer}` and `{cluster}`.
+    pub(crate) root_kustomization: String,
+    /// The cluster ConfigMap's name.
+    pub(crate) cluster_config: String,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +88,10 @@ pub(crate) struct SourceFile {
 pub(crate) struct Component {
     pub(crate) name: String,
     pub(crate) files: Vec<SourceFile>,
+    /// Patches of the objects of the kustomization that uses the component.
+    pub(crate) patches: Vec<OverlayPatch>,
+    /// The components it uses, sorted.
+    pub(crate) components: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -232,7 +248,12 @@ pub(crate) struct Deployment {
     /// The HelmRelease's settings here, when the cluster block changes the app's.
     pub(crate) release: Option<ReleaseSettings>,
     pub(crate) depends_on: Vec<String>,
+    /// The components the overlay's kustomization.yaml lists, sorted.
     pub(crate) components: Vec<String>,
+    /// The components the Flux Kustomization lists (`spec.components`), sorted.
+    pub(crate) flux_components: Vec<String>,
+    /// Remote kustomize bases (`github.com/owner/repo/dir`) -> the Git tag here.
+    pub(crate) remotes: BTreeMap<String, String>,
     pub(crate) patches: Vec<OverlayPatch>,
     pub(crate) manifests: Vec<SourceFile>,
     /// `postBuild.substitute`: `APP`, component values, app variables.
@@ -291,6 +312,50 @@ pub(crate) struct FluxKnobs {
     pub(crate) health_check_exprs: Vec<HealthCheckExpr>,
     pub(crate) inline_patches: Vec<InlinePatch>,
     pub(crate) labels: BTreeMap<String, String>,
+    /// `MirrorPrune`, `Delete`, `WaitForTermination` or `Orphan`; `None` for Flux's default.
+    pub(crate) deletion_policy: Option<String>,
+    pub(crate) force: bool,
+    /// Set only where the app applies a SOPS-encrypted file.
+    pub(crate) decryption: Option<Decryption>,
+    /// Sources of variables after the cluster's ConfigMap.
+    pub(crate) substitute_from: Vec<SubstituteSource>,
+    pub(crate) suspend: bool,
+}
+
+impl FluxKnobs {
+    /// Knobs with nothing set but `wait` and the timings.
+    pub(crate) fn new(wait: bool, timings: Timings) -> Self {
+        FluxKnobs {
+            wait,
+            timings,
+            health_checks: Vec::new(),
+            health_check_exprs: Vec::new(),
+            inline_patches: Vec::new(),
+            labels: BTreeMap::new(),
+            deletion_policy: None,
+            force: false,
+            decryption: None,
+            substitute_from: Vec::new(),
+            suspend: false,
+        }
+    }
+}
+
+/// `spec.decryption`: provider `sops`, with the Secret holding the key, or the controller's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Decryption {
+    pub(crate) provider: String,
+    pub(crate) secret: Option<String>,
+}
+
+/// A `postBuild.substituteFrom` source besides the cluster's ConfigMap, with the variables the
+/// spec says it provides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SubstituteSource {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) optional: bool,
+    pub(crate) vars: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]

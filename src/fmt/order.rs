@@ -18,6 +18,7 @@ pub(super) enum Context {
     AppCluster,
     Helm,
     Image,
+    Remote,
     Defaults,
     DefaultsHelm,
     DefaultsSource,
@@ -51,6 +52,7 @@ const APP: &[&str] = &[
     "manifests",
     "helm",
     "image",
+    "remote",
     "component",
     "var",
     "wait",
@@ -61,6 +63,10 @@ const APP: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "deletion-policy",
+    "force",
+    "decryption",
+    "substitute-from",
     "cluster",
 ];
 
@@ -76,6 +82,7 @@ impl Context {
             Context::AppCluster => known_children(Some("app cluster")),
             Context::Helm => known_children(Some("helm")),
             Context::Image => known_children(Some("image")),
+            Context::Remote => known_children(Some("remote")),
             Context::Defaults => known_children(Some("defaults")),
             Context::DefaultsHelm => DEFAULTS_HELM,
             Context::DefaultsSource => known_children(Some("defaults source")),
@@ -94,6 +101,7 @@ impl Context {
             (Context::App, "cluster") => Context::AppCluster,
             (Context::App, "helm") => Context::Helm,
             (Context::App, "image") => Context::Image,
+            (Context::App, "remote") => Context::Remote,
             (Context::Top | Context::Cluster, "defaults") => Context::Defaults,
             (Context::Defaults, "helm") => Context::DefaultsHelm,
             (Context::DefaultsHelm, "source") => Context::DefaultsSource,
@@ -116,7 +124,8 @@ impl Context {
     /// them. `None` for every other node.
     pub(super) fn canonical_props(self, name: &str) -> Option<&'static [&'static str]> {
         match (self, name) {
-            (Context::Helm | Context::Image, "version") => Some(&["cluster"]),
+            (Context::Helm | Context::Image | Context::Remote, "version") => Some(&["cluster"]),
+            (Context::App, "remote") => Some(&[]),
             (Context::App, "helm") => Some(&["chart"]),
             (Context::App, "image") => Some(&["values-path"]),
             _ => None,
@@ -144,6 +153,7 @@ mod tests {
             (Context::AppCluster, Some("app cluster")),
             (Context::Helm, Some("helm")),
             (Context::Image, Some("image")),
+            (Context::Remote, Some("remote")),
             (Context::Defaults, Some("defaults")),
             (Context::DefaultsHelm, Some("defaults helm")),
             (Context::DefaultsSource, Some("defaults source")),

@@ -16,6 +16,7 @@ mod defaults;
 mod error;
 mod helm;
 mod knobs;
+mod layout;
 mod namespace;
 mod reader;
 mod split;
@@ -50,6 +51,8 @@ pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
         Some("defaults source") => defaults::DEFAULTS_SOURCE,
         Some("image") => app::IMAGE,
         Some("namespace") => namespace::NAMESPACE,
+        Some("remote") => app::REMOTE,
+        Some("layout") => layout::LAYOUT,
         Some(_) => &[],
     }
 }

@@ -49,6 +49,19 @@ pub(crate) struct Settings {
     pub(crate) timings: Timings,
     /// `name-label #false`: no `app.kubernetes.io/name` label in the apps' `commonMetadata`.
     pub(crate) name_label: Option<Spanned<bool>>,
+    pub(crate) layout: Option<LayoutSettings>,
+}
+
+/// `layout { ... }` in `settings`.
+#[derive(Debug)]
+pub(crate) struct LayoutSettings {
+    /// The `layout` node's name.
+    pub(crate) span: SourceSpan,
+    /// `"<cluster>/<layer>"` or `"<layer>/<cluster>"`.
+    pub(crate) app_flux_kustomizations: Option<Spanned<String>>,
+    /// A name with `{layer}` and `{cluster}`.
+    pub(crate) root_kustomization: Option<Spanned<String>>,
+    pub(crate) cluster_config: Option<Spanned<String>>,
 }
 
 /// Durations shared by settings, clusters and apps.
@@ -95,6 +108,10 @@ pub(crate) struct Component {
     pub(crate) name: Spanned<String>,
     pub(crate) path: Option<Spanned<String>>,
     pub(crate) vars: Vec<ComponentVar>,
+    /// `patch "file" kind=...`: patches of the objects of the app that uses the component.
+    pub(crate) patches: Vec<FilePatch>,
+    /// `component "name"`: the other components this one uses (kustomize `components:`).
+    pub(crate) uses: Vec<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -119,6 +136,7 @@ pub(crate) struct App {
     pub(crate) vars: Vec<Var>,
     pub(crate) helm: Option<Helm>,
     pub(crate) images: Vec<Image>,
+    pub(crate) remotes: Vec<Remote>,
     pub(crate) knobs: Knobs,
     pub(crate) per_cluster: Vec<AppCluster>,
 }
@@ -126,7 +144,17 @@ pub(crate) struct App {
 #[derive(Debug)]
 pub(crate) struct ComponentUse {
     pub(crate) name: Spanned<String>,
+    /// `level="flux"` or `level="overlay"` (the default).
+    pub(crate) level: Option<Spanned<String>>,
     pub(crate) values: Vec<Var>,
+}
+
+/// `remote "github.com/owner/repo/dir" { version "v1" ... }`: a remote kustomize base at a Git
+/// tag per cluster.
+#[derive(Debug)]
+pub(crate) struct Remote {
+    pub(crate) url: Spanned<String>,
+    pub(crate) versions: Vec<Version>,
 }
 
 #[derive(Debug)]
@@ -258,6 +286,28 @@ pub(crate) struct Knobs {
     pub(crate) health_check_exprs: Vec<HealthCheckExpr>,
     pub(crate) inline_patches: Vec<InlinePatch>,
     pub(crate) labels: Vec<Var>,
+    pub(crate) deletion_policy: Option<Spanned<String>>,
+    pub(crate) force: Option<Spanned<bool>>,
+    pub(crate) decryption: Option<Spanned<Decryption>>,
+    pub(crate) substitute_from: Vec<SubstituteFrom>,
+}
+
+/// `decryption "sops" secret="sops-age"`: how kustomize-controller decrypts the SOPS-encrypted
+/// files an app applies; without `secret`, with the controller's own key.
+#[derive(Debug, Clone)]
+pub(crate) struct Decryption {
+    pub(crate) provider: Spanned<String>,
+    pub(crate) secret: Option<Spanned<String>>,
+}
+
+/// `substitute-from "Secret" "name" optional=#true { var "NAME" }`: another source of
+/// variables, and the variables it provides.
+#[derive(Debug, Clone)]
+pub(crate) struct SubstituteFrom {
+    pub(crate) kind: Spanned<String>,
+    pub(crate) name: Spanned<String>,
+    pub(crate) optional: Option<Spanned<bool>>,
+    pub(crate) vars: Vec<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -303,6 +353,12 @@ pub(crate) struct AppCluster {
     pub(crate) knobs: Knobs,
     /// The cluster block's `helm { ... }`.
     pub(crate) helm: Option<HelmSettings>,
+    /// `depends-on` in the cluster block: added to the app's, or in place of them.
+    pub(crate) depends_on: Vec<Spanned<String>>,
+    /// The first `depends-on ... replace=#true`: the block's list replaces the app's.
+    pub(crate) depends_on_replace: Option<SourceSpan>,
+    /// `suspend #true`: the app's Flux Kustomization on this cluster is suspended.
+    pub(crate) suspend: Option<Spanned<bool>>,
 }
 
 #[derive(Debug)]

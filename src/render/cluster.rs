@@ -45,8 +45,12 @@ impl Renderer<'_> {
                 ..Metadata::default()
             },
             spec: Some(FluxKustomizationSpec {
+                components: Vec::new(),
                 common_metadata: None,
+                decryption: None,
+                deletion_policy: None,
                 depends_on,
+                force: false,
                 health_check_exprs: Vec::new(),
                 health_checks: Vec::new(),
                 images: Vec::new(),

@@ -6,6 +6,7 @@ use super::objects::{
     FilePatch, HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, Metadata, Object,
 };
 use super::{HELM_RELEASE, Renderer, document, helm, kustomization, schema, target};
+use crate::kustomize_dir;
 use crate::layout;
 use crate::model::{App, ChartSource, Deployment};
 
@@ -117,8 +118,14 @@ impl Renderer<'_> {
         for file in &deployment.manifests {
             self.tree
                 .insert(layout::file_in(&overlay, &file.name), file.bytes.clone());
-            resources.push(file.name.clone());
         }
+        resources.extend(kustomize_dir::resources(&deployment.manifests));
+        resources.extend(
+            deployment
+                .remotes
+                .iter()
+                .map(|(base, tag)| kustomize_dir::remote_target(base, tag)),
+        );
         for patch in &deployment.patches {
             self.tree.insert(
                 layout::file_in(&overlay, &patch.file.name),

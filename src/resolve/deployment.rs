@@ -14,6 +14,7 @@ use crate::parse::syntax;
 
 use super::Resolver;
 use super::defaults::Chain;
+use super::dependencies::cluster_depends_on;
 use super::helm_settings::ClusterRelease;
 use super::knobs::target;
 use super::manifests::{Doc, Manifest};
@@ -26,10 +27,10 @@ use super::versions::is_exact_chart_version;
 pub(super) struct AppBasis {
     pub(super) layer: Layer,
     pub(super) namespace: String,
-    /// The apps it depends on, sorted.
-    pub(super) depends_on: Vec<String>,
-    /// The components it uses, sorted.
+    /// The components it uses in its overlay, sorted.
     pub(super) components: Vec<String>,
+    /// The components its Flux Kustomization lists, sorted.
+    pub(super) flux_components: Vec<String>,
     /// The app-level variables: `APP`, its components' and its own.
     pub(super) substitute: BTreeMap<String, String>,
     /// Where each app-level value is written, to resolve its references per cluster.
@@ -153,19 +154,14 @@ impl Resolver {
             values,
             images,
             release,
-            depends_on: basis.depends_on.clone(),
+            depends_on: depends_on(app, cluster),
             components: basis.components.clone(),
+            flux_components: basis.flux_components.clone(),
+            remotes: self.remotes_for(app, cluster),
             patches: Vec::new(),
             manifests: Vec::new(),
             substitute: basis.substitute.clone(),
-            flux: FluxKnobs {
-                wait: basis.layer == Layer::Platform,
-                timings: basis.timings.clone(),
-                health_checks: Vec::new(),
-                health_check_exprs: Vec::new(),
-                inline_patches: Vec::new(),
-                labels: BTreeMap::new(),
-            },
+            flux: FluxKnobs::new(basis.layer == Layer::Platform, basis.timings.clone()),
         };
         let overlay = self.overlay(
             app,
@@ -195,6 +191,8 @@ impl Resolver {
                 values_text.as_deref().unwrap_or_default(),
             ),
         });
+        let applied: Vec<&ParsedFile> = basis.base.iter().chain(&overlay.resources).collect();
+        self.decryption(app, &applied, &mut deployment);
         let parts = BuildParts {
             base: &basis.base,
             overlay: &overlay,
@@ -226,6 +224,9 @@ impl Resolver {
         };
         self.knobs(&block.knobs, namespace, &mut deployment.flux);
         overlay.texts.extend(inline_patches(&block.knobs));
+        if let Some(suspend) = &block.suspend {
+            deployment.flux.suspend = suspend.value;
+        }
         for var in &block.vars {
             self.var_name(&var.name);
         }
@@ -275,6 +276,17 @@ impl Resolver {
         }
         overlay
     }
+}
+
+/// The apps the app depends on on `cluster`, sorted, each once.
+fn depends_on(app: &syntax::App, cluster: &str) -> Vec<String> {
+    let mut names: Vec<String> = cluster_depends_on(app, cluster)
+        .into_iter()
+        .map(|name| name.value.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The inline patches of a knobs block, as text.

@@ -47,6 +47,42 @@ pub(crate) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     UnknownApp(#[from] UnknownApp),
+    #[error("component `{name}` uses itself")]
+    #[diagnostic(
+        code("fluxspec::component-cycle"),
+        help(
+            "kustomize cannot build a component that includes itself, directly or through another component; remove one `component` line of the cycle"
+        )
+    )]
+    ComponentCycle {
+        name: String,
+        #[label("leads back to `{name}`")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a component level")]
+    #[diagnostic(
+        code("fluxspec::invalid-component-level"),
+        help(
+            "`level=\"overlay\"` (the default) lists the component in the app's overlay kustomization.yaml; `level=\"flux\"` in its Flux Kustomization's `spec.components`"
+        )
+    )]
+    InvalidComponentLevel {
+        value: String,
+        #[label("`flux` or `overlay`")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a remote base fluxspec can version")]
+    #[diagnostic(
+        code("fluxspec::invalid-remote"),
+        help(
+            "write `github.com/owner/repo` or `github.com/owner/repo/directory`, without a scheme, `//` or `?ref=`: each `version` line gives the Git tag"
+        )
+    )]
+    InvalidRemote {
+        value: String,
+        #[label("not `github.com/owner/repo[/directory]`")]
+        span: SourceSpan,
+    },
     #[error("unknown component `{name}`")]
     #[diagnostic(code("fluxspec::unknown-component"))]
     UnknownComponent {
@@ -372,6 +408,20 @@ pub(crate) enum Error {
         #[label("this file")]
         span: SourceSpan,
     },
+    #[error("`{kustomization}` lists `{entry}`, which is not in its directory tree")]
+    #[diagnostic(
+        code("fluxspec::kustomization-missing-resource"),
+        help(
+            "kustomize would fail to build the directory: add the file (fluxspec copies only \
+             `.yaml`, `.yml` and `.json` files), or remove the entry"
+        )
+    )]
+    KustomizationMissingResource {
+        kustomization: String,
+        entry: String,
+        #[label("this tree holds a kustomization")]
+        span: SourceSpan,
+    },
     #[error("`{location}` is not an object Flux can apply: {reason}")]
     #[diagnostic(
         code("fluxspec::not-an-object"),
@@ -554,6 +604,51 @@ pub(crate) enum Error {
         span: SourceSpan,
         #[label("fluxspec does not write this Namespace")]
         create: SourceSpan,
+    },
+    #[error("`{path}` is SOPS-encrypted but has no MAC")]
+    #[diagnostic(
+        code("fluxspec::sops-mac-missing"),
+        help(
+            "SOPS refuses to decrypt a file whose `sops.mac` is missing: encrypt it again with `sops --encrypt`, never edit the encrypted file by hand"
+        )
+    )]
+    SopsMacMissing {
+        path: String,
+        #[label("names the file without a MAC")]
+        span: SourceSpan,
+    },
+    #[error("app `{app}` applies the SOPS-encrypted `{path}` on {clusters} without `decryption`")]
+    #[diagnostic(
+        code("fluxspec::sops-without-decryption"),
+        help(
+            "Flux would apply the file still encrypted: give the key's Secret with `decryption \"sops\" secret=\"sops-age\"` (in `defaults`, a cluster's `defaults` or the app), or `decryption \"sops\"` where kustomize-controller has its own key"
+        )
+    )]
+    SopsWithoutDecryption {
+        path: String,
+        app: String,
+        clusters: String,
+        #[label("an encrypted file")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a valid {what}")]
+    #[diagnostic(code("fluxspec::invalid-kustomization-setting"))]
+    InvalidKustomizationSetting {
+        what: &'static str,
+        value: String,
+        #[label("not a valid {what}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a layout fluxspec can write")]
+    #[diagnostic(code("fluxspec::invalid-layout"))]
+    InvalidLayout {
+        value: String,
+        #[label("not a valid layout")]
+        span: SourceSpan,
+        #[help]
+        help: String,
     },
     #[error(transparent)]
     #[diagnostic(transparent)]

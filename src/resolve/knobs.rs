@@ -56,6 +56,7 @@ impl Resolver {
                 .iter()
                 .map(|label| (label.name.value.clone(), label.value.value.clone())),
         );
+        self.kustomization_knobs(knobs, flux);
     }
 
     /// Checks `label KEY VALUE` lines: each key once, keys and values as Kubernetes takes them.

@@ -28,14 +28,19 @@ mod file_names;
 mod files;
 mod helm_settings;
 mod knobs;
+mod kustomization_knobs;
+mod kustomize_dirs;
+mod layout_settings;
 mod manifests;
 mod namespaces;
 mod objects;
 mod overrides;
 mod reading;
+mod remotes;
 mod repositories;
 mod rules;
 mod settings;
+mod sops;
 mod spec_field;
 mod substitution;
 mod unused;
@@ -92,10 +97,12 @@ pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -
         used_by_cluster: BTreeMap::new(),
         filed: substitution::Filed::default(),
         applied: duplicates::Applied::new(),
+        undecrypted: sops::Undecrypted::default(),
     };
     let model = resolver.model(spec, whole);
     resolver.applied_objects(spec, &model);
     resolver.substitution_errors();
+    resolver.decryption_errors();
     if resolver.errors.is_empty() {
         resolver.unused(spec, &model);
     }
@@ -141,6 +148,8 @@ struct Resolver {
     filed: substitution::Filed,
     /// The objects each app's files hold on each cluster.
     applied: duplicates::Applied,
+    /// Encrypted files applied without `decryption`, reported once per place.
+    undecrypted: sops::Undecrypted,
 }
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
@@ -168,11 +177,11 @@ impl Resolver {
         let mut components: Vec<Component> = spec
             .components
             .iter()
-            .map(|component| self.component(component))
+            .map(|component| self.component(component, spec))
             .collect();
         components.sort_by(|a, b| a.name.cmp(&b.name));
 
-        self.root_names(spec, &clusters);
+        self.root_names(spec, &clusters, &settings);
         let mut apps: Vec<App> = spec
             .apps
             .iter()

@@ -50,6 +50,7 @@ impl Resolver {
                 output_path: "./generated".to_owned(),
                 timings: defaults,
                 name_label: true,
+                layout: self.layout_settings(None),
             };
         };
         let output_path = settings.output_path.as_ref().map_or_else(
@@ -94,6 +95,7 @@ impl Resolver {
             output_path,
             timings: self.timings(&settings.timings, &defaults),
             name_label: settings.name_label.as_ref().is_none_or(|label| label.value),
+            layout: self.layout_settings(settings.layout.as_ref()),
         }
     }
 }

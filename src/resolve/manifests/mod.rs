@@ -119,6 +119,8 @@ pub(super) struct Manifest {
     pub(super) not_objects: Vec<NotAnObject>,
     /// The objects of the file as a resource: their identities and labels.
     pub(super) objects: Vec<ObjectMeta>,
+    /// A SOPS-encrypted file: copied as it is, its documents not read.
+    pub(super) encrypted: bool,
 }
 
 impl Manifest {
@@ -183,7 +185,23 @@ impl Manifest {
             malformed_at: first_malformed(text),
             not_objects,
             objects: identified,
+            encrypted: false,
         })
+    }
+
+    /// A SOPS-encrypted file: nothing in it is substituted before kustomize-controller decrypts
+    /// it, so it has no documents to check.
+    pub(super) fn encrypted(path: String) -> Self {
+        Manifest {
+            path,
+            docs: Vec::new(),
+            lines: BTreeMap::new(),
+            malformed_at: None,
+            not_objects: Vec::new(),
+            // Not read, so not part of the applied-twice check either.
+            objects: Vec::new(),
+            encrypted: true,
+        }
     }
 
     /// A stand-in for content fluxspec generates from a file (Helm values), with its text.
@@ -195,6 +213,7 @@ impl Manifest {
             malformed_at: first_malformed(text),
             not_objects: Vec::new(),
             objects: Vec::new(),
+            encrypted: false,
         }
     }
 
