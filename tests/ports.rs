@@ -168,20 +168,12 @@ const ONEDR0P_HOME_OPS: Port = Port {
             "what each namespace's kustomization.yaml adds (alerts, kopiur secret) is an app of its own in the port; the original's root applies it",
         ),
         (
-            "main: only in the original: ConfigMap default/recyclarr-configmap",
-            "issue 15: a configMapGenerator needs a manifests directory with its own kustomization.yaml",
-        ),
-        (
             "main: only in the original: ConfigMap default/sonarr-configmap",
-            "issue 15: a configMapGenerator needs a manifests directory with its own kustomization.yaml",
+            "a kustomize directory copies only YAML and JSON files, so the generator's shell scripts cannot be ported",
         ),
         (
             "main: Kustomization flux-system/* spec.patches",
             "the original patches every HelmRelease from its root Kustomization; the port's defaults write the same fields into each HelmRelease",
-        ),
-        (
-            "main: Kustomization flux-system/* spec.components",
-            "issue 15: fluxspec adds components in each overlay (kustomize), not as the Flux Kustomization's spec.components",
         ),
         (
             "main: Kustomization flux-system/cert-manager spec.postBuild",
@@ -335,7 +327,8 @@ fn kustomization_targets(port: &Port, key: &str) -> Option<Vec<String>> {
 /// `substituteFrom`;
 /// `wait: false`, and a `retryInterval` or `timeout` equal to `interval`, are Flux's defaults, so
 /// the same as none; a patch's text loses its
-/// trailing newline (a KDL multi-line string has none; the patch is the same); and `dependsOn`
+/// trailing newline (a KDL multi-line string has none; the patch is the same); a component's
+/// path becomes its name ([`component_name`]: the paths differ with the tree); and `dependsOn`
 /// is a sorted list of `namespace/name`, the original's mapped to the port's names.
 fn normalised_spec(port: Option<&Port>, object: &Value) -> Value {
     let mut spec = object["spec"].clone();
@@ -354,6 +347,13 @@ fn normalised_spec(port: Option<&Port>, object: &Value) -> Value {
             && fields.get(defaults_to_interval) == fields.get("interval")
         {
             fields.remove(defaults_to_interval);
+        }
+    }
+    if let Some(Value::Array(components)) = fields.get_mut("components") {
+        for component in components {
+            if let Some(path) = component.as_str() {
+                *component = Value::from(component_name(path));
+            }
         }
     }
     if let Some(Value::Array(patches)) = fields.get_mut("patches") {
@@ -392,6 +392,14 @@ fn normalised_spec(port: Option<&Port>, object: &Value) -> Value {
     }
     prune_empty(&mut spec);
     spec
+}
+
+/// A Flux-level component's path as the name fluxspec gives it: what follows `components/`,
+/// with `/` read as `-` (`../../../../components/kopiur/backup` is `kopiur-backup`).
+fn component_name(path: &str) -> String {
+    path.rsplit_once("components/")
+        .map_or(path, |(_, name)| name)
+        .replace('/', "-")
 }
 
 /// Removes empty maps and lists, recursively: a normalisation that emptied one leaves nothing.
