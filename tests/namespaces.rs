@@ -166,3 +166,28 @@ app "web" {
     assert!(read(&out, "apps/web/base/ocirepository.yaml").contains("web-extra"));
     assert!(read(&out, "apps/web/dev/ocirepository.yaml").contains("kind: OCIRepository"));
 }
+
+/// Regression: a component naming its objects `${APP}` (onedr0p/home-ops' kopiur backup) is
+/// one object per app once Flux substitutes, not one object applied twice.
+#[test]
+fn a_component_object_named_by_a_variable_is_one_object_per_app() {
+    let (_temp, out) = compile(
+        r#"
+cluster "dev"
+component "backup"
+app "alpha" {
+    namespace "media"
+    component "backup"
+}
+app "beta" {
+    namespace "media"
+    component "backup"
+}
+"#,
+        &[(
+            "components/backup/pvc.yaml",
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${APP}\nspec:\n  resources:\n    requests:\n      storage: 1Gi\n",
+        )],
+    );
+    assert!(read(&out, "components/backup/pvc.yaml").contains("name: ${APP}"));
+}

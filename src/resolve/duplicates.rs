@@ -131,10 +131,21 @@ impl Resolver {
                     );
                 }
                 let target = app.target_namespace.then_some(app.namespace.as_str());
+                let vars: BTreeMap<&str, &str> = cluster
+                    .vars
+                    .iter()
+                    .chain(
+                        app.deployments
+                            .iter()
+                            .filter(|d| d.cluster == cluster.name)
+                            .flat_map(|d| &d.substitute),
+                    )
+                    .map(|(name, value)| (name.as_str(), value.as_str()))
+                    .collect();
                 let key = (cluster.name.clone(), app.name.clone());
                 for (span, meta) in self.applied.get(&key).into_iter().flatten() {
                     apply(
-                        meta.id.applied(target),
+                        substituted(&meta.id, &vars).applied(target),
                         Place {
                             owner: app.name.clone(),
                             from: format!("`{}`", meta.location),
@@ -210,6 +221,22 @@ impl Resolver {
                 }
             }
         }
+    }
+}
+
+/// An object's identity once Flux substitutes the app's variables on the cluster into its name
+/// and namespace: a component's `${APP}` names another object in each app. A text that does not
+/// substitute stays as written (the substitution check reports it).
+fn substituted(id: &ObjectId, vars: &BTreeMap<&str, &str>) -> ObjectId {
+    let substitute = |text: &str| {
+        crate::substitute::envsubst(text, |name| vars.get(name).map(|v| (*v).to_owned()), true)
+            .unwrap_or_else(|_| text.to_owned())
+    };
+    ObjectId {
+        group: id.group.clone(),
+        kind: id.kind.clone(),
+        namespace: id.namespace.as_deref().map(substitute),
+        name: substitute(&id.name),
     }
 }
 
