@@ -13,6 +13,9 @@ pub(crate) struct Model {
     pub(crate) apps: Vec<App>,
     /// The HelmRepositories several apps share, each emitted once per cluster, sorted by name.
     pub(crate) shared_repositories: Vec<SharedRepository>,
+    /// The SOPS-encrypted files the spec applies, by their paths relative to the spec directory:
+    /// `fluxspec renovate` hides them from Renovate, whose edits would break their MAC.
+    pub(crate) encrypted_files: BTreeSet<String>,
 }
 
 /// A HelmRepository that several apps name (same URL, same settings): emitted once per cluster

@@ -300,14 +300,14 @@ fn reported_deps(report: &Value) -> (Vec<Extracted>, Vec<String>) {
     (deps, problems)
 }
 
-fn assert_extracts_exactly_the_versions(spec_dir: &Path, bin: &Path) {
-    let repo = repository(spec_dir);
+/// What Renovate extracts in `repo` (`--dry-run=extract`), with its problems.
+fn extract(bin: &Path, repo: &Path) -> (Vec<Extracted>, Vec<String>) {
     // Outside the repository: Renovate must not see its own report.
     let reports = tempfile::tempdir().expect("a temporary directory");
     let report_path = reports.path().join("report.json");
     renovate(
         bin,
-        repo.path(),
+        repo,
         &[
             "--dry-run=extract",
             "--report-type=file",
@@ -315,9 +315,17 @@ fn assert_extracts_exactly_the_versions(spec_dir: &Path, bin: &Path) {
         ],
         "warn",
     );
-    let report = read_json(&report_path);
-    let (deps, problems) = reported_deps(&report);
-    let spec = fs::read_to_string(repo.path().join("spec/homelab.kdl")).expect("read the spec");
+    reported_deps(&read_json(&report_path))
+}
+
+fn assert_extracts_exactly_the_versions(spec_dir: &Path, bin: &Path) {
+    let repo = repository(spec_dir);
+    assert_repository_extracts_exactly_the_versions(repo.path(), bin);
+}
+
+fn assert_repository_extracts_exactly_the_versions(repo: &Path, bin: &Path) {
+    let (deps, problems) = extract(bin, repo);
+    let spec = fs::read_to_string(repo.join("spec/homelab.kdl")).expect("read the spec");
     let expected = expected_deps(&spec);
     assert!(!expected.is_empty(), "the spec has versions");
     assert_eq!(problems, Vec::<String>::new(), "Renovate reported problems");
@@ -341,6 +349,51 @@ fn renovate_extracts_every_documented_version_form() {
         return;
     };
     assert_extracts_exactly_the_versions(&repo_root().join("tests/renovate/forms"), bin);
+}
+
+/// A user's config may turn on Renovate's `kubernetes` manager (it has no file patterns of its
+/// own) for the manifests in the spec directory: SOPS-encrypted files must stay invisible to it,
+/// both one only its content says is encrypted and one named `*.sops.*`, or Renovate would edit a
+/// file whose MAC then fails. Without fluxspec's `ignorePaths`, it would extract both image tags.
+#[test]
+fn renovate_extracts_nothing_from_encrypted_files() {
+    let Some(bin) = renovate_bin("renovate_extracts_nothing_from_encrypted_files") else {
+        return;
+    };
+    let repo = repository(&repo_root().join("tests/renovate/sops"));
+    let config_path = repo.path().join("renovate.json");
+    let mut config = read_json(&config_path);
+    config["kubernetes"] = json!({ "managerFilePatterns": ["/^spec/.+\\.ya?ml$/"] });
+    let write = |config: &Value| {
+        fs::write(
+            &config_path,
+            serde_json::to_string_pretty(config).expect("JSON"),
+        )
+        .expect("write the config");
+        commit(repo.path());
+    };
+    write(&config);
+    assert_repository_extracts_exactly_the_versions(repo.path(), bin);
+
+    // The fixture proves something: without the ignored paths, the manager sees both tags.
+    config
+        .as_object_mut()
+        .expect("the config is an object")
+        .remove("ignorePaths");
+    write(&config);
+    let (deps, _) = extract(bin, repo.path());
+    let seen: Vec<(&str, &str)> = deps
+        .iter()
+        .filter(|dep| dep.manager == "kubernetes" && dep.datasource == "docker")
+        .map(|dep| (dep.package_file.as_str(), dep.current_value.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("spec/apps/worker/worker.yaml", "1.4.2"),
+            ("spec/retired/old.sops.yaml", "1.36.1")
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

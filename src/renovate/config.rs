@@ -1,6 +1,7 @@
 //! `renovate.json`: its serde structs, and the config built from the managers and the options:
-//! the custom managers, then the package rules (one branch and PR per cluster, the approval gate,
-//! the `postUpgradeTasks`, and no updates inside the output directory).
+//! the paths Renovate must not read (SOPS-encrypted files), the custom managers, then the package
+//! rules (one branch and PR per cluster, the approval gate, the `postUpgradeTasks`, and no updates
+//! inside the output directory).
 
 use serde::Serialize;
 
@@ -11,12 +12,30 @@ use super::{DEFAULT_DEP_TYPE, Options};
 /// treat a branch as edited by a person (and stop updating it) because of them.
 const ACTIONS_BOT: &str = "41898282+github-actions[bot]@users.noreply.github.com";
 
+/// The `ignorePaths` of `config:recommended` (its `:ignoreModulesAndTests` preset), repeated
+/// because a config's own `ignorePaths` replaces the preset's rather than adding to it.
+const RECOMMENDED_IGNORE_PATHS: [&str; 8] = [
+    "**/node_modules/**",
+    "**/bower_components/**",
+    "**/vendor/**",
+    "**/examples/**",
+    "**/__tests__/**",
+    "**/test/**",
+    "**/tests/**",
+    "**/__fixtures__/**",
+];
+
+/// SOPS-encrypted files by the usual naming convention (`secret.sops.yaml`), wherever they are.
+const SOPS_FILES: &str = "**/*.sops.*";
+
 /// `renovate.json`'s text: `managers` for the spec at `spec_path` (from the repository root), and
-/// the rules for its output directory `output_path` and the `gated` clusters.
+/// the rules for its output directory `output_path`, the `encrypted` files the spec applies (from
+/// the repository root) and the `gated` clusters.
 pub(super) fn to_json(
     managers: &[Manager],
     spec_path: &str,
     output_path: &str,
+    encrypted: &[String],
     gated: &[String],
     options: &Options<'_>,
 ) -> String {
@@ -24,6 +43,7 @@ pub(super) fn to_json(
         schema: "https://docs.renovatebot.com/renovate-schema.json",
         extends: vec!["config:recommended"],
         git_ignored_authors: vec![ACTIONS_BOT],
+        ignore_paths: ignore_paths(encrypted),
         custom_managers: managers.iter().map(custom_manager).collect(),
         package_rules: package_rules(spec_path, output_path, gated, options),
     };
@@ -31,6 +51,29 @@ pub(super) fn to_json(
     let mut text = serde_json::to_string_pretty(&config).expect("a config serialises");
     text.push('\n');
     text
+}
+
+/// The paths no manager reads: the preset's, and SOPS-encrypted files, by name and those the spec
+/// applies (found by content) under other names, since an edit by Renovate would break their MAC
+/// and SOPS would then refuse to decrypt them. Renovate matches a plain path as a substring of a
+/// file's path.
+fn ignore_paths(encrypted: &[String]) -> Vec<String> {
+    let named_by_convention = |path: &String| {
+        path.rsplit('/')
+            .next()
+            .is_some_and(|name| name.contains(".sops."))
+    };
+    RECOMMENDED_IGNORE_PATHS
+        .into_iter()
+        .chain([SOPS_FILES])
+        .map(str::to_owned)
+        .chain(
+            encrypted
+                .iter()
+                .filter(|path| !named_by_convention(path))
+                .cloned(),
+        )
+        .collect()
 }
 
 fn custom_manager(manager: &Manager) -> CustomManager {
@@ -102,6 +145,7 @@ struct Config {
     schema: &'static str,
     extends: Vec<&'static str>,
     git_ignored_authors: Vec<&'static str>,
+    ignore_paths: Vec<String>,
     custom_managers: Vec<CustomManager>,
     package_rules: Vec<PackageRule>,
 }

@@ -111,10 +111,21 @@ pub(crate) fn generate(options: &Options<'_>) -> Result<String, Error> {
     check_coverage(&managers, &loaded, options.spec)?;
 
     let output_path = loaded.model.settings.output_path.trim_start_matches("./");
+    let spec_dir = spec_path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let encrypted: Vec<String> = loaded
+        .model
+        .encrypted_files
+        .iter()
+        .map(|file| match spec_dir {
+            "" => file.clone(),
+            dir => format!("{dir}/{file}"),
+        })
+        .collect();
     Ok(config::to_json(
         &managers,
         &spec_path,
         output_path,
+        &encrypted,
         &gated,
         options,
     ))

@@ -98,6 +98,7 @@ pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -
         filed: substitution::Filed::default(),
         applied: duplicates::Applied::new(),
         undecrypted: sops::Undecrypted::default(),
+        encrypted_files: BTreeSet::new(),
     };
     let model = resolver.model(spec, whole);
     resolver.applied_objects(spec, &model);
@@ -150,6 +151,8 @@ struct Resolver {
     applied: duplicates::Applied,
     /// Encrypted files applied without `decryption`, reported once per place.
     undecrypted: sops::Undecrypted,
+    /// The SOPS-encrypted files read so far, by their paths relative to the spec directory.
+    encrypted_files: BTreeSet<String>,
 }
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
@@ -199,6 +202,7 @@ impl Resolver {
             components,
             apps,
             shared_repositories,
+            encrypted_files: std::mem::take(&mut self.encrypted_files),
         }
     }
 

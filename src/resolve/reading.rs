@@ -96,6 +96,7 @@ impl Resolver {
             match sops::encryption(text) {
                 Encryption::Plain => {}
                 Encryption::Encrypted => {
+                    self.encrypted_files.insert(shown.clone());
                     manifests.push(Manifest::encrypted(shown));
                     files.push(file);
                     continue;
