@@ -237,3 +237,30 @@ fn generated_tree_builds_as_the_spec_does() {
         assert_eq!(repository_objects, spec_objects, "cluster {cluster}");
     }
 }
+
+/// A checkout as developers have it: a gitignored scratch file in the entry directory (which has
+/// no kustomization.yaml, so Flux would apply every YAML file there; this one is not YAML) and
+/// a symlink leading outside (`.tools`). The symlink is not followed but named in a warning;
+/// what `.gitignore` ignores is not in Git, so not read.
+#[cfg(unix)]
+#[test]
+fn a_checkout_with_an_outside_symlink_and_ignored_files_builds() {
+    let repository = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    common::copy_tree(
+        &common::generated_dir(),
+        &repository.path().join("generated"),
+    );
+    std::os::unix::fs::symlink(outside.path(), repository.path().join(".tools")).unwrap();
+    let entry = repository.path().join("generated/clusters/dev");
+    std::fs::write(entry.join("scratch.yaml"), "not: [yaml").unwrap();
+    std::fs::write(repository.path().join(".gitignore"), "scratch.yaml\n").unwrap();
+    let (objects, stderr) = build(repository.path(), "generated/clusters/dev");
+    assert!(!objects.is_empty());
+    assert!(
+        stderr.contains(
+            "warning: not read: the symlink `.tools` leading outside the repository (never followed)\n"
+        ),
+        "{stderr}"
+    );
+}

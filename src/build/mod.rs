@@ -65,6 +65,7 @@ use crate::compile::{CompileError, SpecSource};
 use crate::layout;
 use crate::select::UnknownCluster;
 use crate::substitute::SubstituteError;
+use crate::text::{and_list, plural};
 use crate::tree::FileTree;
 pub(crate) use kustomize::Kustomize;
 use object::{Object, ObjectId};
@@ -183,12 +184,25 @@ pub(crate) fn run(
 /// bootstrap --path` was given, relative to `dir`): the entry point of `build --repo`, and of
 /// anything that compares a hand-written repository with what a spec renders.
 pub(crate) fn run_repo(dir: &Path, entry: &str) -> Result<ClusterBuild, BuildError> {
-    let tree = repository::read(dir)?;
-    let workspace = Workspace::for_repository(&tree)?;
+    let repository = repository::read(dir)?;
+    let workspace = Workspace::for_repository(&repository.tree)?;
     let mut build = workspace.build_repository(entry)?;
-    build
-        .warnings
-        .splice(0..0, workspace.kustomize.outdated_warning());
+    let links = &repository.outside_links;
+    let skipped = (!links.is_empty()).then(|| {
+        format!(
+            "not read: the {} {} leading outside the repository (never followed)",
+            plural(links.len(), "symlink"),
+            and_list(links.iter().map(String::as_str))
+        )
+    });
+    build.warnings.splice(
+        0..0,
+        workspace
+            .kustomize
+            .outdated_warning()
+            .into_iter()
+            .chain(skipped),
+    );
     Ok(build)
 }
 

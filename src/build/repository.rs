@@ -3,12 +3,19 @@
 //! and the files the repository's root `.sourceignore` and source-controller's default
 //! exclusions name left out too (`build --repo`).
 //!
-//! A symlink is followed when its target is a regular file inside the repository and refused
-//! when it leads outside; a symlink to a directory is not followed (source-controller archives
-//! no directory links either). `.sourceignore` is read with gitignore's common rules: `#`
-//! comments, `!` to re-include, a leading `/` or an inner `/` anchoring a pattern at the root,
-//! a trailing `/` for directories only, `*`, `?` and `**`; a file inside an ignored directory
-//! stays ignored. Character classes (`[...]`) match literally.
+//! What the root `.gitignore` ignores is left out as well: it is not in Git, so not in the
+//! artifact (a file committed although ignored is the exception this misses; a `.gitignore`
+//! below the root, and Git's global excludes, are not read). A `!` of `.sourceignore` cannot
+//! bring back what `.gitignore` ignores.
+//!
+//! A symlink is followed when its target is a regular file inside the repository; one leading
+//! outside is never followed (it could read anything on the machine) but skipped and returned,
+//! so `build` warns about it rather than fail; a symlink to a directory is not followed
+//! (source-controller archives no directory links either). `.sourceignore` and `.gitignore` are
+//! read with gitignore's common rules: `#` comments, `!` to re-include, a leading `/` or an
+//! inner `/` anchoring a pattern at the root, a trailing `/` for directories only, `*`, `?` and
+//! `**`; a file inside an ignored directory stays ignored. Character classes (`[...]`) match
+//! literally.
 
 use std::path::Path;
 
@@ -52,12 +59,34 @@ const DEFAULT_IGNORES: &[&str] = &[
     "**/.flux.yaml",
 ];
 
-/// Reads the repository at `dir`.
-pub(super) fn read(dir: &Path) -> Result<FileTree, BuildError> {
-    let failed = |path: &Path, reason: String| BuildError::Repository {
+/// A repository read from disk.
+pub(super) struct Repository {
+    pub(super) tree: FileTree,
+    /// The symlinks leading outside the repository, not followed, by path, sorted.
+    pub(super) outside_links: Vec<String>,
+}
+
+fn failed(path: &Path, reason: String) -> BuildError {
+    BuildError::Repository {
         path: path.display().to_string(),
         reason,
-    };
+    }
+}
+
+/// The patterns of the file `name` at `root`, if there is one.
+fn ignore_file(root: &Path, name: &str) -> Result<Ignore, BuildError> {
+    let path = root.join(name);
+    let mut ignore = Ignore::new(std::iter::empty());
+    if path.is_file() {
+        let text =
+            read_capped(&path, FILE_LIMIT).map_err(|failure| failed(&path, failure.to_string()))?;
+        ignore.extend(String::from_utf8_lossy(&text).lines());
+    }
+    Ok(ignore)
+}
+
+/// Reads the repository at `dir`.
+pub(super) fn read(dir: &Path) -> Result<Repository, BuildError> {
     let root = dir
         .canonicalize()
         .map_err(|error| failed(dir, error.to_string()))?;
@@ -65,13 +94,15 @@ pub(super) fn read(dir: &Path) -> Result<FileTree, BuildError> {
         return Err(failed(dir, "it is not a directory".to_owned()));
     }
     let mut ignore = Ignore::new(DEFAULT_IGNORES.iter().copied());
-    let sourceignore = root.join(".sourceignore");
-    if sourceignore.is_file() {
-        let text = read_capped(&sourceignore, FILE_LIMIT)
-            .map_err(|failure| failed(&sourceignore, failure.to_string()))?;
-        ignore.extend(String::from_utf8_lossy(&text).lines());
-    }
+    ignore
+        .patterns
+        .extend(ignore_file(&root, ".sourceignore")?.patterns);
+    let gitignore = ignore_file(&root, ".gitignore")?;
+    let ignored = |relative: &str, directory: bool| {
+        gitignore.ignores(relative, directory) || ignore.ignores(relative, directory)
+    };
     let mut tree = FileTree::default();
+    let mut outside_links = Vec::new();
     let mut walk = WalkDir::new(&root)
         .min_depth(1)
         .sort_by_file_name()
@@ -85,13 +116,15 @@ pub(super) fn read(dir: &Path) -> Result<FileTree, BuildError> {
             .to_string_lossy()
             .replace('\\', "/");
         let file_type = entry.file_type();
-        if file_type.is_dir() {
-            if ignore.ignores(&relative, true) {
+        // A symlink to a directory is ignored as a directory would be.
+        let directory = file_type.is_dir() || (file_type.is_symlink() && path.is_dir());
+        if ignored(&relative, directory) {
+            if file_type.is_dir() {
                 walk.skip_current_dir();
             }
             continue;
         }
-        if ignore.ignores(&relative, false) {
+        if file_type.is_dir() {
             continue;
         }
         if file_type.is_symlink() {
@@ -99,10 +132,8 @@ pub(super) fn read(dir: &Path) -> Result<FileTree, BuildError> {
                 .canonicalize()
                 .map_err(|error| failed(path, error.to_string()))?;
             if !target.starts_with(&root) {
-                return Err(failed(
-                    path,
-                    "it is a symlink to a path outside the repository".to_owned(),
-                ));
+                outside_links.push(relative);
+                continue;
             }
             if !target.is_file() {
                 continue;
@@ -120,7 +151,11 @@ pub(super) fn read(dir: &Path) -> Result<FileTree, BuildError> {
             ));
         }
     }
-    Ok(tree)
+    outside_links.sort();
+    Ok(Repository {
+        tree,
+        outside_links,
+    })
 }
 
 /// Gitignore-style patterns, the last that matches deciding.
@@ -259,28 +294,63 @@ mod tests {
             "# Exclude all\n/*\n\n# Include manifest directories\n!/apps/\n!/clusters/\n",
         )
         .unwrap();
-        let tree = read(root.path()).unwrap();
+        let tree = read(root.path()).unwrap().tree;
         let paths: Vec<&str> = tree.iter().map(|(path, _)| path).collect();
         assert_eq!(paths, ["apps/base/a.yaml", "clusters/dev/sync.yaml"]);
     }
 
     #[cfg(unix)]
     #[test]
-    fn symlinks_out_of_the_repository_are_refused() {
+    fn symlinks_out_of_the_repository_are_skipped() {
         let outside = tempfile::tempdir().unwrap();
         fs::write(outside.path().join("secret.yaml"), "x").unwrap();
         let root = tempfile::tempdir().unwrap();
         fs::write(root.path().join("a.yaml"), "a").unwrap();
         std::os::unix::fs::symlink(root.path().join("a.yaml"), root.path().join("b.yaml")).unwrap();
-        let tree = read(root.path()).unwrap();
+        let tree = read(root.path()).unwrap().tree;
         assert_eq!(tree.get("b.yaml"), Some(&b"a"[..]));
-        std::os::unix::fs::symlink(
-            outside.path().join("secret.yaml"),
-            root.path().join("c.yaml"),
+        let link = |target: &Path, name: &str| {
+            let path = root.path().join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(target, path).unwrap();
+        };
+        link(&outside.path().join("secret.yaml"), "c.yaml");
+        link(outside.path(), "tools");
+        link(outside.path(), "apps/linked");
+        let repository = read(root.path()).unwrap();
+        let paths: Vec<&str> = repository.tree.iter().map(|(path, _)| path).collect();
+        assert_eq!(paths, ["a.yaml", "b.yaml"]);
+        assert_eq!(repository.outside_links, ["apps/linked", "c.yaml", "tools"]);
+    }
+
+    /// What the root `.gitignore` ignores is not in Git, so not in the artifact; a `!` of
+    /// `.sourceignore` does not bring it back.
+    #[test]
+    fn the_root_gitignore_is_left_out() {
+        let root = tempfile::tempdir().unwrap();
+        for path in [
+            "apps/a.yaml",
+            "apps/a.yaml.bak",
+            "target/debug/build.yaml",
+            "clusters/dev/local.yaml",
+            "clusters/dev/sync.yaml",
+        ] {
+            let file = root.path().join(path);
+            fs::create_dir_all(file.parent().unwrap()).unwrap();
+            fs::write(file, "x").unwrap();
+        }
+        fs::write(
+            root.path().join(".gitignore"),
+            "/target\n*.bak\nclusters/dev/local.yaml\n",
         )
         .unwrap();
-        let error = read(root.path()).unwrap_err().to_string();
-        assert!(error.contains("outside the repository"), "{error}");
+        fs::write(root.path().join(".sourceignore"), "!*.bak\n").unwrap();
+        let tree = read(root.path()).unwrap().tree;
+        let paths: Vec<&str> = tree.iter().map(|(path, _)| path).collect();
+        assert_eq!(
+            paths,
+            [".sourceignore", "apps/a.yaml", "clusters/dev/sync.yaml"]
+        );
     }
 
     #[test]
