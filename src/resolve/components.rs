@@ -77,25 +77,18 @@ impl Resolver {
             span: component.name.span,
         };
         let path = component.path.as_ref().unwrap_or(&default_path);
-        let mut read = self.read_manifests(path, FileKind::Resources);
+        // A patch kept inside the component's directory is not one of its resources.
+        let patch_paths: Vec<&str> = component
+            .patches
+            .iter()
+            .map(|patch| patch.path.as_str())
+            .collect();
+        let read = self.read_manifests_except(path, FileKind::Resources, &patch_paths);
         let mut patches = Vec::new();
         let mut parsed_patches = Vec::new();
         for patch in &component.patches {
             let target = target(&patch.target);
             let patch_read = self.read_manifests(&patch.path, FileKind::Patches);
-            // A patch kept inside the component's directory is not one of its resources.
-            let inside = patch
-                .path
-                .value
-                .strip_prefix(path.value.trim_end_matches('/'))
-                .and_then(|rest| rest.strip_prefix('/'));
-            if let Some(at) =
-                inside.and_then(|inside| read.files.iter().position(|file| file.name == inside))
-            {
-                read.files.remove(at);
-                read.manifests
-                    .retain(|manifest| manifest.path != patch.path.value);
-            }
             for (file, manifest) in patch_read.files.into_iter().zip(patch_read.manifests) {
                 parsed_patches.push((manifest, target.clone()));
                 patches.push(OverlayPatch {
@@ -286,5 +279,58 @@ impl Resolver {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use crate::parse;
+
+    /// A JSON 6902 patch (a YAML list) kept in the component's own directory is a patch, not a
+    /// resource: it is neither checked as objects nor listed under `resources:`.
+    #[test]
+    fn a_json_6902_patch_inside_the_component_directory_is_only_a_patch() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let component = dir.path().join("components/hardened");
+        fs::create_dir_all(&component).expect("create the component directory");
+        fs::write(
+            component.join("config.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hardened\n",
+        )
+        .expect("write a resource");
+        fs::write(
+            component.join("replicas.yaml"),
+            "- op: replace\n  path: /spec/replicas\n  value: 2\n",
+        )
+        .expect("write the patch");
+        let spec = r#"
+cluster "dev"
+component "hardened" {
+    patch "components/hardened/replicas.yaml" kind="Deployment"
+}
+app "web" {
+    component "hardened"
+}
+"#;
+        let syntax = parse::parse(spec).into_result().expect("parses");
+        let whole = miette::SourceSpan::from(0..spec.len());
+        let model = super::super::resolve(&syntax, dir.path(), whole)
+            .into_result()
+            .unwrap_or_else(|errors| panic!("resolves: {errors:?}"));
+        let component = &model.components[0];
+        let files: Vec<&str> = component
+            .files
+            .iter()
+            .map(|file| file.name.as_str())
+            .collect();
+        assert_eq!(files, ["config.yaml"]);
+        let patches: Vec<&str> = component
+            .patches
+            .iter()
+            .map(|patch| patch.file.name.as_str())
+            .collect();
+        assert_eq!(patches, ["replicas.yaml"]);
     }
 }

@@ -76,7 +76,20 @@ impl Resolver {
     /// the files its kustomization applies are checked (the named directory itself may be one;
     /// its files are then copied into a directory of its name).
     pub(super) fn read_manifests(&mut self, path: &Spanned<String>, kind: FileKind) -> ReadFiles {
+        self.read_manifests_except(path, kind, &[])
+    }
+
+    /// [`Self::read_manifests`] without the files at `except` (paths from the spec directory, as
+    /// the spec writes them), which are not read at all: the patches a component keeps in its
+    /// own directory are not among its resources.
+    pub(super) fn read_manifests_except(
+        &mut self,
+        path: &Spanned<String>,
+        kind: FileKind,
+        except: &[&str],
+    ) -> ReadFiles {
         let mut read = self.read(path);
+        read.retain(|(shown, _)| !except.contains(&shown.as_str()));
         let checked = if kind == FileKind::Resources {
             self.kustomize_dirs(path, &mut read)
         } else {
