@@ -366,7 +366,8 @@ pub(crate) struct HealthCheck {
     pub(crate) api_version: Option<String>,
     pub(crate) kind: String,
     pub(crate) name: String,
-    pub(crate) namespace: String,
+    /// `None` for a cluster-scoped object (`namespace=""`).
+    pub(crate) namespace: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -191,3 +191,30 @@ app "beta" {
     );
     assert!(read(&out, "components/backup/pvc.yaml").contains("name: ${APP}"));
 }
+
+/// A `health-check` with `namespace=""` names no namespace, for a cluster-scoped kind (a
+/// ClusterIssuer); without `namespace=` it names the app's.
+#[test]
+fn a_health_check_with_an_empty_namespace_names_none() {
+    let (_temp, out) = compile(
+        r#"
+cluster "dev"
+app "issuers" {
+    manifests "issuer.yaml"
+    health-check api-version="cert-manager.io/v1" kind="ClusterIssuer" name="letsencrypt" namespace=""
+    health-check api-version="v1" kind="ConfigMap" name="settings"
+}
+"#,
+        &[(
+            "issuer.yaml",
+            "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: letsencrypt\nspec: {}\n",
+        )],
+    );
+    let flux = read(&out, "app-flux-kustomizations/dev/apps/issuers.yaml");
+    assert!(
+        flux.contains(
+            "  healthChecks:\n  - apiVersion: cert-manager.io/v1\n    kind: ClusterIssuer\n    name: letsencrypt\n  - apiVersion: v1\n    kind: ConfigMap\n    name: settings\n    namespace: issuers\n"
+        ),
+        "{flux}"
+    );
+}

@@ -228,10 +228,6 @@ const ONEDR0P_HOME_OPS: Port = Port {
             "fluxspec always substitutes APP (and the cluster's variables); the original substitutes nothing here",
         ),
         (
-            "main: Kustomization flux-system/cert-manager spec.healthChecks",
-            "a health-check always names a namespace (the app's), so the cluster-scoped ClusterIssuer gets one",
-        ),
-        (
             "main: Kustomization flux-system/home-assistant spec.dependsOn",
             "depends-on names apps of the spec; kube-system/multus-networks is not vendored",
         ),

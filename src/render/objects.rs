@@ -98,7 +98,8 @@ pub(super) struct HealthCheck {
     pub(super) api_version: Option<String>,
     pub(super) kind: String,
     pub(super) name: String,
-    pub(super) namespace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) namespace: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -16,20 +16,25 @@ impl Resolver {
         }
         flux.timings = self.timings(&knobs.timings, &flux.timings);
         for check in &knobs.health_checks {
+            // `namespace=""`: none, for a cluster-scoped kind.
+            let given = check
+                .namespace
+                .as_ref()
+                .filter(|value| !value.value.is_empty());
             self.health_check_names(
                 check.api_version.as_ref(),
                 &check.kind,
                 Some(&check.name),
-                check.namespace.as_ref(),
+                given,
             );
             flux.health_checks.push(HealthCheck {
                 api_version: check.api_version.as_ref().map(|value| value.value.clone()),
                 kind: check.kind.value.clone(),
                 name: check.name.value.clone(),
-                namespace: check
-                    .namespace
-                    .as_ref()
-                    .map_or_else(|| namespace.to_owned(), |value| value.value.clone()),
+                namespace: match &check.namespace {
+                    None => Some(namespace.to_owned()),
+                    Some(_) => given.map(|value| value.value.clone()),
+                },
             });
         }
         for expr in &knobs.health_check_exprs {
