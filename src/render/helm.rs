@@ -7,10 +7,17 @@ use super::objects::{
     OciRef, OciRepositorySpec, OidcIdentity, ReleaseAction, ReleaseDependency, Remediation,
     ValuesReference, Verify,
 };
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
 use crate::model::{self, ChartVersion, OciSettings, ReleaseSettings, RepositorySettings};
 
-/// A HelmRelease spec with `settings` and nothing else (no chart, no values).
+/// A HelmRelease spec with `settings` and nothing else (no chart, no values). A typed `install`,
+/// `upgrade` or `driftDetection` is written into the `spec-field` of its name when there is one
+/// (resolve dropped the typed keys a stronger `spec-field` sets), rather than as a second key.
 pub(super) fn release_spec(settings: &ReleaseSettings) -> HelmReleaseSpec {
+    let mut extra = settings.extra.clone();
     let action = |remediation: &model::Remediation| {
         (*remediation != model::Remediation::default()).then(|| ReleaseAction {
             remediation: Remediation {
@@ -29,17 +36,21 @@ pub(super) fn release_spec(settings: &ReleaseSettings) -> HelmReleaseSpec {
                 namespace: dependency.namespace.clone(),
             })
             .collect(),
-        drift_detection: settings
-            .drift_detection
-            .as_ref()
-            .map(|mode| DriftDetection { mode: mode.clone() }),
-        install: action(&settings.install),
+        drift_detection: into_extra(
+            &mut extra,
+            "driftDetection",
+            settings
+                .drift_detection
+                .as_ref()
+                .map(|mode| DriftDetection { mode: mode.clone() }),
+        ),
+        install: into_extra(&mut extra, "install", action(&settings.install)),
         interval: Some(settings.interval.clone()),
         max_history: settings.max_history,
         release_name: settings.release_name.clone(),
         suspend: settings.suspend,
         timeout: settings.timeout.clone(),
-        upgrade: action(&settings.upgrade),
+        upgrade: into_extra(&mut extra, "upgrade", action(&settings.upgrade)),
         values_from: settings
             .values_from
             .iter()
@@ -51,8 +62,43 @@ pub(super) fn release_spec(settings: &ReleaseSettings) -> HelmReleaseSpec {
                 values_key: values.key.clone(),
             })
             .collect(),
-        extra: settings.extra.clone(),
+        extra,
         ..HelmReleaseSpec::default()
+    }
+}
+
+/// `typed`, or `None` once merged into the `spec-field` `name` of `extra` if there is one (the
+/// typed keys over the field's).
+fn into_extra<T: Serialize>(
+    extra: &mut BTreeMap<String, serde_json::Value>,
+    name: &str,
+    typed: Option<T>,
+) -> Option<T> {
+    let (Some(typed), Some(field)) = (&typed, extra.get_mut(name)) else {
+        return typed;
+    };
+    // These structs of strings, numbers and booleans always serialise.
+    merge(
+        field,
+        serde_json::to_value(typed).expect("typed settings serialise"),
+    );
+    None
+}
+
+/// Writes `over` into `base`: objects key by key, anything else replaced.
+fn merge(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, over) => *base = over,
     }
 }
 

@@ -1,6 +1,10 @@
 //! An app's HelmRelease settings: those of its `helm` block, for every cluster, and those a
 //! cluster block's `helm` changes, each checked for what helm-controller would reject. The
-//! escape hatch `spec-field` is [`super::spec_field`]'s.
+//! escape hatch `spec-field` is [`super::spec_field`]'s; the typed `install`, `upgrade` and
+//! `drift-detection` merge into a `spec-field` of the same name (render writes them into its
+//! object), each layer over the weaker ones.
+
+use serde_json::Value;
 
 use crate::model::{ReleaseRef, ReleaseSettings, Remediation, ValuesFrom};
 use crate::parse::syntax::{self, Spanned};
@@ -82,12 +86,25 @@ impl Resolver {
     }
 
     /// Checks each setting given and writes it over `settings`; a cluster's `values-from` come
-    /// after the app's (later ones win in Helm's merge).
+    /// after the app's (later ones win in Helm's merge). A `spec-field` replaces a weaker one of
+    /// its name, and drops the weaker typed settings it sets itself (`upgrade`'s
+    /// `remediation.retries`): render merges the typed settings left into its object.
     pub(super) fn apply_release_settings(
         &mut self,
         given: &syntax::HelmSettings,
         settings: &mut ReleaseSettings,
     ) {
+        self.unique(
+            "spec-field",
+            given.spec_fields.iter().map(|field| &field.name),
+        );
+        for field in &given.spec_fields {
+            if let Some(value) = self.spec_field(field) {
+                self.set_twice(given, field, &value);
+                drop_typed_keys(settings, &field.name.value, &value);
+                settings.extra.insert(field.name.value.clone(), value);
+            }
+        }
         if let Some(interval) = &given.interval {
             settings.interval = self.duration(Some(interval), "");
         }
@@ -117,16 +134,34 @@ impl Resolver {
         if let Some(suspend) = &given.suspend {
             settings.suspend = Some(suspend.value);
         }
-        self.unique(
-            "spec-field",
-            given.spec_fields.iter().map(|field| &field.name),
-        );
-        for field in &given.spec_fields {
-            if let Some(value) = self.spec_field(field) {
-                settings.extra.insert(field.name.value.clone(), value);
+    }
+
+    /// In one block, a `spec-field` and a typed node may not set the same key (`upgrade`'s
+    /// `remediation.retries` and `upgrade { retries }`): neither is stronger.
+    fn set_twice(
+        &mut self,
+        given: &syntax::HelmSettings,
+        field: &syntax::SpecField,
+        value: &Value,
+    ) {
+        for (pointer, node) in typed_keys(given, &field.name.value) {
+            if value.pointer(pointer).is_some() {
+                let key = pointer.trim_start_matches('/').replace('/', ".");
+                self.errors.push(Error::InvalidSpecField {
+                    name: field.name.value.clone(),
+                    reason: format!(
+                        "`{}.{key}` is also set by `{node}` in the same block",
+                        field.name.value
+                    ),
+                    span: field.value.span,
+                    label: "set twice",
+                    help: Some(format!(
+                        "keep one: drop `{key}` from this `spec-field`, or drop `{node}` (the two merge into one `{}`)",
+                        field.name.value
+                    )),
+                });
             }
         }
-        self.typed_and_extra(given, settings);
     }
 
     fn remediation(&mut self, given: &syntax::Remediation, remediation: &mut Remediation) {
@@ -162,33 +197,6 @@ impl Resolver {
             key: given.key.as_ref().map(|key| key.value.clone()),
             target_path: given.target_path.as_ref().map(|path| path.value.clone()),
             optional: given.optional.as_ref().map(|optional| optional.value),
-        }
-    }
-
-    /// `install`, `upgrade` and `driftDetection` may come from a typed node or a `spec-field`
-    /// (for their other fields), not both: the two would be one YAML key.
-    fn typed_and_extra(&mut self, given: &syntax::HelmSettings, settings: &ReleaseSettings) {
-        let typed = [
-            ("install", settings.install != Remediation::default()),
-            ("upgrade", settings.upgrade != Remediation::default()),
-            ("driftDetection", settings.drift_detection.is_some()),
-        ];
-        for field in &given.spec_fields {
-            let Some((node, _)) = typed
-                .iter()
-                .find(|(name, set)| *set && field.name.value == *name)
-            else {
-                continue;
-            };
-            self.errors.push(Error::InvalidSpecField {
-                name: field.name.value.clone(),
-                reason: format!("`{node}` is also set by its own node"),
-                span: field.name.span,
-                label: "set twice",
-                help: Some(format!(
-                    "write the whole `{node}` in one place: move the remediation or mode into this `spec-field`, or drop the `spec-field`"
-                )),
-            });
         }
     }
 
@@ -327,5 +335,80 @@ impl Resolver {
             span: value.span,
             help: help.to_owned(),
         });
+    }
+}
+
+/// The keys of the `spec-field` `name` that `given`'s typed nodes set: each one's JSON pointer in
+/// the field's object, and the node.
+fn typed_keys(given: &syntax::HelmSettings, name: &str) -> Vec<(&'static str, &'static str)> {
+    let remediation = |remediation: Option<&syntax::Remediation>, nodes: [&'static str; 3]| {
+        remediation.map_or_else(Vec::new, |remediation| {
+            [
+                (
+                    remediation.retries.is_some(),
+                    "/remediation/retries",
+                    nodes[0],
+                ),
+                (
+                    remediation.remediate_last_failure.is_some(),
+                    "/remediation/remediateLastFailure",
+                    nodes[1],
+                ),
+                (
+                    remediation.strategy.is_some(),
+                    "/remediation/strategy",
+                    nodes[2],
+                ),
+            ]
+            .into_iter()
+            .filter(|(set, _, _)| *set)
+            .map(|(_, pointer, node)| (pointer, node))
+            .collect()
+        })
+    };
+    match name {
+        "install" => remediation(
+            given.install.as_ref(),
+            [
+                "install { retries }",
+                "install { remediate-last-failure }",
+                "install { strategy }",
+            ],
+        ),
+        "upgrade" => remediation(
+            given.upgrade.as_ref(),
+            [
+                "upgrade { retries }",
+                "upgrade { remediate-last-failure }",
+                "upgrade { strategy }",
+            ],
+        ),
+        "driftDetection" if given.drift_detection.is_some() => vec![("/mode", "drift-detection")],
+        _ => Vec::new(),
+    }
+}
+
+/// Drops the typed settings (of weaker layers) that the `spec-field` `name` sets itself.
+fn drop_typed_keys(settings: &mut ReleaseSettings, name: &str, value: &Value) {
+    let sets = |pointer: &str| value.pointer(pointer).is_some();
+    let remediation = match name {
+        "install" => &mut settings.install,
+        "upgrade" => &mut settings.upgrade,
+        "driftDetection" => {
+            if sets("/mode") {
+                settings.drift_detection = None;
+            }
+            return;
+        }
+        _ => return,
+    };
+    if sets("/remediation/retries") {
+        remediation.retries = None;
+    }
+    if sets("/remediation/remediateLastFailure") {
+        remediation.remediate_last_failure = None;
+    }
+    if sets("/remediation/strategy") {
+        remediation.strategy = None;
     }
 }
