@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 use miette::SourceSpan;
 
-use super::Error;
+use super::FileError;
 use crate::input::{self, FileKind, ReadFailure};
 use crate::model::SourceFile;
 use crate::parse::syntax::Spanned;
@@ -32,7 +32,7 @@ impl SpecDir {
     }
 
     /// The checked absolute path of a spec-relative path.
-    fn locate(&self, path: &Spanned<String>) -> Result<PathBuf, Error> {
+    fn locate(&self, path: &Spanned<String>) -> Result<PathBuf, FileError> {
         let relative = Path::new(path.as_str());
         let escapes = relative.components().any(|component| {
             matches!(
@@ -41,7 +41,7 @@ impl SpecDir {
             )
         });
         if escapes || path.value.is_empty() {
-            return Err(Error::PathEscapes {
+            return Err(FileError::PathEscapes {
                 path: path.value.clone(),
                 span: path.span,
             });
@@ -52,13 +52,13 @@ impl SpecDir {
                 .canonicalize()
                 .map_err(|error| match file_in_the_way(&self.root, relative) {
                     Some(file) if error.kind() == io::ErrorKind::NotADirectory => {
-                        Error::FileInTheWay {
+                        FileError::FileInTheWay {
                             path: path.value.clone(),
                             file,
                             span: path.span,
                         }
                     }
-                    _ => Error::FileNotFound {
+                    _ => FileError::FileNotFound {
                         path: path.value.clone(),
                         span: path.span,
                     },
@@ -72,7 +72,7 @@ impl SpecDir {
             return Err(not_a_regular_file(&path.value, kind, path.span));
         }
         if !canonical.starts_with(&self.root) {
-            return Err(Error::PathEscapes {
+            return Err(FileError::PathEscapes {
                 path: path.value.clone(),
                 span: path.span,
             });
@@ -81,7 +81,10 @@ impl SpecDir {
     }
 
     /// Reads one file, where a directory is not allowed (a values file).
-    pub(super) fn read_file(&self, path: &Spanned<String>) -> Result<(String, SourceFile), Error> {
+    pub(super) fn read_file(
+        &self,
+        path: &Spanned<String>,
+    ) -> Result<(String, SourceFile), FileError> {
         let location = self.locate(path)?;
         if location.is_dir() {
             return Err(not_a_regular_file(
@@ -100,7 +103,10 @@ impl SpecDir {
     /// Reads one file, or every YAML/JSON file under a directory. Names are relative to the
     /// directory, or the file's own name. Each file comes with its path relative to the spec
     /// directory, for messages.
-    pub(super) fn read(&self, path: &Spanned<String>) -> Result<Vec<(String, SourceFile)>, Error> {
+    pub(super) fn read(
+        &self,
+        path: &Spanned<String>,
+    ) -> Result<Vec<(String, SourceFile)>, FileError> {
         let location = self.locate(path)?;
         if !location.is_dir() {
             return Ok(vec![self.read_file(path)?]);
@@ -112,7 +118,7 @@ impl SpecDir {
             .follow_links(true)
             .sort_by_file_name()
         {
-            let entry = entry.map_err(|error| Error::Unreadable {
+            let entry = entry.map_err(|error| FileError::Unreadable {
                 path: path.value.clone(),
                 reason: error.to_string(),
                 span: path.span,
@@ -143,12 +149,12 @@ impl SpecDir {
             let canonical = entry
                 .path()
                 .canonicalize()
-                .map_err(|_| Error::FileNotFound {
+                .map_err(|_| FileError::FileNotFound {
                     path: shown.clone(),
                     span: path.span,
                 })?;
             if !canonical.starts_with(&self.root) {
-                return Err(Error::PathEscapes {
+                return Err(FileError::PathEscapes {
                     path: shown,
                     span: path.span,
                 });
@@ -156,7 +162,7 @@ impl SpecDir {
             files.push((shown, read_file(&canonical, name, path)?));
         }
         if files.is_empty() {
-            return Err(Error::EmptyDirectory {
+            return Err(FileError::EmptyDirectory {
                 path: path.value.clone(),
                 span: path.span,
             });
@@ -165,17 +171,21 @@ impl SpecDir {
     }
 }
 
-fn read_file(location: &Path, name: String, path: &Spanned<String>) -> Result<SourceFile, Error> {
+fn read_file(
+    location: &Path,
+    name: String,
+    path: &Spanned<String>,
+) -> Result<SourceFile, FileError> {
     let bytes = input::read_capped(location, MAX_FILE_BYTES).map_err(|failure| match failure {
         ReadFailure::NotAFile(kind) => not_a_regular_file(&path.value, kind, path.span),
-        ReadFailure::TooLarge { size } => Error::Unreadable {
+        ReadFailure::TooLarge { size } => FileError::Unreadable {
             path: path.value.clone(),
             reason: format!(
                 "it is {size} bytes or more, more than the {MAX_FILE_BYTES} fluxspec reads"
             ),
             span: path.span,
         },
-        ReadFailure::Io(error) => Error::Unreadable {
+        ReadFailure::Io(error) => FileError::Unreadable {
             path: path.value.clone(),
             reason: error.to_string(),
             span: path.span,
@@ -184,7 +194,7 @@ fn read_file(location: &Path, name: String, path: &Spanned<String>) -> Result<So
     // Every file a spec names is YAML or JSON: text. Said here, once, for all of them.
     if let Err(at) = std::str::from_utf8(&bytes) {
         let at = input::utf8_position(&bytes, at.valid_up_to());
-        return Err(Error::NotText {
+        return Err(FileError::NotText {
             path: path.value.clone(),
             line: at.line,
             column: at.column,
@@ -194,8 +204,8 @@ fn read_file(location: &Path, name: String, path: &Spanned<String>) -> Result<So
     Ok(SourceFile { name, bytes })
 }
 
-fn not_a_regular_file(path: &str, kind: FileKind, span: SourceSpan) -> Error {
-    Error::NotARegularFile {
+fn not_a_regular_file(path: &str, kind: FileKind, span: SourceSpan) -> FileError {
+    FileError::NotARegularFile {
         path: path.to_owned(),
         kind,
         help: match kind {

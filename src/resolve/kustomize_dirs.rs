@@ -12,8 +12,8 @@ use serde_json::Value;
 use crate::kustomize_dir::{KUSTOMIZATION_FILES, is_remote};
 use crate::model::SourceFile;
 
-use super::Error;
 use super::manifests::yaml_options;
+use super::{Error, FileError};
 
 /// The names (relative to the copied tree) of the files the kustomize directory `dir` applies,
 /// or the errors that stop kustomize from building it.
@@ -69,11 +69,14 @@ fn walk(
     let content = match serde_saphyr::from_str_with_options::<Value>(&text, yaml_options()) {
         Ok(content) => content,
         Err(error) => {
-            errors.push(Error::InvalidYaml {
-                path: shown,
-                reason: super::manifests::yaml_error(&error),
-                span,
-            });
+            errors.push(
+                FileError::InvalidYaml {
+                    path: shown,
+                    reason: super::manifests::yaml_error(&error),
+                    span,
+                }
+                .into(),
+            );
             return;
         }
     };
@@ -100,11 +103,14 @@ fn walk(
             Some(target) if is_dir => {
                 walk(&target, files, shown_root, span, visited, applied, errors);
             }
-            _ => errors.push(Error::KustomizationMissingResource {
-                kustomization: shown.clone(),
-                entry: entry.to_owned(),
-                span,
-            }),
+            _ => errors.push(
+                FileError::KustomizationMissingResource {
+                    kustomization: shown.clone(),
+                    entry: entry.to_owned(),
+                    span,
+                }
+                .into(),
+            ),
         }
     }
 }

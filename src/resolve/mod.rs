@@ -60,7 +60,7 @@ use crate::parse::syntax::{self, Spanned};
 use crate::select::UnknownCluster;
 use crate::suggest::shown;
 use components::ComponentFiles;
-pub(crate) use error::Error;
+pub(crate) use error::{Error, FileError};
 use files::SpecDir;
 use manifests::{Build, Manifest, Origin, PatchOrigin};
 pub(crate) use versions::is_exact_chart_version;

@@ -15,7 +15,7 @@ use crate::text::and_list;
 use super::kustomize_dirs;
 use super::manifests::{self, Manifest, Origin};
 use super::sops::{self, Encryption};
-use super::{Error, Resolver};
+use super::{Error, FileError, Resolver};
 
 /// What the files a path names are to kustomize.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub(super) struct ValuesFile {
 impl Resolver {
     fn read(&mut self, path: &Spanned<String>) -> Vec<(String, SourceFile)> {
         self.dir.read(path).unwrap_or_else(|error| {
-            self.errors.push(error);
+            self.errors.push(error.into());
             Vec::new()
         })
     }
@@ -128,20 +128,26 @@ impl Resolver {
                     // A copied kustomization is a collision, reported as such.
                     if kind == FileKind::Resources && file.name != layout::KUSTOMIZATION_FILE {
                         for not_object in &manifest.not_objects {
-                            self.errors.push(Error::NotAnObject {
-                                location: not_object.location.clone(),
-                                reason: not_object.reason.clone(),
-                                span: path.span,
-                            });
+                            self.errors.push(
+                                FileError::NotAnObject {
+                                    location: not_object.location.clone(),
+                                    reason: not_object.reason.clone(),
+                                    span: path.span,
+                                }
+                                .into(),
+                            );
                         }
                     }
                     manifests.push(manifest);
                 }
-                Err(reason) => self.errors.push(Error::InvalidYaml {
-                    path: shown,
-                    reason,
-                    span: path.span,
-                }),
+                Err(reason) => self.errors.push(
+                    FileError::InvalidYaml {
+                        path: shown,
+                        reason,
+                        span: path.span,
+                    }
+                    .into(),
+                ),
             }
             files.push(file);
         }
@@ -220,12 +226,15 @@ impl Resolver {
         let (_, file) = self
             .dir
             .read_file(path)
-            .map_err(|error| self.errors.push(error))
+            .map_err(|error| self.errors.push(error.into()))
             .ok()?;
-        let invalid = |reason: String| Error::InvalidValues {
-            path: path.value.clone(),
-            reason,
-            span: path.span,
+        let invalid = |reason: String| -> Error {
+            FileError::InvalidValues {
+                path: path.value.clone(),
+                reason,
+                span: path.span,
+            }
+            .into()
         };
         let Ok(text) = String::from_utf8(file.bytes) else {
             self.errors.push(invalid("it is not UTF-8".to_owned()));
