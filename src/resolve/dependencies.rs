@@ -14,13 +14,13 @@ impl Resolver {
     /// The apps an app depends on, sorted; each must be an app of the spec, named once.
     pub(super) fn depends_on(&mut self, app: &syntax::App, spec: &syntax::Spec) -> Vec<String> {
         self.unique("dependency", app.depends_on.iter());
-        let app_names: Vec<&str> = spec.apps.iter().map(|other| other.name.as_str()).collect();
         let mut depends_on: Vec<String> = Vec::new();
         for dependency in &app.depends_on {
-            if app_names.contains(&dependency.as_str()) {
+            if self.app_names.contains(dependency.as_str()) {
                 depends_on.push(dependency.value.clone());
             } else {
-                let known = app_names.iter().copied();
+                // In declaration order, as the help lists the first few.
+                let known = spec.apps.iter().map(|other| other.name.as_str());
                 self.errors
                     .push(UnknownApp::new(&dependency.value, known, Some(dependency.span)).into());
             }
