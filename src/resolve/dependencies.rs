@@ -43,11 +43,11 @@ impl Resolver {
                 }
             }
         }
-        let app_names: Vec<&str> = spec.apps.iter().map(|other| other.name.as_str()).collect();
         let in_blocks = app.per_cluster.iter().flat_map(|block| &block.depends_on);
         for dependency in app.depends_on.iter().chain(in_blocks) {
-            if !app_names.contains(&dependency.as_str()) {
-                let known = app_names.iter().copied();
+            if !self.app_names.contains(dependency.as_str()) {
+                // In declaration order, as the help lists the first few.
+                let known = spec.apps.iter().map(|other| other.name.as_str());
                 self.errors
                     .push(UnknownApp::new(&dependency.value, known, Some(dependency.span)).into());
             }

@@ -99,6 +99,7 @@ pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -
         applied: duplicates::Applied::new(),
         undecrypted: sops::Undecrypted::default(),
         encrypted_files: BTreeSet::new(),
+        app_names: BTreeSet::new(),
     };
     let model = resolver.model(spec, whole);
     resolver.applied_objects(spec, &model);
@@ -153,6 +154,9 @@ struct Resolver {
     undecrypted: sops::Undecrypted,
     /// The SOPS-encrypted files read so far, by their paths relative to the spec directory.
     encrypted_files: BTreeSet<String>,
+    /// Every app's name, for the lookups each app makes: building the list for each app instead
+    /// made resolve quadratic in the number of apps (half its time at 30 000).
+    app_names: BTreeSet<String>,
 }
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";
@@ -169,6 +173,7 @@ impl Resolver {
             spec.components.iter().map(|component| &component.name),
         );
         self.unique("app", spec.apps.iter().map(|app| &app.name));
+        self.app_names = spec.apps.iter().map(|app| app.name.value.clone()).collect();
         self.check_defaults(spec, &settings.timings);
 
         let mut clusters: Vec<Cluster> = spec
