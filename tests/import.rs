@@ -101,3 +101,30 @@ fn a_directory_of_no_known_shape_is_refused() {
     );
     assert!(!root.join("out").exists());
 }
+
+/// `--verify` fails (exit 1) and names the file when the spec does not compile to the original:
+/// here a hand edit of the output that no spec could have written.
+#[test]
+fn verify_names_each_file_the_spec_compiles_differently() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    common::copy_tree(&common::generated_dir(), &root.join("original"));
+    let edited = root.join("original/apps/whoami/base/kustomization.yaml");
+    let text = fs::read_to_string(&edited).expect("the base") + "namePrefix: hand-\n";
+    fs::write(&edited, text).expect("edit");
+    let refused = run(root, &["import", "original", "--into", "new"]);
+    refused.expect_code(1);
+    assert!(
+        refused.stderr
+            .contains("verify: the compiled output differs from the original in 1 file:\n  apps/whoami/base/kustomization.yaml"),
+        "{}",
+        refused.stderr
+    );
+    // The spec is written all the same, for the person to finish by hand.
+    assert!(root.join("new/spec/homelab.kdl").is_file());
+    run(
+        root,
+        &["import", "original", "--into", "skipped", "--no-verify"],
+    )
+    .expect_code(0);
+}

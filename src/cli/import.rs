@@ -1,14 +1,16 @@
 //! `fluxspec import`: write a spec for an existing Flux repository, then check that it compiles.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::streams::{self, say};
 use super::{Failure, report_error};
-use crate::compile::{CompileError, SpecSource, Warnings};
+use crate::compile::CompileError;
+use crate::import::ImportError;
+use crate::import::verify::{Origin, Verification};
 
 #[derive(Args)]
 pub(super) struct ImportArgs {
@@ -52,19 +54,43 @@ pub(super) fn run(args: &ImportArgs) -> Result<ExitCode, Failure> {
     if args.no_verify {
         return Ok(ExitCode::SUCCESS);
     }
-    match SpecSource::at(&spec).compile(Warnings::Allow) {
-        Ok(compiled) => {
-            if let Some(warnings) = compiled.warnings {
-                streams::show_diagnostic(warnings);
-            }
-            say!("verified: the spec compiles");
-            Ok(ExitCode::SUCCESS)
+    let verification = verify(&spec, &imported.origin).map_err(report_error)?;
+    Ok(if verification {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_UNVERIFIED)
+    })
+}
+
+/// Verifies the spec written at `spec` and prints what was found; whether it is faithful.
+fn verify(spec: &Path, origin: &Origin) -> Result<bool, ImportError> {
+    match crate::import::verify::verify(spec, origin)? {
+        Verification::NotCompiled(CompileError::Read(error)) => {
+            streams::show_diagnostic(error);
+            Ok(false)
         }
-        Err(CompileError::Read(error)) => Err(report_error(error)),
-        Err(CompileError::Spec(errors)) => {
+        Verification::NotCompiled(CompileError::Spec(errors)) => {
             streams::show_diagnostic(errors);
-            say!("the imported spec does not compile; see the errors above");
-            Ok(ExitCode::from(EXIT_UNVERIFIED))
+            say!("verify: the imported spec does not compile; see the errors above");
+            Ok(false)
+        }
+        Verification::Files {
+            compared,
+            differing,
+        } => {
+            if differing.is_empty() {
+                say!(
+                    "verify: the spec compiles to the same {} as the original",
+                    crate::text::count(compared, "file")
+                );
+                return Ok(true);
+            }
+            say!(
+                "verify: the compiled output differs from the original in {}:{}",
+                crate::text::count(differing.len(), "file"),
+                crate::text::path_lines(&differing)
+            );
+            Ok(false)
         }
     }
 }

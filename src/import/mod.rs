@@ -13,6 +13,7 @@ mod lift;
 pub(crate) mod report;
 mod seed;
 mod source;
+pub(crate) mod verify;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -87,19 +88,22 @@ impl Lifted {
     }
 }
 
-/// An imported repository: the files of the new spec directory and the report.
+/// An imported repository: the files of the new spec directory, the report, and what the
+/// spec's output is to be compared with.
 #[derive(Debug)]
 pub(crate) struct Imported {
     /// By path from the spec directory: `homelab.kdl`, the files it names, `import-report.md`.
     pub(crate) files: BTreeMap<String, Vec<u8>>,
     pub(crate) report: Report,
+    pub(crate) origin: verify::Origin,
 }
 
 /// Imports the repository at `source`.
 pub(crate) fn import(source: &Path) -> Result<Imported, ImportError> {
     let repo = SourceRepo::read(source)?;
-    let (mut lifted, scope) = if let Some(dir) = seed::recognise(&repo) {
-        (seed::lift(&repo, dir.clone()), dir)
+    let (mut lifted, scope, origin) = if let Some(dir) = seed::recognise(&repo) {
+        let origin = verify::Origin::Output(source.join(&dir));
+        (seed::lift(&repo, dir.clone()), dir, origin)
     } else {
         return Err(ImportError::UnknownShape {
             path: source.display().to_string(),
@@ -125,7 +129,11 @@ pub(crate) fn import(source: &Path) -> Result<Imported, ImportError> {
     let mut files = lifted.files;
     files.insert(SPEC_FILE.to_owned(), text.into_bytes());
     files.insert(REPORT_FILE.to_owned(), report.markdown().into_bytes());
-    Ok(Imported { files, report })
+    Ok(Imported {
+        files,
+        report,
+        origin,
+    })
 }
 
 /// The spec's text in canonical layout, with a header saying where it came from.
