@@ -13,6 +13,14 @@ impl FileTree {
         self.files.insert(path, contents);
     }
 
+    pub(crate) fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.files.len()
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.files
             .iter()

@@ -4,7 +4,7 @@
 //! Fields that only matter on a live cluster (`interval`, `wait`, `healthChecks`, `prune`, ...)
 //! are not read. Of the build fields, `build` supports what fluxspec emits and what the issue
 //! names: `path`, `targetNamespace`, `images`, `patches`, `components`, `postBuild`,
-//! `commonMetadata`, `dependsOn` and `suspend`.
+//! `commonMetadata`, `dependsOn`, `suspend` and `sourceRef`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,6 +45,16 @@ pub(crate) struct Spec {
     pub(crate) common_metadata: Option<CommonMetadata>,
     #[serde(default)]
     pub(crate) suspend: bool,
+    /// Where the files come from; `build` reads only this repository and the artifacts
+    /// generated from it (`super::sources`).
+    pub(crate) source_ref: Option<SourceRef>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct SourceRef {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

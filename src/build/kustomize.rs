@@ -145,9 +145,10 @@ pub(crate) fn kustomization_file(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Adds to `dirs` every directory a build in `dir` reads a kustomization file from: `dir`, and
-/// recursively the local directories its `resources`, `components` and `bases` name. A file
-/// kustomize cannot parse is left for kustomize to report.
-pub(crate) fn read_dirs(dir: &Path, dirs: &mut BTreeSet<PathBuf>) {
+/// recursively the local directories its `resources`, `components` and `bases` name; and to
+/// `remote` every remote resource they name. A file kustomize cannot parse is left for kustomize
+/// to report.
+pub(crate) fn read_dirs(dir: &Path, dirs: &mut BTreeSet<PathBuf>, remote: &mut Vec<String>) {
     if !dirs.insert(dir.to_path_buf()) {
         return;
     }
@@ -162,11 +163,12 @@ pub(crate) fn read_dirs(dir: &Path, dirs: &mut BTreeSet<PathBuf>) {
         for entry in entries.into_iter().flatten().filter_map(Value::as_str) {
             // Remote bases (`https://...`, `github.com/org/repo?ref=v1`) are not in the tree.
             if entry.contains("://") || entry.contains('?') {
+                remote.push(entry.to_owned());
                 continue;
             }
             let target = normalize(&dir.join(entry));
             if target.is_dir() {
-                read_dirs(&target, dirs);
+                read_dirs(&target, dirs, remote);
             }
         }
     }
@@ -371,7 +373,12 @@ mod tests {
         write("shared/kustomization.yaml", "resources:\n- ../app/base\n");
         write("components/ingress/kustomization.yaml", "kind: Component\n");
         let mut dirs = BTreeSet::new();
-        read_dirs(&root.path().join("app/dev"), &mut dirs);
+        let mut remote = Vec::new();
+        read_dirs(&root.path().join("app/dev"), &mut dirs, &mut remote);
+        assert_eq!(
+            remote,
+            ["https://example.com/x.yaml", "github.com/org/repo?ref=v1"]
+        );
         let relative: Vec<String> = dirs
             .iter()
             .map(|dir| dir.strip_prefix(root.path()).unwrap().display().to_string())

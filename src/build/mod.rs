@@ -28,23 +28,35 @@
 //! Boundary: writes only inside its own temporary directory (removed on SIGINT and SIGTERM too,
 //! [`interrupt`]); runs only kustomize; prints nothing.
 //!
-//! `mod.rs` holds the entry ([`run`]), the errors and the result types; [`workspace`] lays the
+//! `build --repo` ([`run_repo`]) builds any Flux repository on disk the same way, from the
+//! directory its `flux-system` Kustomization syncs: [`repository`] reads it, [`generator`] is
+//! the kustomization.yaml Flux generates for a path without one, [`sources`] decides where each
+//! Kustomization's files come from (this repository, or an artifact [`artifacts`] generates
+//! from it) and reports what is not rendered; a `substituteFrom` Secret is reported rather than
+//! refused ([`post_build`]). See docs/build.md.
+//!
+//! `mod.rs` holds the entries ([`run`], [`run_repo`]), the errors and the result types; [`workspace`] lays the
 //! tree out in the temporary directory and runs each wave's kustomize builds (step 1 and 2),
 //! [`waves`] walks the waves from the entry directory, [`post_build`] is step 3, [`flux`] reads
 //! Flux Kustomizations and orders them by `dependsOn`, [`kustomize`] finds and runs the binary,
 //! [`object`] is the object model and [`output`] writes a build out as YAML or a summary.
 
+mod artifacts;
 mod charts;
 mod flux;
+mod generator;
 mod interrupt;
 mod kustomize;
 pub(crate) mod object;
 mod output;
 mod post_build;
+mod repository;
+mod sources;
 mod waves;
 mod workspace;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use miette::Diagnostic;
 use thiserror::Error;
@@ -56,7 +68,9 @@ use crate::substitute::SubstituteError;
 use crate::tree::FileTree;
 pub(crate) use kustomize::Kustomize;
 use object::{Object, ObjectId};
-pub(crate) use output::{write_file, write_split, write_summary, write_yaml};
+pub(crate) use output::{write_file, write_json, write_split, write_summary, write_yaml};
+pub(crate) use post_build::UnreadSecret;
+pub(crate) use sources::NotRendered;
 pub(crate) use workspace::Workspace;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -87,6 +101,9 @@ pub(crate) enum BuildError {
         #[help]
         help: Option<String>,
     },
+    #[error("cannot read the repository at `{path}`: {reason}")]
+    #[diagnostic(code("fluxspec::unreadable-repository"))]
+    Repository { path: String, reason: String },
     #[error("cannot prepare the build directory: {reason}")]
     #[diagnostic(code("fluxspec::build-directory"))]
     Workspace { reason: String },
@@ -162,6 +179,19 @@ pub(crate) fn run(
     Ok(build)
 }
 
+/// Builds what Flux applies from the repository at `dir` when it syncs `entry` (the path `flux
+/// bootstrap --path` was given, relative to `dir`): the entry point of `build --repo`, and of
+/// anything that compares a hand-written repository with what a spec renders.
+pub(crate) fn run_repo(dir: &Path, entry: &str) -> Result<ClusterBuild, BuildError> {
+    let tree = repository::read(dir)?;
+    let workspace = Workspace::for_repository(&tree)?;
+    let mut build = workspace.build_repository(entry)?;
+    build
+        .warnings
+        .splice(0..0, workspace.kustomize.outdated_warning());
+    Ok(build)
+}
+
 /// The clusters a tree has an entry directory (`clusters/<c>/`) for, by name.
 pub(crate) fn clusters(tree: &FileTree) -> BTreeSet<String> {
     tree.iter()
@@ -172,6 +202,7 @@ pub(crate) fn clusters(tree: &FileTree) -> BTreeSet<String> {
 /// What Flux applies to one cluster.
 #[derive(Debug)]
 pub(crate) struct ClusterBuild {
+    /// The cluster's name, or for a repository the entry path.
     pub(crate) cluster: String,
     /// In apply order; only the one asked for when `build` was given an app.
     pub(crate) kustomizations: Vec<BuiltKustomization>,
@@ -179,6 +210,11 @@ pub(crate) struct ClusterBuild {
     pub(crate) charts: Vec<HelmChart>,
     /// Things Flux would do that are likely mistakes (an object applied twice).
     pub(crate) warnings: Vec<String>,
+    /// The Flux Kustomizations found but not rendered (another source, a remote resource), in
+    /// the order they were found.
+    pub(crate) not_rendered: Vec<NotRendered>,
+    /// The `substituteFrom` Secrets not read (only when building a repository).
+    pub(crate) unread_secrets: Vec<UnreadSecret>,
 }
 
 /// One Flux Kustomization and the objects it applies, in kustomize's order.

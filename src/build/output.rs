@@ -7,6 +7,9 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
+use serde::Serialize;
+use serde_json::Value;
+
 use super::{BuiltKustomization, ClusterBuild, HelmChart};
 use crate::sync::atomic::{self, Failure, Policy};
 
@@ -77,12 +80,50 @@ fn charts_of<'a>(
         .filter(move |chart| chart.kustomization == kustomization.name)
 }
 
-/// Every object in one YAML file at `path`, written whole or not at all, as the spec is
-/// (keeping the file's permissions, through a symlink to its target).
-pub(crate) fn write_file(path: &Path, build: &ClusterBuild) -> io::Result<()> {
-    let mut yaml = Vec::new();
-    write_yaml(&mut yaml, build)?;
-    atomic::write(path, &yaml, Policy::SOURCE).map_err(|failure| match failure {
+/// One object of `--format json`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonObject<'a> {
+    /// The Flux Kustomization that applies it, `namespace/name`.
+    kustomization: String,
+    api_version: &'a str,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+    name: &'a str,
+    object: &'a Value,
+}
+
+/// Every object, in apply order, as one JSON array.
+pub(crate) fn write_json(out: &mut impl Write, build: &ClusterBuild) -> io::Result<()> {
+    let objects: Vec<JsonObject> = build
+        .kustomizations
+        .iter()
+        .flat_map(|kustomization| {
+            kustomization.objects.iter().map(|item| JsonObject {
+                kustomization: format!("{}/{}", kustomization.namespace, kustomization.name),
+                api_version: item.object.str_at(&["apiVersion"]).unwrap_or_default(),
+                kind: &item.object.id.kind,
+                namespace: item.object.id.namespace.as_deref(),
+                name: &item.object.id.name,
+                object: &item.object.value,
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &objects)?;
+    writeln!(out)
+}
+
+/// Every object in one YAML (or, with `json`, JSON) file at `path`, written whole or not at all,
+/// as the spec is (keeping the file's permissions, through a symlink to its target).
+pub(crate) fn write_file(path: &Path, build: &ClusterBuild, json: bool) -> io::Result<()> {
+    let mut text = Vec::new();
+    if json {
+        write_json(&mut text, build)?;
+    } else {
+        write_yaml(&mut text, build)?;
+    }
+    atomic::write(path, &text, Policy::SOURCE).map_err(|failure| match failure {
         Failure::NotAFile(_) => io::Error::other("it is not a regular file"),
         Failure::Io { source, .. } => source,
     })
@@ -124,6 +165,25 @@ pub(crate) fn write_summary(out: &mut impl Write, build: &ClusterBuild) -> io::R
     for kustomization in &build.kustomizations {
         for chart in charts_of(build, kustomization) {
             writeln!(out, "  {}: chart {chart} (not rendered)", chart.release)?;
+        }
+    }
+    for not_rendered in &build.not_rendered {
+        writeln!(out, "  {not_rendered}")?;
+    }
+    for secret in &build.unread_secrets {
+        write!(
+            out,
+            "  `{}` substitutes from Secret `{}`{}, which is not read",
+            secret.kustomization,
+            secret.secret,
+            if secret.optional { " (optional)" } else { "" }
+        )?;
+        match &secret.strict_failure {
+            Some(variable) => writeln!(
+                out,
+                ": without it, strict substitution finds `{variable}` unset (kept as written)"
+            )?,
+            None => writeln!(out)?,
         }
     }
     Ok(())

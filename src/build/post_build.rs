@@ -1,29 +1,53 @@
 //! What kustomize-controller does to each object kustomize built: `postBuild` substitution
 //! (its variables from the `substituteFrom` ConfigMaps applied before, then `substitute`), then
 //! `commonMetadata`.
+//!
+//! A `substituteFrom` Secret cannot be read (in Git it is encrypted). Building a rendered spec,
+//! that is an error; building a repository (`build --repo`), it is reported ([`UnreadSecret`])
+//! and the objects are substituted with the other variables. Should strict substitution then
+//! find a variable unset, the Secret may hold it: the object keeps every `${...}` whose variable
+//! is not known (a variable the Secret may define is not taken as unset), and the report names
+//! the first such variable.
+
+use serde::Serialize;
 
 use super::flux::{FluxKustomization, PostBuild};
 use super::object::{Object, documents};
 use super::{BuildError, BuiltKustomization, BuiltObject, built_object};
-use crate::substitute::{self, Strategy, Substitution};
+use crate::substitute::{self, Strategy, SubstituteError, Substitution};
+
+/// A Secret a Kustomization substitutes from, which `build` did not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct UnreadSecret {
+    /// The Kustomization, `namespace/name`.
+    pub(crate) kustomization: String,
+    /// The Secret, `namespace/name`.
+    pub(crate) secret: String,
+    pub(crate) optional: bool,
+    /// A variable strict substitution found unset without the Secret, if any: Flux would fail
+    /// on it were the Secret not to define it.
+    pub(crate) strict_failure: Option<String>,
+}
 
 /// What kustomize-controller does to each object kustomize built: substitution, then common
-/// metadata.
+/// metadata. `repository`: report Secrets rather than refuse them.
 pub(super) fn post_build(
     kustomization: &FluxKustomization,
     output: &str,
-    earlier: &[BuiltKustomization],
-) -> Result<Vec<BuiltObject>, BuildError> {
+    earlier: &[&BuiltKustomization],
+    repository: bool,
+) -> Result<(Vec<BuiltObject>, Vec<UnreadSecret>), BuildError> {
     let name = format!("{}/{}", kustomization.namespace, kustomization.name);
     let bad = |reason: String| BuildError::BadObject {
         kustomization: name.clone(),
         reason,
     };
+    let mut unread = Vec::new();
     let substitution = kustomization
         .spec
         .post_build
         .as_ref()
-        .map(|post_build| variables(kustomization, post_build, earlier))
+        .map(|post_build| variables(kustomization, post_build, earlier, repository, &mut unread))
         .transpose()?;
     let metadata = kustomization
         .spec
@@ -42,13 +66,13 @@ pub(super) fn post_build(
             );
             if !disabled {
                 let text =
-                    substitution
-                        .apply(document)
-                        .map_err(|source| BuildError::Substitution {
+                    substitute_one(substitution, document, &mut unread).map_err(|source| {
+                        BuildError::Substitution {
                             kustomization: name.clone(),
                             object: object.id.to_string(),
                             source,
-                        })?;
+                        }
+                    })?;
                 object = Object::parse(&text)
                     .map_err(|reason| bad(format!("after substitution: {reason}")))?
                     .ok_or_else(|| bad("an object substituted to nothing".to_owned()))?;
@@ -58,7 +82,38 @@ pub(super) fn post_build(
         object.merge_metadata("annotations", &metadata.annotations);
         objects.push(built_object(object).map_err(bad)?);
     }
-    Ok(objects)
+    Ok((objects, unread))
+}
+
+/// Substitutes one document; with Secrets unread, a variable strict mode finds unset is kept
+/// as it is written and recorded in each unread Secret's report.
+fn substitute_one(
+    substitution: &Substitution,
+    document: &str,
+    unread: &mut [UnreadSecret],
+) -> Result<String, SubstituteError> {
+    match substitution.apply(document) {
+        Err(SubstituteError::VarNotSet(variable)) if !unread.is_empty() => {
+            for secret in unread.iter_mut() {
+                secret
+                    .strict_failure
+                    .get_or_insert_with(|| variable.clone());
+            }
+            let vars = substitution.vars();
+            substitute::envsubst(
+                document,
+                |name| {
+                    Some(
+                        vars.get(name)
+                            .cloned()
+                            .unwrap_or_else(|| format!("${{{name}}}")),
+                    )
+                },
+                true,
+            )
+        }
+        result => result,
+    }
 }
 
 /// The variables of a Kustomization: each `substituteFrom` ConfigMap in order, then
@@ -66,10 +121,21 @@ pub(super) fn post_build(
 fn variables(
     kustomization: &FluxKustomization,
     post_build: &PostBuild,
-    earlier: &[BuiltKustomization],
+    earlier: &[&BuiltKustomization],
+    repository: bool,
+    unread: &mut Vec<UnreadSecret>,
 ) -> Result<Substitution, BuildError> {
     let mut sources = Vec::new();
     for reference in &post_build.substitute_from {
+        if reference.kind == "Secret" && repository {
+            unread.push(UnreadSecret {
+                kustomization: format!("{}/{}", kustomization.namespace, kustomization.name),
+                secret: format!("{}/{}", kustomization.namespace, reference.name),
+                optional: reference.optional,
+                strict_failure: None,
+            });
+            continue;
+        }
         if reference.kind != "ConfigMap" {
             return Err(BuildError::SubstituteFromUnsupported {
                 kustomization: kustomization.name.clone(),

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::charts::helm_charts;
 use super::flux::FluxKustomization;
 use super::object::Object;
-use super::post_build::post_build;
+use super::post_build::{UnreadSecret, post_build};
 use super::{BuildError, BuiltKustomization, BuiltObject, Kustomize, Workspace, built_object};
 use crate::compile::Rendered;
 use crate::tree::FileTree;
@@ -61,7 +61,8 @@ fn run(
     earlier: &[BuiltKustomization],
     output: &str,
 ) -> Result<Vec<BuiltObject>, BuildError> {
-    post_build(&kustomization(spec), output, earlier)
+    let earlier: Vec<&BuiltKustomization> = earlier.iter().collect();
+    post_build(&kustomization(spec), output, &earlier, false).map(|(objects, _)| objects)
 }
 
 fn labels(object: &BuiltObject) -> BTreeMap<String, String> {
@@ -434,4 +435,35 @@ fn a_rewritten_kustomization_is_seen_only_by_its_own_build() {
             ]
         );
     }
+}
+
+// `build --repo`: a Secret is reported, not refused, and a variable it may hold is kept.
+#[test]
+fn secrets_are_reported_when_building_a_repository() {
+    let spec = json!({"postBuild": {
+        "substitute": {"APP": "web"},
+        "substituteFrom": [{"kind": "Secret", "name": "cluster-secrets"}],
+    }});
+    let output = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}\ndata:\n  \
+                  domain: ${SECRET_DOMAIN}\n";
+    let (objects, unread) = post_build(&kustomization(spec.clone()), output, &[], true).unwrap();
+    assert_eq!(objects[0].object.id.name, "web");
+    assert_eq!(
+        objects[0].object.str_at(&["data", "domain"]),
+        Some("${SECRET_DOMAIN}")
+    );
+    assert_eq!(
+        unread,
+        [UnreadSecret {
+            kustomization: "flux-system/app".to_owned(),
+            secret: "flux-system/cluster-secrets".to_owned(),
+            optional: false,
+            strict_failure: Some("SECRET_DOMAIN".to_owned()),
+        }]
+    );
+    // Building the spec's own tree, a Secret is still an error.
+    assert!(matches!(
+        post_build(&kustomization(spec), output, &[], false),
+        Err(BuildError::SubstituteFromUnsupported { .. })
+    ));
 }

@@ -8,7 +8,8 @@ use super::charts::helm_charts;
 use super::flux::{self, FluxKustomization};
 use super::object::{Object, ObjectId, documents};
 use super::post_build::post_build;
-use super::{BuildError, BuiltKustomization, ClusterBuild, Workspace, built_object};
+use super::sources::{self, NotRendered};
+use super::{BuildError, BuiltKustomization, ClusterBuild, UnreadSecret, Workspace, built_object};
 use crate::layout;
 use crate::select::UnknownCluster;
 use crate::suggest::did_you_mean;
@@ -33,12 +34,43 @@ impl Workspace<'_> {
             )
             .into());
         }
-        let mut built = vec![self.entry(cluster)?];
+        self.follow(cluster, vec![self.entry(cluster)?], only)
+    }
+
+    /// Builds what Flux applies from the repository's directory `entry`, which a `flux-system`
+    /// Kustomization syncs.
+    pub(super) fn build_repository(&self, entry: &str) -> Result<ClusterBuild, BuildError> {
+        let sync = FluxKustomization {
+            name: ENTRY_NAME.to_owned(),
+            namespace: ENTRY_NAMESPACE.to_owned(),
+            spec: flux::Spec {
+                path: entry.to_owned(),
+                ..flux::Spec::default()
+            },
+        };
+        let mut not_rendered = Vec::new();
+        let mut secrets = Vec::new();
+        let roots = self.run(&[sync], &[], &mut not_rendered, &mut secrets)?;
+        let mut build = self.follow(entry, roots, None)?;
+        build.not_rendered.splice(0..0, not_rendered);
+        build.unread_secrets.splice(0..0, secrets);
+        Ok(build)
+    }
+
+    /// Follows every Flux Kustomization the `roots` apply, wave by wave.
+    fn follow(
+        &self,
+        cluster: &str,
+        mut built: Vec<BuiltKustomization>,
+        only: Option<&str>,
+    ) -> Result<ClusterBuild, BuildError> {
         // Each Kustomization is built once: one declared twice (`warn_duplicates` reports the
         // object) or one that applies itself (as `flux-system` may) is not built again.
         let mut seen = BTreeSet::from([(ENTRY_NAMESPACE.to_owned(), ENTRY_NAME.to_owned())]);
         let mut declared = BTreeSet::new();
         let mut warnings = Vec::new();
+        let mut not_rendered = Vec::new();
+        let mut unread_secrets = Vec::new();
         let mut wave_start = 0;
         let mut depth = 0;
         loop {
@@ -69,18 +101,9 @@ impl Workspace<'_> {
             if wave.is_empty() {
                 break;
             }
-            let outputs = self.run_wave(&wave)?;
             wave_start = built.len();
-            for (kustomization, output) in wave.iter().zip(outputs) {
-                let objects = post_build(kustomization, &output, &built)?;
-                built.push(BuiltKustomization {
-                    name: kustomization.name.clone(),
-                    namespace: kustomization.namespace.clone(),
-                    path: kustomization.spec.path.clone(),
-                    suspended: kustomization.spec.suspend,
-                    objects,
-                });
-            }
+            let outputs = self.run(&wave, &built, &mut not_rendered, &mut unread_secrets)?;
+            built.extend(outputs);
         }
         warn_duplicates(&built, &mut warnings);
         let charts = helm_charts(&built);
@@ -99,7 +122,53 @@ impl Workspace<'_> {
             kustomizations: built,
             charts,
             warnings,
+            not_rendered,
+            unread_secrets,
         })
+    }
+
+    /// Builds one wave: each Kustomization's source, kustomize, post build. Those that cannot
+    /// be rendered are left out and reported in `not_rendered`.
+    fn run(
+        &self,
+        wave: &[FluxKustomization],
+        earlier: &[BuiltKustomization],
+        not_rendered: &mut Vec<NotRendered>,
+        unread_secrets: &mut Vec<UnreadSecret>,
+    ) -> Result<Vec<BuiltKustomization>, BuildError> {
+        let mut rendered = Vec::new();
+        let mut plans = Vec::new();
+        for kustomization in wave {
+            let planned = match sources::source_of(kustomization, earlier, self.tree) {
+                Ok(source) => self.plan(kustomization, source)?,
+                Err(reason) => Err(reason),
+            };
+            match planned {
+                Ok(plan) => {
+                    rendered.push(kustomization);
+                    plans.push(plan);
+                }
+                Err(reason) => not_rendered.push(NotRendered {
+                    kustomization: format!("{}/{}", kustomization.namespace, kustomization.name),
+                    reason,
+                }),
+            }
+        }
+        let outputs = self.run_wave(&plans)?;
+        let mut built = Vec::new();
+        for (kustomization, output) in rendered.into_iter().zip(outputs) {
+            let all: Vec<&BuiltKustomization> = earlier.iter().chain(&built).collect();
+            let (objects, secrets) = post_build(kustomization, &output, &all, self.repository)?;
+            unread_secrets.extend(secrets);
+            built.push(BuiltKustomization {
+                name: kustomization.name.clone(),
+                namespace: kustomization.namespace.clone(),
+                path: kustomization.spec.path.clone(),
+                suspended: kustomization.spec.suspend,
+                objects,
+            });
+        }
+        Ok(built)
     }
 
     /// The cluster's entry directory as its `flux-system` Kustomization applies it: every YAML
