@@ -16,6 +16,10 @@ use crate::import::verify::{Origin, Verification};
 pub(super) struct ImportArgs {
     /// The Flux repository to import: a directory (a clone), or fluxspec's own `generated/`.
     source: PathBuf,
+    /// The clusters and the path `flux bootstrap` syncs for each, when they cannot be found
+    /// (directories under `clusters/`, or holding `flux-system/`, or the root Kustomizations).
+    #[arg(long, value_delimiter = ',', value_name = "NAME=PATH")]
+    clusters: Vec<String>,
     /// Where to write `spec/` (it must not exist).
     #[arg(long, default_value = ".")]
     into: PathBuf,
@@ -31,7 +35,13 @@ pub(super) struct ImportArgs {
 const EXIT_UNVERIFIED: u8 = 1;
 
 pub(super) fn run(args: &ImportArgs) -> Result<ExitCode, Failure> {
-    let imported = crate::import::import(&args.source).map_err(report_error)?;
+    let clusters = args
+        .clusters
+        .iter()
+        .map(|entry| crate::import::cluster_entry(entry))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(report_error)?;
+    let imported = crate::import::import(&args.source, &clusters).map_err(report_error)?;
     let spec = crate::import::write(&args.into, &imported).map_err(report_error)?;
     {
         let mut stdout = streams::plain_stdout();
@@ -73,6 +83,26 @@ fn verify(spec: &Path, origin: &Origin) -> Result<bool, ImportError> {
             streams::show_diagnostic(errors);
             say!("verify: the imported spec does not compile; see the errors above");
             Ok(false)
+        }
+        Verification::Clusters(comparisons) => {
+            let mut faithful = true;
+            for comparison in &comparisons {
+                say!("verify: {}", comparison.summary());
+                for id in &comparison.missing {
+                    say!("  missing: {id}");
+                }
+                for id in &comparison.extra {
+                    say!("  extra: {id}");
+                }
+                for version in &comparison.versions {
+                    say!("  version: {version}");
+                }
+                for content in &comparison.content {
+                    say!("  content: {content}");
+                }
+                faithful &= comparison.is_faithful();
+            }
+            Ok(faithful)
         }
         Verification::Files {
             compared,

@@ -8,9 +8,11 @@
 //! layout by [`crate::fmt::format`]. [`write`] hands the files to [`crate::sync::new_tree`].
 //! **Boundary:** reads only the source repository; writes nothing itself.
 
+mod compare;
 mod kdl;
 mod lift;
 pub(crate) mod report;
+mod repository;
 mod seed;
 mod source;
 pub(crate) mod verify;
@@ -23,6 +25,7 @@ use thiserror::Error;
 
 use kdl::Node;
 use report::Report;
+pub(crate) use repository::ClusterEntry;
 use source::SourceRepo;
 
 /// Where the spec goes inside the target directory.
@@ -61,6 +64,22 @@ pub(crate) enum ImportError {
         help("this is a bug in `fluxspec import`; nothing was written. Please report it")
     )]
     Internal { reason: String },
+    #[error("cannot build cluster `{cluster}` of the repository")]
+    #[diagnostic(
+        code("fluxspec::import-build"),
+        help("see `fluxspec build --repo` for the same error")
+    )]
+    Build {
+        cluster: String,
+        #[source]
+        source: Box<crate::build::BuildError>,
+    },
+    #[error("`--clusters` entry `{entry}` is not NAME=PATH")]
+    #[diagnostic(
+        code("fluxspec::import-clusters"),
+        help("write `--clusters dev=clusters/dev,prod=clusters/prod`")
+    )]
+    ClusterArgument { entry: String },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Write(#[from] crate::sync::SyncError),
@@ -98,16 +117,32 @@ pub(crate) struct Imported {
     pub(crate) origin: verify::Origin,
 }
 
-/// Imports the repository at `source`.
-pub(crate) fn import(source: &Path) -> Result<Imported, ImportError> {
+/// Imports the repository at `source`: fluxspec's own output when it is that, else its
+/// `clusters` (found when none are given) as Flux builds them.
+pub(crate) fn import(source: &Path, clusters: &[ClusterEntry]) -> Result<Imported, ImportError> {
     let repo = SourceRepo::read(source)?;
-    let (mut lifted, scope, origin) = if let Some(dir) = seed::recognise(&repo) {
+    let seed = if clusters.is_empty() {
+        seed::recognise(&repo)
+    } else {
+        None
+    };
+    let (mut lifted, scope, origin) = if let Some(dir) = seed {
         let origin = verify::Origin::Output(source.join(&dir));
         (seed::lift(&repo, dir.clone()), dir, origin)
     } else {
-        return Err(ImportError::UnknownShape {
-            path: source.display().to_string(),
-        });
+        let clusters = if clusters.is_empty() {
+            repository::find_clusters(&repo)
+        } else {
+            clusters.to_vec()
+        };
+        if clusters.is_empty() {
+            return Err(ImportError::UnknownShape {
+                path: source.display().to_string(),
+            });
+        }
+        let builds = repository::build(source, &clusters)?;
+        let lifted = repository::lift(&builds);
+        (lifted, String::new(), verify::Origin::Repository(builds))
     };
     for (file, reason) in &repo.unread {
         lifted.report.raw(
@@ -168,6 +203,43 @@ pub(crate) fn write(into: &Path, imported: &Imported) -> Result<PathBuf, ImportE
 fn line_count(bytes: &[u8]) -> usize {
     bytes.split(|&byte| byte == b'\n').count()
         - usize::from(bytes.is_empty() || bytes.ends_with(b"\n"))
+}
+
+/// `--clusters dev=clusters/dev,prod=clusters/prod`, one entry.
+pub(crate) fn cluster_entry(entry: &str) -> Result<ClusterEntry, ImportError> {
+    match entry.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => Ok(ClusterEntry {
+            name: name.to_owned(),
+            path: path
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_owned(),
+        }),
+        _ => Err(ImportError::ClusterArgument {
+            entry: entry.to_owned(),
+        }),
+    }
+}
+
+/// `text` as a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters.
+fn dns_label(text: &str) -> String {
+    let mut label: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    label.truncate(63);
+    let label = label.trim_matches('-').to_owned();
+    if label.is_empty() {
+        "app".to_owned()
+    } else {
+        label
+    }
 }
 
 fn is_yaml(path: &str) -> bool {

@@ -53,12 +53,24 @@ impl Report {
         });
     }
 
+    pub(crate) fn mistake(&mut self, file: &str, line: usize, what: impl Into<String>) {
+        self.mistakes.push(Mistake {
+            file: file.to_owned(),
+            line,
+            what: what.into(),
+        });
+    }
+
     /// The one-line summary the CLI prints and the README records.
     pub(crate) fn summary(&self) -> String {
         let f = &self.figures;
         format!(
-            "{} clusters, {} apps; {} lines of YAML became {} lines of spec, {} lines kept raw",
-            f.clusters, f.apps, f.original_lines, f.spec_lines, f.raw_lines
+            "{}, {}; {} lines of YAML became {} lines of spec, {} lines kept raw",
+            crate::text::count(f.clusters, "cluster"),
+            crate::text::count(f.apps, "app"),
+            f.original_lines,
+            f.spec_lines,
+            f.raw_lines
         )
     }
 
@@ -72,25 +84,38 @@ impl Report {
             text.push_str("None found.\n");
         } else {
             for mistake in &self.mistakes {
-                let _ = writeln!(
-                    text,
-                    "- `{}:{}`: {}",
-                    mistake.file, mistake.line, mistake.what
-                );
+                let place = if mistake.line == 0 {
+                    mistake.file.clone()
+                } else {
+                    format!("{}:{}", mistake.file, mistake.line)
+                };
+                let _ = writeln!(text, "- `{place}`: {}", mistake.what);
             }
         }
         text.push_str("\n## Kept raw\n\n");
         if self.raw.is_empty() {
             text.push_str("Nothing: the spec says everything in its own words.\n");
         } else {
-            text.push_str("| file | what | why |\n| --- | --- | --- |\n");
+            text.push_str("| files | what | why |\n| --- | --- | --- |\n");
+            // One row per kind of thing kept, naming every file it was kept in.
+            let mut rows: Vec<(&str, &str, Vec<&str>)> = Vec::new();
             for raw in &self.raw {
+                match rows
+                    .iter_mut()
+                    .find(|(what, why, _)| *what == raw.what && *why == raw.why)
+                {
+                    Some((_, _, files)) => files.push(&raw.file),
+                    None => rows.push((&raw.what, &raw.why, vec![&raw.file])),
+                }
+            }
+            for (what, why, files) in rows {
+                let files: Vec<String> = files.iter().map(|file| format!("`{file}`")).collect();
                 let _ = writeln!(
                     text,
-                    "| `{}` | {} | {} |",
-                    raw.file,
-                    cell(&raw.what),
-                    cell(&raw.why)
+                    "| {} | {} | {} |",
+                    files.join(", "),
+                    cell(what),
+                    cell(why)
                 );
             }
         }

@@ -1,12 +1,16 @@
 //! `import --verify`: the imported spec must compile, and compile to what the repository
 //! applies. fluxspec's own output is compared file by file: the compiled tree must be the
-//! original byte for byte, but for the header line naming the spec (its path may differ).
+//! original byte for byte, but for the header line naming the spec (its path may differ). Any
+//! other repository is compared object by object, per cluster ([`super::compare`]), with what
+//! `build` renders from the compiled spec.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::ImportError;
+use super::compare::{ClusterComparison, compare};
 use super::source::SourceRepo;
+use super::{ClusterEntry, ImportError};
+use crate::build::ClusterBuild;
 use crate::compile::{CompileError, SpecSource, Warnings};
 
 /// What an imported spec is checked against.
@@ -14,6 +18,8 @@ use crate::compile::{CompileError, SpecSource, Warnings};
 pub(crate) enum Origin {
     /// fluxspec's output directory: compared file by file.
     Output(PathBuf),
+    /// What Flux applies to each cluster from the repository: compared object by object.
+    Repository(Vec<(ClusterEntry, ClusterBuild)>),
 }
 
 /// What verifying found.
@@ -26,6 +32,8 @@ pub(crate) enum Verification {
         compared: usize,
         differing: Vec<String>,
     },
+    /// A repository: how each cluster compares.
+    Clusters(Vec<ClusterComparison>),
 }
 
 /// Compiles the spec at `spec` and compares its output with `origin`.
@@ -35,6 +43,21 @@ pub(crate) fn verify(spec: &Path, origin: &Origin) -> Result<Verification, Impor
         Err(error) => return Ok(Verification::NotCompiled(error)),
     };
     match origin {
+        Origin::Repository(builds) => {
+            let source = SpecSource::at(spec);
+            let mut comparisons = Vec::new();
+            for (cluster, original) in builds {
+                let compiled =
+                    crate::build::run(&source, &cluster.name, None).map_err(|error| {
+                        ImportError::Build {
+                            cluster: cluster.name.clone(),
+                            source: Box::new(error),
+                        }
+                    })?;
+                comparisons.push(compare(&cluster.name, original, &compiled));
+            }
+            Ok(Verification::Clusters(comparisons))
+        }
         Origin::Output(dir) => {
             let original = SourceRepo::read(dir)?;
             let mut differing = Vec::new();

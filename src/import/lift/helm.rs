@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::{Split, most_common};
 use crate::import::kdl::Node;
-use crate::import::source::text_at;
+use crate::import::source::{scalar_text, text_at};
 
 /// HelmRelease `spec` fields the shape readers take care of (the chart, its version and values).
 const CHART_FIELDS: &[&str] = &["chart", "chartRef", "values"];
@@ -259,4 +259,51 @@ fn verify(value: &Value) -> Option<Node> {
         );
     }
     Some(node)
+}
+
+/// The paths of the maps holding a string `repository` and a scalar `tag`, with the repository.
+pub(crate) fn image_paths(
+    value: &Value,
+    at: &mut Vec<String>,
+    found: &mut Vec<(Vec<String>, String)>,
+) {
+    let Some(map) = value.as_object() else {
+        return;
+    };
+    if let (Some(repository), Some(_)) = (
+        map.get("repository").and_then(Value::as_str),
+        map.get("tag").and_then(scalar_text),
+    ) {
+        found.push((at.clone(), repository.to_owned()));
+    }
+    for (key, child) in map {
+        at.push(key.clone());
+        image_paths(child, at, found);
+        at.pop();
+    }
+}
+
+/// Removes `repository` and `tag` at `path`, and the image's map when that leaves it empty;
+/// with `prune`, the maps above it left empty too (fluxspec writes the image back into a
+/// cluster's values, whose base values hold those maps).
+pub(crate) fn remove_image(values: &mut Value, path: &[String], prune: bool) {
+    fn remove(map: &mut Map<String, Value>, path: &[String], prune: bool) {
+        match path.split_first() {
+            None => {
+                map.remove("repository");
+                map.remove("tag");
+            }
+            Some((key, rest)) => {
+                if let Some(child) = map.get_mut(key).and_then(Value::as_object_mut) {
+                    remove(child, rest, prune);
+                    if child.is_empty() && (prune || rest.is_empty()) {
+                        map.remove(key);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(map) = values.as_object_mut() {
+        remove(map, path, prune);
+    }
 }

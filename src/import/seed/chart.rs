@@ -1,13 +1,13 @@
 //! An app's chart in fluxspec's output: the HelmRelease in its base, the OCIRepository or
 //! HelmRepository it names, each cluster's version, settings and values patches.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::Tree;
 use super::app::SeedApp;
 use crate::import::Lifted;
 use crate::import::kdl::Node;
-use crate::import::lift::helm::{release_settings, source_settings};
+use crate::import::lift::helm::{image_paths, release_settings, remove_image, source_settings};
 use crate::import::lift::{Split, version_lines};
 use crate::import::source::{scalar_text, text_at};
 
@@ -165,7 +165,7 @@ fn cluster_values(tree: &Tree<'_>, app: &SeedApp) -> (Vec<(String, Value)>, Vec<
                 .collect();
             let Some(versions) = versions else { continue };
             for (_, values) in &mut values {
-                remove_image(values, &path);
+                remove_image(values, &path, true);
             }
             images.push(
                 Node::with("image", repository)
@@ -176,47 +176,6 @@ fn cluster_values(tree: &Tree<'_>, app: &SeedApp) -> (Vec<(String, Value)>, Vec<
     }
     values.retain(|(_, values)| values.as_object().is_some_and(|map| !map.is_empty()));
     (values, images)
-}
-
-/// The paths of the maps holding a string `repository` and a scalar `tag`, with the repository.
-fn image_paths(value: &Value, at: &mut Vec<String>, found: &mut Vec<(Vec<String>, String)>) {
-    let Some(map) = value.as_object() else {
-        return;
-    };
-    if let (Some(repository), Some(_)) = (
-        map.get("repository").and_then(Value::as_str),
-        map.get("tag").and_then(scalar_text),
-    ) {
-        found.push((at.clone(), repository.to_owned()));
-    }
-    for (key, child) in map {
-        at.push(key.clone());
-        image_paths(child, at, found);
-        at.pop();
-    }
-}
-
-/// Removes `repository` and `tag` at `path`, and the maps left empty.
-fn remove_image(values: &mut Value, path: &[String]) {
-    fn remove(map: &mut Map<String, Value>, path: &[String]) {
-        match path.split_first() {
-            None => {
-                map.remove("repository");
-                map.remove("tag");
-            }
-            Some((key, rest)) => {
-                if let Some(child) = map.get_mut(key).and_then(Value::as_object_mut) {
-                    remove(child, rest);
-                    if child.is_empty() {
-                        map.remove(key);
-                    }
-                }
-            }
-        }
-    }
-    if let Some(map) = values.as_object_mut() {
-        remove(map, path);
-    }
 }
 
 /// A Helm values mapping as the text of a values file.

@@ -1,0 +1,125 @@
+//! The objects of a built app that are not lifted into nodes, written as they were built: those
+//! every cluster gets the same into the app's manifest file, the others into each cluster's.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::apps::App;
+use crate::build::BuiltObject;
+use crate::build::object::{Object, ObjectId};
+use crate::import::Lifted;
+use crate::import::kdl::Node;
+use crate::import::lift::Split;
+
+/// The objects not lifted, as built: those every cluster gets the same in the app's manifest
+/// file, the others in each cluster's.
+pub(super) fn manifests(
+    app: &App<'_>,
+    lifted_ids: &[ObjectId],
+    namespaces: &BTreeSet<String>,
+    lifted: &mut Lifted,
+) -> Split {
+    let mut split = Split::default();
+    let is_apps_namespace = |object: &Object| {
+        object.id.group.is_empty()
+            && object.id.kind == "Namespace"
+            && namespaces.contains(&object.id.name)
+    };
+    for (_, objects) in app.per_cluster.iter().take(1) {
+        for built in objects
+            .iter()
+            .filter(|built| is_apps_namespace(&built.object))
+        {
+            let labels = built.object.string_map(&["metadata", "labels"]);
+            if !labels.is_empty() {
+                let labels: Vec<String> =
+                    labels.iter().map(|(k, v)| format!("`{k}: {v}`")).collect();
+                lifted.report.raw(
+                    &app.kustomization,
+                    format!(
+                        "Namespace `{}` labels {}",
+                        built.object.id.name,
+                        labels.join(", ")
+                    ),
+                    "fluxspec writes the Namespaces of its apps, without labels; not carried over",
+                );
+            }
+        }
+    }
+    let keep = |built: &&&BuiltObject| {
+        let object = &built.object;
+        !lifted_ids.contains(&object.id) && !is_apps_namespace(object)
+    };
+    let texts: Vec<(String, Vec<(String, String)>)> = app
+        .per_cluster
+        .iter()
+        .map(|(cluster, objects)| {
+            let texts = objects
+                .iter()
+                .filter(keep)
+                .map(|built| (built.object.id.to_string(), manifest_text(built)))
+                .collect();
+            (cluster.clone(), texts)
+        })
+        .collect();
+    let everywhere: Vec<&(String, String)> = texts[0]
+        .1
+        .iter()
+        .filter(|entry| texts.iter().all(|(_, list)| list.contains(entry)))
+        .collect();
+    if !everywhere.is_empty() {
+        let path = format!("apps/{}/manifests.yaml", app.name);
+        lifted.copy(
+            &path,
+            join(everywhere.iter().map(|(_, text)| text.as_str())).as_bytes(),
+        );
+        split.app.push(Node::with("manifests", path));
+    }
+    for (cluster, list) in &texts {
+        let own: Vec<&str> = list
+            .iter()
+            .filter(|entry| !everywhere.contains(entry))
+            .map(|(_, text)| text.as_str())
+            .collect();
+        if !own.is_empty() {
+            let path = format!("apps/{}/{cluster}/manifests.yaml", app.name);
+            lifted.copy(&path, join(own.into_iter()).as_bytes());
+            split.cluster(cluster, Node::with("manifest", path));
+        }
+    }
+    split
+}
+
+/// An object's YAML as built; one still holding `${` (an escaped `$${` Flux already turned
+/// into a literal) is marked so that Flux does not substitute it a second time.
+fn manifest_text(built: &BuiltObject) -> String {
+    if !built.yaml.contains("${") {
+        return built.yaml.clone();
+    }
+    let mut value = built.object.value.clone();
+    if let Some(metadata) = value.get_mut("metadata").and_then(Value::as_object_mut) {
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Some(annotations) = annotations.as_object_mut() {
+            annotations.insert(
+                "kustomize.toolkit.fluxcd.io/substitute".to_owned(),
+                Value::String("disabled".to_owned()),
+            );
+        }
+    }
+    serde_saphyr::to_string(&value).unwrap_or_else(|_| built.yaml.clone())
+}
+
+fn join<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    let mut joined = String::new();
+    for text in texts {
+        joined.push_str("---\n");
+        joined.push_str(text);
+        if !text.ends_with('\n') {
+            joined.push('\n');
+        }
+    }
+    joined
+}
