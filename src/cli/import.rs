@@ -45,10 +45,11 @@ pub(super) fn run(args: &ImportArgs) -> Result<ExitCode, Failure> {
     let spec = crate::import::write(&args.into, &imported).map_err(report_error)?;
     {
         let mut stdout = streams::plain_stdout();
+        let shown = crate::init::shown(&args.into, crate::init::SPEC);
         writeln!(
             stdout,
             "wrote    {} ({} files)",
-            spec.display(),
+            shown.display(),
             imported.files.len()
         )?;
         writeln!(stdout, "{}", imported.report.summary())?;
@@ -57,7 +58,7 @@ pub(super) fn run(args: &ImportArgs) -> Result<ExitCode, Failure> {
             "{} kept raw, {} mistakes in the source: see {}",
             crate::text::count(imported.report.raw.len(), "item"),
             imported.report.mistakes.len(),
-            spec.with_file_name(crate::import::REPORT_FILE).display()
+            shown.with_file_name(crate::import::REPORT_FILE).display()
         )?;
         stdout.flush()?;
     }

@@ -74,21 +74,43 @@ pub(super) fn manifests(
             &path,
             join(everywhere.iter().map(|(_, text)| text.as_str())).as_bytes(),
         );
+        let ids: Vec<&str> = everywhere.iter().map(|(id, _)| id.as_str()).collect();
+        report_kept(app, &path, &ids, lifted);
         split.app.push(Node::with("manifests", path));
     }
     for (cluster, list) in &texts {
-        let own: Vec<&str> = list
+        let own: Vec<&(String, String)> = list
             .iter()
             .filter(|entry| !everywhere.contains(entry))
-            .map(|(_, text)| text.as_str())
             .collect();
         if !own.is_empty() {
             let path = format!("apps/{}/{cluster}/manifests.yaml", app.name);
-            lifted.copy(&path, join(own.into_iter()).as_bytes());
+            lifted.copy(
+                &path,
+                join(own.iter().map(|(_, text)| text.as_str())).as_bytes(),
+            );
+            let ids: Vec<&str> = own.iter().map(|(id, _)| id.as_str()).collect();
+            report_kept(app, &path, &ids, lifted);
             split.cluster(cluster, Node::with("manifest", path));
         }
     }
     split
+}
+
+/// Lists a manifest file written from the build in the report: what it holds and why.
+fn report_kept(app: &App<'_>, path: &str, ids: &[&str], lifted: &mut Lifted) {
+    let shown: Vec<String> = ids.iter().take(5).map(|id| format!("`{id}`")).collect();
+    let more = ids.len().saturating_sub(shown.len());
+    let what = if more == 0 {
+        shown.join(", ")
+    } else {
+        format!("{} and {more} more", shown.join(", "))
+    };
+    lifted.report.raw(
+        &app.kustomization,
+        what,
+        format!("no node says them: kept as Flux builds them (comments dropped, variables filled), in `{path}`"),
+    );
 }
 
 /// An object's YAML as built; one still holding `${` (an escaped `$${` Flux already turned
