@@ -128,3 +128,18 @@ fn verify_names_each_file_the_spec_compiles_differently() {
     )
     .expect_code(0);
 }
+
+#[test]
+fn a_clusters_entry_without_a_path_is_refused() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    common::write(root, "src/clusters/dev/app.yaml", "a: 1\n");
+    let refused = run(root, &["import", "src", "--clusters", "dev"]);
+    refused.expect_code(2);
+    assert!(
+        refused.stderr.contains("fluxspec::import-clusters"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!root.join("spec").exists());
+}

@@ -12,7 +12,7 @@ use super::manifests::manifests;
 use crate::build::{BuiltObject, ClusterBuild};
 use crate::import::compare::is_bootstrap;
 use crate::import::kdl::Node;
-use crate::import::lift::knobs::{Baseline, flux_knobs};
+use crate::import::lift::knobs::{Baseline, ClusterDefaults, flux_knobs};
 use crate::import::lift::{Split, most_common};
 use crate::import::source::text_at;
 use crate::import::{Lifted, dns_label};
@@ -433,6 +433,7 @@ fn app_node(
         interval: &timings.interval,
         retry_interval: &timings.retry_interval,
         timeout: &timings.timeout,
+        cluster_defaults: &ClusterDefaults::new(),
     };
     split.extend(flux_knobs(&cleaned, &baseline, &app.namespace, None));
     report_fields(app, lifted);

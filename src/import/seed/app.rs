@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{CLUSTER_FILES, LAYERS, Tree, chart, resources};
 use crate::import::Lifted;
 use crate::import::kdl::Node;
-use crate::import::lift::knobs::{Baseline, flux_knobs};
+use crate::import::lift::knobs::{Baseline, ClusterDefaults, flux_knobs};
 use crate::import::lift::vars::app_vars;
 use crate::import::lift::{Split, version_lines};
 use crate::import::source::{scalar_text, string_list, text_at};
@@ -92,6 +92,21 @@ pub(super) fn find_apps(tree: &Tree<'_>) -> Vec<SeedApp> {
     apps.into_values().collect()
 }
 
+/// What the app gets without knobs of its own.
+pub(super) fn baseline<'a>(
+    tree: &'a Tree<'_>,
+    app: &SeedApp,
+    cluster_defaults: &'a ClusterDefaults,
+) -> Baseline<'a> {
+    Baseline {
+        wait: app.layer == "platform",
+        interval: &tree.settings.interval,
+        retry_interval: &tree.settings.retry_interval,
+        timeout: &tree.settings.timeout,
+        cluster_defaults,
+    }
+}
+
 /// Lifts one app into its `app` node, copying its files into the spec directory.
 pub(super) fn lift(
     tree: &Tree<'_>,
@@ -141,13 +156,7 @@ pub(super) fn lift(
         .iter()
         .map(|(cluster, spec)| (cluster.clone(), spec))
         .collect();
-    let settings = &tree.settings;
-    let baseline = Baseline {
-        wait: app.layer == "platform",
-        interval: &settings.interval,
-        retry_interval: &settings.retry_interval,
-        timeout: &settings.timeout,
-    };
+    let baseline = baseline(tree, app, &tree.defaults);
     split.extend(flux_knobs(
         &per_cluster,
         &baseline,

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::Lifted;
 use super::kdl::Node;
+use super::lift::knobs::{Baseline, ClusterDefaults, cluster_defaults, defaults_node};
 use super::lift::{escape_dollars, most_common};
 use super::source::{SourceRepo, scalar_text, string_list, text_at};
 
@@ -51,6 +52,8 @@ struct Tree<'a> {
     settings: Settings,
     /// The shared HelmRepositories by name, from every cluster.
     shared_repositories: BTreeMap<String, Value>,
+    /// Each cluster's `defaults`.
+    defaults: ClusterDefaults,
 }
 
 impl Tree<'_> {
@@ -106,10 +109,12 @@ pub(super) fn lift(repo: &SourceRepo, dir: String) -> Lifted {
             timeout: String::new(),
         },
         shared_repositories: BTreeMap::new(),
+        defaults: ClusterDefaults::new(),
     };
     let apps = app::find_apps(&tree);
     tree.settings = settings(&roots, &apps);
     tree.shared_repositories = shared_repositories(&tree);
+    tree.defaults = defaults(&tree, &apps);
     lifted.nodes.push(settings_node(&tree.settings));
     for (cluster, roots) in &roots {
         lifted.nodes.push(cluster_node(&tree, cluster, roots));
@@ -122,6 +127,23 @@ pub(super) fn lift(repo: &SourceRepo, dir: String) -> Lifted {
     lifted.report.figures.clusters = tree.clusters.len();
     lifted.report.figures.apps = apps.len();
     lifted
+}
+
+/// Each cluster's `defaults`: the knobs most of its apps share.
+fn defaults(tree: &Tree<'_>, apps: &[app::SeedApp]) -> ClusterDefaults {
+    let none = ClusterDefaults::new();
+    let apps: Vec<(Baseline<'_>, Vec<(String, &Value)>)> = apps
+        .iter()
+        .map(|app| {
+            let specs = app
+                .per_cluster
+                .iter()
+                .map(|(cluster, spec)| (cluster.clone(), spec))
+                .collect();
+            (app::baseline(tree, app, &none), specs)
+        })
+        .collect();
+    cluster_defaults(&apps)
 }
 
 /// The settings: the source and output path the root Kustomizations name, and the timings most
@@ -211,6 +233,9 @@ fn cluster_node(tree: &Tree<'_>, cluster: &str, roots: &[Value]) -> Node {
                 node = node.child(Node::with(knob, value));
             }
         }
+    }
+    if let Some(defaults) = defaults_node(&tree.defaults, cluster) {
+        node = node.child(defaults);
     }
     let suspended: Vec<&str> = LAYERS
         .iter()
