@@ -2,7 +2,8 @@
 //! issue 16 names): the import succeeds, its `--verify` finds 0 missing, 0 extra and 0 version
 //! differences on every cluster, the spec compiles without warnings and `check` is clean after
 //! the compile. What verify still finds is in each repository's snapshot, every line explained
-//! in `tests/import/README.md`, with the figures the import prints.
+//! in `tests/import/README.md`, with the figures the import prints and the mistakes it found in
+//! the source (an object two Flux Kustomizations apply, at the file and line that write it).
 
 mod common;
 
@@ -40,7 +41,21 @@ fn check_repository(name: &str) {
     common::run(root, &["compile", "--deny-warnings"]).expect_code(0);
     common::run(root, &["check"]).expect_code(0);
     let summary = run.stdout.lines().nth(1).unwrap_or_default();
-    insta::assert_snapshot!(name, format!("{summary}\n{}\n", verify.join("\n")));
+    // The mistakes the import found in the source, each with its file and line.
+    let report = std::fs::read_to_string(root.join("spec/import-report.md")).expect("the report");
+    let mistakes: Vec<&str> = report
+        .lines()
+        .skip_while(|line| !line.starts_with("## Mistakes"))
+        .take_while(|line| !line.starts_with("## Kept raw"))
+        .collect();
+    insta::assert_snapshot!(
+        name,
+        format!(
+            "{summary}\n{}\n\n{}",
+            verify.join("\n"),
+            mistakes.join("\n")
+        )
+    );
 }
 
 #[test]

@@ -141,7 +141,7 @@ pub(crate) fn import(source: &Path, clusters: &[ClusterEntry]) -> Result<Importe
             });
         }
         let builds = repository::build(source, &clusters)?;
-        let lifted = repository::lift(&builds);
+        let lifted = repository::lift(&repo, &builds);
         (lifted, String::new(), verify::Origin::Repository(builds))
     };
     for (file, reason) in &repo.unread {

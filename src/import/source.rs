@@ -122,6 +122,45 @@ impl SourceRepo {
     }
 }
 
+impl SourceRepo {
+    /// Where an object `kind`/`name` is written: the first YAML file (in name order, those
+    /// under `near` first) with a document of that kind and name, and the line of its `kind:`.
+    pub(super) fn locate(&self, near: &str, kind: &str, name: &str) -> Option<(String, usize)> {
+        let near = format!("{}/", near.trim_end_matches('/'));
+        let (close, far): (Vec<&str>, Vec<&str>) = self
+            .paths()
+            .filter(|path| super::is_yaml(path))
+            .partition(|path| path.starts_with(&near));
+        close.into_iter().chain(far).find_map(|path| {
+            let text = self.text(path)?;
+            let mut start = 0;
+            for (index, line) in text.lines().enumerate() {
+                if line.starts_with("---") {
+                    start = index + 1;
+                }
+                if line.trim_end() != format!("kind: {kind}") {
+                    continue;
+                }
+                let document: String = text
+                    .lines()
+                    .skip(start)
+                    .take_while(|line| !line.starts_with("---"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let named = parse_documents(&document).ok().is_some_and(|documents| {
+                    documents
+                        .iter()
+                        .any(|document| text_at(document, &["metadata", "name"]) == Some(name))
+                });
+                if named {
+                    return Some((path.to_owned(), index + 1));
+                }
+            }
+            None
+        })
+    }
+}
+
 /// How every YAML file is read: duplicate keys are errors, as in kustomize.
 pub(super) fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
     let mut budget = serde_saphyr::Budget::default();

@@ -14,7 +14,7 @@ use crate::import::compare::is_bootstrap;
 use crate::import::kdl::Node;
 use crate::import::lift::knobs::{Baseline, ClusterDefaults, flux_knobs};
 use crate::import::lift::{Split, most_common};
-use crate::import::source::text_at;
+use crate::import::source::{SourceRepo, text_at};
 use crate::import::{Lifted, dns_label};
 
 /// Flux Kustomization fields the built objects already hold (so they are not knobs), or that
@@ -52,7 +52,7 @@ pub(super) struct App<'a> {
 }
 
 /// Lifts every cluster's build into settings, clusters and apps.
-pub(super) fn lift(builds: &[(ClusterEntry, ClusterBuild)]) -> Lifted {
+pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -> Lifted {
     let mut lifted = Lifted::default();
     let mut apps = find_apps(builds, &mut lifted);
     name_apps(&mut apps);
@@ -64,7 +64,13 @@ pub(super) fn lift(builds: &[(ClusterEntry, ClusterBuild)]) -> Lifted {
             .nodes
             .push(Node::with("cluster", cluster.name.clone()));
         for warning in &build.warnings {
-            lifted.report.mistake(&cluster.path, 0, warning.clone());
+            let (file, line) = written_at(repo, &cluster.path, warning)
+                .unwrap_or_else(|| (cluster.path.clone(), 0));
+            lifted.report.mistake(
+                &file,
+                line,
+                format!("{warning} (cluster `{}`)", cluster.name),
+            );
         }
     }
     let dependencies = dependencies(&apps);
@@ -88,6 +94,15 @@ pub(super) fn lift(builds: &[(ClusterEntry, ClusterBuild)]) -> Lifted {
     }
     lifted.report.figures.apps = apps.len();
     lifted
+}
+
+/// Where the object a build warning names first (`` `Kind/namespace/name` ``) is written.
+fn written_at(repo: &SourceRepo, near: &str, warning: &str) -> Option<(String, usize)> {
+    let id = warning.split('`').nth(1)?;
+    let mut parts = id.split('/');
+    let kind = parts.next()?;
+    let name = parts.next_back()?;
+    repo.locate(near, kind, name)
 }
 
 /// The apps of every cluster, keyed by Flux Kustomization and namespace, in apply order.

@@ -121,8 +121,8 @@ pub(super) fn build(
 }
 
 /// Lifts the built clusters into a spec.
-pub(super) fn lift(builds: &[(ClusterEntry, ClusterBuild)]) -> Lifted {
-    let mut lifted = apps::lift(builds);
+pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -> Lifted {
+    let mut lifted = apps::lift(repo, builds);
     "a Flux repository, built as Flux applies it".clone_into(&mut lifted.report.shape);
     lifted.report.figures.clusters = builds.len();
     lifted
