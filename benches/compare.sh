@@ -1,30 +1,39 @@
 #!/usr/bin/env bash
 # Measures fluxspec (release build) against the disk's floor on the same output tree, prints the
-# ratios and writes them to docs/performance.md (its "compile and check" section):
-#   - on 1000 apps x 3 clusters: cold compile vs `cp -r` of the finished tree into an empty
-#     directory; no-op `check` vs `b3sum` of every output file; a compile after one version bump
-#     in one cluster vs a no-op compile;
-#   - at 100 / 1000 / 10 000 apps: time per app and peak RSS against the tree's size.
+# ratios and writes them to docs/performance.md (its "compile and check" section). At each size
+# (default 1000 and 10 000 apps x 3 clusters):
+#   - cold compile vs `cp -r` of the finished tree into an empty directory;
+#   - no-op `check` and no-op `compile` vs `b3sum` of every output file;
+#   - a compile after one version bump in one cluster vs a no-op compile;
+#   - peak RSS of compile and check against 2 x the tree's bytes + 30 MB;
+# then the CPU time per app (the steadier figure on a shared machine) at 10 000 against 1000 (compile, check, `versions`), and `versions` at
+# VERSIONS_APPS (default 30 000) against 1000: nothing quadratic left.
 # Timings are medians: hyperfine's when it is installed (`apt-get install hyperfine`), else of
 # repeated runs timed here. Page cache is warm for fluxspec and the floor alike. Each timing is
 # given as wall time and as CPU time (user + system, means): on a shared machine the second is the
-# steadier one.
+# steadier one. fluxspec and its floor are measured back to back at each step, so a busy minute
+# weighs on both.
+#
+# Each size is its own repository (a `.git` directory marks its root), so `output-path` puts the
+# output at `generated/` beside `spec/`; the cold compiles write into a second copy of it.
 #
 # No directory is deleted while measuring: on ext4 without a journal (as on the CI machines) the
 # inode allocator skips inodes freed in the last minutes, so creating files right after deleting
 # thousands gets quadratically slow and would time the deletion, not the creation. Outputs to be
 # replaced are moved into a trash directory instead, emptied at the end.
 #
-# Usage: benches/compare.sh            (about 10 minutes on a 2-core machine)
-# Environment: RUNS (timed runs per measurement, default 10; 3 at 10 000 apps),
-#              SIZES (default "100 1000 10000"), COMPARE_DIR (scratch, default target/compare).
+# Usage: benches/compare.sh            (about 15 minutes on a 2-core machine)
+# Environment: RUNS (timed runs per measurement, default 5; at most 3 at 10 000 apps),
+#              SIZES (default "1000 10000"), VERSIONS_APPS (default 30000; empty to skip),
+#              COMPARE_DIR (scratch, default target/compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 export PATH="$repo/.tools/bin:$PATH"
 
-runs=${RUNS:-10}
-sizes=${SIZES:-100 1000 10000}
+runs=${RUNS:-5}
+sizes=${SIZES:-1000 10000}
+versions_apps=${VERSIONS_APPS-30000}
 clusters=3
 work=${COMPARE_DIR:-$repo/target/compare}
 doc=$repo/docs/performance.md
@@ -91,16 +100,16 @@ ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 # verdict RATIO LIMIT: "yes" when RATIO <= LIMIT.
 verdict() { awk -v r="$1" -v l="$2" 'BEGIN { print (r <= l) ? "yes" : "**no**" }'; }
 
-# setup APPS: writes the synthetic spec for APPS apps into $work/APPS/spec and compiles it into
-# $work/APPS/generated. The layout puts the spec at `spec/homelab.kdl` relative to the output's
-# parent, as in a real repository, so headers name it the same way.
+# setup APPS: a repository for APPS apps in $work/APPS: the synthetic spec in spec/, compiled into
+# generated/; and a copy of it in cold/ whose output the cold compiles write.
 setup() {
     local dir=$work/$1
+    mkdir -p "$dir/.git" "$dir/cold/.git"
     "$bin" synth --apps "$1" --clusters "$clusters" "$dir/spec"
-    "$bin" compile -q --spec "$dir/spec/homelab.kdl" --out "$dir/generated"
+    cp -r "$dir/spec" "$dir/cold/spec"
+    "$bin" compile -q --spec "$dir/spec/homelab.kdl"
 }
 
-# --- The comparison at 1000 apps ---------------------------------------------------------------
 # A previous run's scratch goes too, but only at the end.
 old_work=""
 if [ -e "$work" ]; then
@@ -111,36 +120,7 @@ mkdir -p "$work/trash"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "fluxspec: $bin; hyperfine: $have_hyperfine; runs: $runs" >&2
 
-setup 1000
-dir=$work/1000
-spec=$dir/spec/homelab.kdl
-out=$dir/generated
-fs="$bin compile -q --spec $spec --out"
-find "$out" -type f -print0 >"$work/files"
-files=$(tr -cd '\0' <"$work/files" | wc -c)
-
-echo "measuring cold compile and cp -r" >&2
-read -r cold cold_cpu < <(measure "$runs" "$(rotate "$dir/cold")" "$fs $dir/cold")
-read -r cp_r cp_r_cpu < <(measure "$runs" "$(rotate "$dir/copy")" "cp -r $out $dir/copy")
-
-echo "measuring no-op check and b3sum" >&2
-read -r check check_cpu < <(measure "$runs" "true" "$bin check -q --spec $spec --out $out")
-read -r b3 b3_cpu < <(measure "$runs" "true" "xargs -0 -a $work/files b3sum >/dev/null")
-
-echo "measuring bump and no-op compile" >&2
-# The bump edits app00000's version in cluster c0 (see src/synth.rs); the untimed step before
-# each run restores the old version and compiles it, so every timed compile follows one bump.
-grep -q 'version "1.0.1" cluster="c0"' "$spec"
-cp "$spec" "$work/before.kdl"
-sed '0,/version "1.0.1" cluster="c0"/s//version "1.0.2" cluster="c0"/' "$spec" >"$work/after.kdl"
-[ "$(diff "$work/before.kdl" "$work/after.kdl" | grep -c '^>')" = 1 ]
-read -r bump bump_cpu < <(measure "$runs" "cp $work/before.kdl $spec && $fs $out && cp $work/after.kdl $spec" "$fs $out")
-cp "$work/before.kdl" "$spec"
-"$bin" compile -q --spec "$spec" --out "$out"
-read -r noop noop_cpu < <(measure "$runs" "true" "$fs $out")
-"$bin" check -q --spec "$spec" --out "$out"
-
-# row NAME FLUXSPEC_WALL FLOOR_WALL FLUXSPEC_CPU FLOOR_CPU LIMIT: one row of the first table.
+# row NAME FLUXSPEC_WALL FLOOR_WALL FLUXSPEC_CPU FLOOR_CPU LIMIT: one row of a comparison table.
 row() {
     local r c
     r=$(ratio "$2" "$3")
@@ -148,38 +128,92 @@ row() {
     echo "| $1 | $(ms "$2") / $(ms "$4") ms | $(ms "$3") / $(ms "$5") ms | $r | $c | <= $6 | $(verdict "$r" "$6") | $(verdict "$c" "$6") |"
 }
 
-# --- Scaling -----------------------------------------------------------------------------------
-scaling_rows=""
-declare -A per_app_cold per_app_check
+# per_app SECONDS APPS: microseconds per app.
+per_app() { awk -v t="$1" -v a="$2" 'BEGIN { printf "%.1f", t / a * 1e6 }'; }
+# mib BYTES: mebibytes to one decimal.
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+
+tables=""
+size_rows=""
+declare -A cold_us check_us noop_us versions_us
 for apps in $sizes; do
-    echo "scaling: $apps apps" >&2
-    [ -d "$work/$apps/generated" ] || setup "$apps"
-    d=$work/$apps
+    echo "== $apps apps" >&2
+    setup "$apps"
+    dir=$work/$apps
+    spec=$dir/spec/homelab.kdl
+    out=$dir/generated
     n=$runs
     [ "$apps" -ge 10000 ] && n=$((runs < 3 ? runs : 3))
-    tree_bytes=$(find "$d/generated" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
-    tree_files=$(find "$d/generated" -type f | wc -l)
-    read -r t_cold _ < <(measure "$n" "$(rotate "$d/cold")" "$bin compile -q --spec $d/spec/homelab.kdl --out $d/cold")
-    read -r t_check _ < <(measure "$n" "true" "$bin check -q --spec $d/spec/homelab.kdl --out $d/generated")
-    rss_cold=$(peak_rss_kib "$(rotate "$d/cold"); $bin compile -q --spec $d/spec/homelab.kdl --out $d/cold")
-    rss_check=$(peak_rss_kib "$bin check -q --spec $d/spec/homelab.kdl --out $d/generated")
-    rss=$((rss_cold > rss_check ? rss_cold : rss_check))
+    fs="$bin compile -q --spec $spec"
+    find "$out" -type f -print0 >"$work/files"
+    files=$(tr -cd '\0' <"$work/files" | wc -c)
+    tree_bytes=$(find "$out" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+
+    echo "measuring cold compile and cp -r" >&2
+    read -r cold cold_cpu < <(measure "$n" "$(rotate "$dir/cold/generated")" "$bin compile -q --spec $dir/cold/spec/homelab.kdl")
+    read -r cp_r cp_r_cpu < <(measure "$n" "$(rotate "$dir/copy")" "cp -r $out $dir/copy")
+
+    echo "measuring no-op check, no-op compile and b3sum" >&2
+    read -r check check_cpu < <(measure "$n" "true" "$bin check -q --spec $spec")
+    read -r b3 b3_cpu < <(measure "$n" "true" "xargs -0 -a $work/files b3sum >/dev/null")
+    read -r noop noop_cpu < <(measure "$n" "true" "$fs")
+
+    echo "measuring bump and no-op compile" >&2
+    # The bump edits app00000's version in cluster c0 (see src/synth.rs); the untimed step before
+    # each run restores the old version and compiles it, so every timed compile follows one bump.
+    grep -q 'version "1.0.1" cluster="c0"' "$spec"
+    cp "$spec" "$work/before.kdl"
+    sed '0,/version "1.0.1" cluster="c0"/s//version "1.0.2" cluster="c0"/' "$spec" >"$work/after.kdl"
+    [ "$(diff "$work/before.kdl" "$work/after.kdl" | grep -c '^>')" = 1 ]
+    read -r bump bump_cpu < <(measure "$n" "cp $work/before.kdl $spec && $fs && cp $work/after.kdl $spec" "$fs")
+    cp "$work/before.kdl" "$spec"
+    $fs
+    read -r noop2 noop2_cpu < <(measure "$n" "true" "$fs")
+    "$bin" check -q --spec "$spec"
+
+    echo "measuring versions and peak RSS" >&2
+    read -r _ versions < <(measure "$n" "true" "$bin versions --spec $spec >/dev/null")
+    rss_cold=$(peak_rss_kib "$(rotate "$dir/cold/generated"); $bin compile -q --spec $dir/cold/spec/homelab.kdl")
+    rss_check=$(peak_rss_kib "$bin check -q --spec $spec")
+    rss_noop=$(peak_rss_kib "$fs")
     limit_kib=$(((2 * tree_bytes) / 1024 + 30 * 1024))
-    per_app_cold[$apps]=$(awk -v t="$t_cold" -v a="$apps" 'BEGIN { print t / a }')
-    per_app_check[$apps]=$(awk -v t="$t_check" -v a="$apps" 'BEGIN { print t / a }')
-    scaling_rows+="| $apps | $tree_files | $(awk -v b="$tree_bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB"
-    scaling_rows+=" | $(ms "$t_cold") ms | $(awk -v t="${per_app_cold[$apps]}" 'BEGIN { printf "%.0f", t * 1e6 }') µs"
-    scaling_rows+=" | $(ms "$t_check") ms | $(awk -v t="${per_app_check[$apps]}" 'BEGIN { printf "%.0f", t * 1e6 }') µs"
-    scaling_rows+=" | $((rss_cold / 1024)) / $((rss_check / 1024)) MiB | $((limit_kib / 1024)) MiB | $(verdict "$rss" "$limit_kib") |"$'\n'
+
+    cold_us[$apps]=$(per_app "$cold_cpu" "$apps")
+    check_us[$apps]=$(per_app "$check_cpu" "$apps")
+    noop_us[$apps]=$(per_app "$noop_cpu" "$apps")
+    versions_us[$apps]=$(per_app "$versions" "$apps")
+    tables+="| $apps apps x $clusters clusters ($files files, $(mib "$tree_bytes") MiB) | fluxspec wall / CPU | floor wall / CPU | wall ratio | CPU ratio | target | met (wall) | met (CPU) |"$'\n'
+    tables+="| --- | --- | --- | --- | --- | --- | --- | --- |"$'\n'
+    tables+="$(row "cold compile vs \`cp -r\` of the tree" "$cold" "$cp_r" "$cold_cpu" "$cp_r_cpu" 2.0)"$'\n'
+    tables+="$(row "no-op \`check\` vs \`b3sum\` of every file" "$check" "$b3" "$check_cpu" "$b3_cpu" 2.0)"$'\n'
+    tables+="$(row "no-op \`compile\` vs \`b3sum\` of every file" "$noop" "$b3" "$noop_cpu" "$b3_cpu" 2.0)"$'\n'
+    tables+="$(row "compile after one bump vs no-op compile" "$bump" "$noop2" "$bump_cpu" "$noop2_cpu" 1.1)"$'\n\n'
+    rss=$rss_cold
+    for r in $rss_check $rss_noop; do [ "$r" -gt "$rss" ] && rss=$r; done
+    size_rows+="| $apps | $files | $(mib "$tree_bytes") MiB"
+    size_rows+=" | $((rss_cold / 1024)) / $((rss_check / 1024)) / $((rss_noop / 1024)) MiB | $((limit_kib / 1024)) MiB | $(verdict "$rss" "$limit_kib") |"$'\n'
+    # This size's scratch is no longer needed: into the trash, emptied at the end.
+    mv "$dir" "$work/trash/$apps"
 done
 
+# linear NAME SMALL_US LARGE_US LIMIT: one row of the linearity table.
+linear() {
+    local r
+    r=$(ratio "$3" "$2")
+    echo "| $1 | $2 µs | $3 µs | $r | <= $4 | $(verdict "$r" "$4") |"
+}
 linear_rows=""
-if [ -n "${per_app_cold[1000]:-}" ] && [ -n "${per_app_cold[10000]:-}" ]; then
-    lin_cold=$(ratio "${per_app_cold[10000]}" "${per_app_cold[1000]}")
-    lin_check=$(ratio "${per_app_check[10000]}" "${per_app_check[1000]}")
-    us() { awk -v t="$1" 'BEGIN { printf "%.0f µs", t * 1e6 }'; }
-    linear_rows="| cold compile | $(us "${per_app_cold[1000]}") | $(us "${per_app_cold[10000]}") | $lin_cold | <= 1.3 | $(verdict "$lin_cold" 1.3) |"$'\n'
-    linear_rows+="| no-op check | $(us "${per_app_check[1000]}") | $(us "${per_app_check[10000]}") | $lin_check | <= 1.3 | $(verdict "$lin_check" 1.3) |"$'\n'
+if [ -n "${cold_us[1000]:-}" ] && [ -n "${cold_us[10000]:-}" ]; then
+    linear_rows+="$(linear "cold compile, 10 000 vs 1000" "${cold_us[1000]}" "${cold_us[10000]}" 1.2)"$'\n'
+    linear_rows+="$(linear "no-op check, 10 000 vs 1000" "${check_us[1000]}" "${check_us[10000]}" 1.2)"$'\n'
+    linear_rows+="$(linear "no-op compile, 10 000 vs 1000" "${noop_us[1000]}" "${noop_us[10000]}" 1.2)"$'\n'
+    linear_rows+="$(linear "\`versions\`, 10 000 vs 1000" "${versions_us[1000]}" "${versions_us[10000]}" 1.2)"$'\n'
+fi
+if [ -n "$versions_apps" ] && [ -n "${versions_us[1000]:-}" ]; then
+    echo "== versions at $versions_apps apps" >&2
+    "$bin" synth --apps "$versions_apps" --clusters "$clusters" "$work/trash/$versions_apps/spec"
+    read -r _ versions_big < <(measure 3 "true" "$bin versions --spec $work/trash/$versions_apps/spec/homelab.kdl >/dev/null")
+    linear_rows+="$(linear "\`versions\`, $versions_apps vs 1000" "${versions_us[1000]}" "$(per_app "$versions_big" "$versions_apps")" 1.5)"$'\n'
 fi
 
 # --- Report ------------------------------------------------------------------------------------
@@ -194,18 +228,12 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 report=$(
     cat <<EOF
-| 1000 apps x $clusters clusters ($files files) | fluxspec wall / CPU | floor wall / CPU | wall ratio | CPU ratio | target | met (wall) | met (CPU) |
-| --- | --- | --- | --- | --- | --- | --- | --- |
-$(row "cold compile vs \`cp -r\` of the tree" "$cold" "$cp_r" "$cold_cpu" "$cp_r_cpu" 2.0)
-$(row "no-op \`check\` vs \`b3sum\` of every file" "$check" "$b3" "$check_cpu" "$b3_cpu" 1.5)
-$(row "compile after one bump vs no-op compile" "$bump" "$noop" "$bump_cpu" "$noop_cpu" 1.1)
-
-| linearity (wall time per app) | 1000 apps | 10 000 apps | ratio | target | met |
+${tables}| linearity (CPU time per app) | 1000 apps | more apps | ratio | target | met |
 | --- | --- | --- | --- | --- | --- |
 ${linear_rows}
-| apps (x $clusters clusters) | files | tree | cold compile | per app | no-op check | per app | peak RSS compile / check | RSS limit (2 x tree + 30 MB) | met |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${scaling_rows}
+| apps (x $clusters clusters) | files | tree | peak RSS cold compile / check / no-op compile | limit (2 x tree + 30 MB) | met |
+| --- | --- | --- | --- | --- | --- |
+${size_rows}
 EOF
 )
 
@@ -224,9 +252,9 @@ to refresh this section. Per-stage timings (parse + resolve, render, compiles, c
 \`cargo bench --bench pipeline\`.
 
 Synthetic specs from \`fluxspec synth --apps N --clusters $clusters\`. Times are medians of $runs
-runs (3 at 10 000 apps) with a warm page cache, for fluxspec and the floor alike.
+runs (at most 3 at 10 000 apps) with a warm page cache, for fluxspec and the floor alike.
 
-- Command: \`RUNS=$runs benches/compare.sh\` (SIZES="$sizes")
+- Command: \`RUNS=$runs benches/compare.sh\` (SIZES="$sizes", VERSIONS_APPS="$versions_apps")
 - Machine: $cpu, $(nproc) cores, $mem, $(uname -sr), $fstype; load average $load_before before
   the run, $load_after after (other jobs share the cores: CPU times are the steadier figures)
 - fluxspec: commit $commit, release build

@@ -50,7 +50,7 @@ pub fn compile(spec: &Path, out: &Path) -> usize {
         .tree;
     let session = Session::open(out, spec, true).expect("the output directory is usable");
     let plan = session
-        .plan(&tree, false)
+        .plan(tree, false)
         .expect("the output directory is fluxspec's");
     session
         .apply(&plan)
@@ -66,7 +66,7 @@ pub fn check(spec: &Path, out: &Path) -> bool {
         .tree;
     let session = Session::open(out, spec, false).expect("the output directory is usable");
     let plan = session
-        .plan(&tree, false)
+        .plan(tree, false)
         .expect("the output directory is fluxspec's");
     plan.is_clean()
 }

@@ -69,7 +69,13 @@ fn cluster_graph<'a>(model: &'a Model, cluster: &'a Cluster) -> ClusterGraph<'a>
         .collect();
     let mut components: Vec<&str> = deployed
         .iter()
-        .flat_map(|(_, deployment)| deployment.components.iter().map(String::as_str))
+        .flat_map(|(_, deployment)| {
+            deployment
+                .components
+                .iter()
+                .chain(&deployment.flux_components)
+                .map(String::as_str)
+        })
         .collect();
     components.sort_unstable();
     components.dedup();
@@ -88,6 +94,7 @@ fn cluster_graph<'a>(model: &'a Model, cluster: &'a Cluster) -> ClusterGraph<'a>
             deployment
                 .components
                 .iter()
+                .chain(&deployment.flux_components)
                 .map(|component| (component.as_str(), app.name.as_str()))
         })
         .collect();

@@ -2,7 +2,7 @@
 //! (`generated/`), the relative paths between its directories, and the names of the objects the
 //! layout ties together (the root Kustomizations, the cluster ConfigMap).
 //!
-//! What a spec may come to choose (the order of cluster and layer under
+//! What a spec chooses (`settings { layout }`: the order of cluster and layer under
 //! `app-flux-kustomizations/`, the names of the root Kustomizations and of the cluster ConfigMap)
 //! is a method of [`Layout`], a value built from the model's settings that `render` carries.
 //! What stays fixed is a constant or a free function, so `resolve` (the names a copied file may
@@ -40,26 +40,20 @@ pub(crate) const CLUSTER_CONFIG_MAP_FILE: &str = "cluster-configmap.yaml";
 /// The Namespaces of a cluster's apps, applied by the platform root.
 pub(crate) const NAMESPACES_FILE: &str = "namespaces.yaml";
 
-/// The names fluxspec generates in the directories it copies spec files into (an app's base and
-/// overlays, a component): a copied file may not take one.
-pub(crate) const RESERVED_FILE_NAMES: [&str; 7] = [
-    KUSTOMIZATION_FILE,
-    HELM_RELEASE_FILE,
-    HELM_REPOSITORY_FILE,
-    OCI_REPOSITORY_FILE,
-    HELM_RELEASE_VALUES_FILE,
-    HELM_RELEASE_VERSION_FILE,
-    HELM_RELEASE_SETTINGS_FILE,
-];
-
 /// Each cluster's entry directory, where `flux bootstrap --path` points.
 const CLUSTERS_DIR: &str = "clusters";
 const APP_FLUX_KUSTOMIZATIONS_DIR: &str = "app-flux-kustomizations";
 const APPS_DIR: &str = "apps";
 const BASE_DIR: &str = "base";
 const COMPONENTS_DIR: &str = "components";
-/// The name of the cluster's ConfigMap of variables.
-const CLUSTER_CONFIG: &str = "cluster-config";
+/// The name of the cluster's ConfigMap of variables, unless the spec chooses another.
+pub(crate) const DEFAULT_CLUSTER_CONFIG: &str = "cluster-config";
+/// The root Kustomizations' name, unless the spec chooses another.
+pub(crate) const DEFAULT_ROOT_KUSTOMIZATION: &str = "{layer}-{cluster}";
+/// Where a root Kustomization's name has its layer.
+pub(crate) const LAYER_PLACEHOLDER: &str = "{layer}";
+/// Where a root Kustomization's name has its cluster.
+pub(crate) const CLUSTER_PLACEHOLDER: &str = "{cluster}";
 
 /// `name` inside `dir`.
 pub(crate) fn file_in(dir: &str, name: &str) -> String {
@@ -107,9 +101,15 @@ pub(crate) fn component_dir(component: &str) -> String {
     format!("{COMPONENTS_DIR}/{component}")
 }
 
-/// A component as an overlay's kustomization names it.
+/// A component as an overlay's kustomization names it, and as the app's Flux Kustomization
+/// does (its `spec.components` are relative to its `spec.path`, the overlay).
 pub(crate) fn component_from_overlay(component: &str) -> String {
     format!("../../../{}", component_dir(component))
+}
+
+/// A component as another component's kustomization names it.
+pub(crate) fn component_from_component(component: &str) -> String {
+    format!("../{component}")
 }
 
 /// The parts of the layout a spec's settings may choose, and where Flux finds the output in
@@ -118,12 +118,20 @@ pub(crate) fn component_from_overlay(component: &str) -> String {
 pub(crate) struct Layout<'a> {
     /// The output directory's path in the Git repository, `./generated`, without a trailing `/`.
     output_path: &'a str,
+    /// `app-flux-kustomizations/<layer>/<cluster>` rather than `<cluster>/<layer>`.
+    layer_first: bool,
+    /// The root Kustomizations' name, with `{layer}` and `{cluster}`.
+    root_kustomization: &'a str,
+    cluster_config: &'a str,
 }
 
 impl<'a> Layout<'a> {
     pub(crate) fn new(settings: &'a Settings) -> Self {
         Self {
             output_path: &settings.output_path,
+            layer_first: settings.layout.layer_first,
+            root_kustomization: &settings.layout.root_kustomization,
+            cluster_config: &settings.layout.cluster_config,
         }
     }
 
@@ -131,27 +139,35 @@ impl<'a> Layout<'a> {
     pub(crate) fn flux_path(&self, dir: &str) -> String {
         format!("{}/{dir}", self.output_path)
     }
-}
 
-#[expect(
-    clippy::unused_self,
-    reason = "the spec's settings will choose these (issue 15); callers already ask the layout"
-)]
-impl Layout<'_> {
     /// What a layer's root Kustomization applies on a cluster:
-    /// `app-flux-kustomizations/<cluster>/<layer>`.
+    /// `app-flux-kustomizations/<cluster>/<layer>`, or `<layer>/<cluster>` when the spec puts
+    /// the layer first.
     pub(crate) fn app_flux_kustomizations_dir(&self, cluster: &str, layer: Layer) -> String {
-        format!("{APP_FLUX_KUSTOMIZATIONS_DIR}/{cluster}/{}", layer.as_str())
+        let layer = layer.as_str();
+        if self.layer_first {
+            format!("{APP_FLUX_KUSTOMIZATIONS_DIR}/{layer}/{cluster}")
+        } else {
+            format!("{APP_FLUX_KUSTOMIZATIONS_DIR}/{cluster}/{layer}")
+        }
     }
 
-    /// The name of a layer's root Flux Kustomization on a cluster: `<layer>-<cluster>`.
+    /// The name of a layer's root Flux Kustomization on a cluster: `<layer>-<cluster>` unless
+    /// the spec chooses another.
     pub(crate) fn root_kustomization_name(&self, cluster: &str, layer: Layer) -> String {
-        format!("{}-{cluster}", layer.as_str())
+        Self::root_name_from(self.root_kustomization, cluster, layer)
+    }
+
+    /// A root Kustomization's name from the spec's `template`.
+    pub(crate) fn root_name_from(template: &str, cluster: &str, layer: Layer) -> String {
+        template
+            .replace(LAYER_PLACEHOLDER, layer.as_str())
+            .replace(CLUSTER_PLACEHOLDER, cluster)
     }
 
     /// The name of the cluster's ConfigMap of variables.
-    pub(crate) fn cluster_config_name(&self) -> &'static str {
-        CLUSTER_CONFIG
+    pub(crate) fn cluster_config_name(&self) -> &'a str {
+        self.cluster_config
     }
 }
 
@@ -217,6 +233,9 @@ mod tests {
     fn produced() -> BTreeSet<String> {
         let layout = Layout {
             output_path: "./generated",
+            layer_first: false,
+            root_kustomization: DEFAULT_ROOT_KUSTOMIZATION,
+            cluster_config: DEFAULT_CLUSTER_CONFIG,
         };
         let mut paths = BTreeSet::from([MANIFEST_FILE.to_owned()]);
         let in_dir = |dir: String, names: &[&str]| -> Vec<String> {
@@ -265,10 +284,13 @@ mod tests {
     }
 
     /// Whether `path` is an instance of `pattern`, where `<x>` in a segment stands for any
-    /// non-empty text.
+    /// non-empty text; a copied `<file>` may be in subdirectories (a kustomize directory's).
     fn matches(pattern: &str, path: &str) -> bool {
         let patterns: Vec<&str> = pattern.split('/').collect();
-        let segments: Vec<&str> = path.split('/').collect();
+        let mut segments: Vec<&str> = path.split('/').collect();
+        if pattern.ends_with(COPIED) && segments.len() > patterns.len() {
+            segments.drain(patterns.len() - 1..segments.len() - 1);
+        }
         patterns.len() == segments.len()
             && patterns.iter().zip(&segments).all(|(pattern, segment)| {
                 match pattern.split_once('<').zip(pattern.split_once('>')) {

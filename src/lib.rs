@@ -15,6 +15,7 @@ mod graph;
 mod import;
 mod init;
 mod input;
+mod kustomize_dir;
 mod layout;
 mod lsp;
 mod manual;

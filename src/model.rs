@@ -33,6 +33,20 @@ pub(crate) struct Settings {
     /// The output directory's path in the Git repository, `./generated`, without a trailing `/`.
     pub(crate) output_path: String,
     pub(crate) timings: Timings,
+    /// Whether each app's `commonMetadata` labels its objects `app.kubernetes.io/name: <app>`.
+    pub(crate) name_label: bool,
+    pub(crate) layout: LayoutSettings,
+}
+
+/// The parts of the output layout the spec chooses (`settings { layout }`).
+#[derive(Debug, Clone)]
+pub(crate) struct LayoutSettings {
+    /// `app-flux-kustomizations/<layer>/<cluster>` rather than `<cluster>/<layer>`.
+    pub(crate) layer_first: bool,
+    /// The root Kustomizations' name, with `{layer}` and `{cluster}`.
+    pub(crate) root_kustomization: String,
+    /// The cluster ConfigMap's name.
+    pub(crate) cluster_config: String,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +64,16 @@ pub(crate) struct Cluster {
     pub(crate) suspend_platform: bool,
     pub(crate) suspend_apps: bool,
     pub(crate) timings: Timings,
+    /// The Namespaces the platform root applies on the cluster, sorted by name.
+    pub(crate) namespaces: Vec<Namespace>,
+}
+
+/// A Namespace fluxspec writes, with the labels and annotations the spec gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Namespace {
+    pub(crate) name: String,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
 }
 
 /// A file read from the spec directory, emitted byte for byte at `name` (relative to the
@@ -64,6 +88,10 @@ pub(crate) struct SourceFile {
 pub(crate) struct Component {
     pub(crate) name: String,
     pub(crate) files: Vec<SourceFile>,
+    /// Patches of the objects of the kustomization that uses the component.
+    pub(crate) patches: Vec<OverlayPatch>,
+    /// The components it uses, sorted.
+    pub(crate) components: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,11 +115,24 @@ impl Layer {
 pub(crate) struct App {
     pub(crate) name: String,
     pub(crate) layer: Layer,
+    /// Where the app's namespaced objects go, or (without `target_namespace`) fluxspec's own.
     pub(crate) namespace: String,
+    /// Whether its Flux Kustomizations set `targetNamespace` (`target-namespace #false`: no).
+    pub(crate) target_namespace: bool,
+    /// Whether anything of the app lives in `namespace`, so that it needs the Namespace.
+    pub(crate) uses_namespace: bool,
     pub(crate) base_manifests: Vec<SourceFile>,
     pub(crate) chart: Option<Chart>,
     /// One per cluster the app runs on, sorted by cluster name.
     pub(crate) deployments: Vec<Deployment>,
+}
+
+impl App {
+    /// The namespace fluxspec writes into the metadata of the objects it generates for the app:
+    /// none when its Flux Kustomization sets `targetNamespace`, which puts them there.
+    pub(crate) fn own_namespace(&self) -> Option<String> {
+        (!self.target_namespace).then(|| self.namespace.clone())
+    }
 }
 
 #[derive(Debug)]
@@ -207,12 +248,33 @@ pub(crate) struct Deployment {
     /// The HelmRelease's settings here, when the cluster block changes the app's.
     pub(crate) release: Option<ReleaseSettings>,
     pub(crate) depends_on: Vec<String>,
+    /// The components the overlay's kustomization.yaml lists, sorted.
     pub(crate) components: Vec<String>,
+    /// The components the Flux Kustomization lists (`spec.components`), sorted.
+    pub(crate) flux_components: Vec<String>,
+    /// Remote kustomize bases (`github.com/owner/repo/dir`) -> the Git tag here.
+    pub(crate) remotes: BTreeMap<String, String>,
     pub(crate) patches: Vec<OverlayPatch>,
     pub(crate) manifests: Vec<SourceFile>,
     /// `postBuild.substitute`: `APP`, component values, app variables.
     pub(crate) substitute: BTreeMap<String, String>,
     pub(crate) flux: FluxKnobs,
+}
+
+/// The label each app's `commonMetadata` gives its objects unless `name-label #false`.
+pub(crate) const NAME_LABEL: &str = "app.kubernetes.io/name";
+
+impl Deployment {
+    /// The labels the app's Flux Kustomization here sets on every object (`commonMetadata`):
+    /// `app.kubernetes.io/name` (unless the settings turn it off), then the app's `label`s.
+    pub(crate) fn common_labels(&self, settings: &Settings, app: &str) -> BTreeMap<String, String> {
+        let mut labels = BTreeMap::new();
+        if settings.name_label {
+            labels.insert(NAME_LABEL.to_owned(), app.to_owned());
+        }
+        labels.extend(self.flux.labels.clone());
+        labels
+    }
 }
 
 /// A chart's version on one cluster, as the spec writes it.
@@ -250,6 +312,50 @@ pub(crate) struct FluxKnobs {
     pub(crate) health_check_exprs: Vec<HealthCheckExpr>,
     pub(crate) inline_patches: Vec<InlinePatch>,
     pub(crate) labels: BTreeMap<String, String>,
+    /// `MirrorPrune`, `Delete`, `WaitForTermination` or `Orphan`; `None` for Flux's default.
+    pub(crate) deletion_policy: Option<String>,
+    pub(crate) force: bool,
+    /// Set only where the app applies a SOPS-encrypted file.
+    pub(crate) decryption: Option<Decryption>,
+    /// Sources of variables after the cluster's ConfigMap.
+    pub(crate) substitute_from: Vec<SubstituteSource>,
+    pub(crate) suspend: bool,
+}
+
+impl FluxKnobs {
+    /// Knobs with nothing set but `wait` and the timings.
+    pub(crate) fn new(wait: bool, timings: Timings) -> Self {
+        FluxKnobs {
+            wait,
+            timings,
+            health_checks: Vec::new(),
+            health_check_exprs: Vec::new(),
+            inline_patches: Vec::new(),
+            labels: BTreeMap::new(),
+            deletion_policy: None,
+            force: false,
+            decryption: None,
+            substitute_from: Vec::new(),
+            suspend: false,
+        }
+    }
+}
+
+/// `spec.decryption`: provider `sops`, with the Secret holding the key, or the controller's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Decryption {
+    pub(crate) provider: String,
+    pub(crate) secret: Option<String>,
+}
+
+/// A `postBuild.substituteFrom` source besides the cluster's ConfigMap, with the variables the
+/// spec says it provides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SubstituteSource {
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) optional: bool,
+    pub(crate) vars: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -60,7 +60,7 @@ impl OutputDir {
     pub(crate) fn plan(
         self,
         spec: &Path,
-        tree: &FileTree,
+        tree: FileTree,
         adopt: bool,
         write: bool,
     ) -> Result<Planned, OutputError> {
@@ -106,7 +106,7 @@ pub(crate) fn compile_and_plan(
     }
     OutputDir::locate(&source.path, given, compiled.output_path)?.plan(
         &source.path,
-        &compiled.tree,
+        compiled.tree,
         adopt,
         write,
     )

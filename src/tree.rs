@@ -21,6 +21,11 @@ impl FileTree {
         self.files.len()
     }
 
+    /// The files, in path order, for the one stage that consumes the tree (`sync`'s plan).
+    pub(crate) fn into_files(self) -> impl Iterator<Item = (String, Vec<u8>)> {
+        self.files.into_iter()
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.files
             .iter()

@@ -56,6 +56,8 @@ pub(crate) struct Row {
 pub(crate) enum Kind {
     Chart,
     Image,
+    /// A remote kustomize base, versioned by Git tag.
+    Remote,
 }
 
 impl Kind {
@@ -63,6 +65,7 @@ impl Kind {
         match self {
             Kind::Chart => "chart",
             Kind::Image => "image",
+            Kind::Remote => "remote",
         }
     }
 }
@@ -201,6 +204,30 @@ fn app_rows(app: &App, clusters: &[String]) -> Vec<Row> {
             versions: deployed()
                 .filter_map(|deployment| {
                     let tag = deployment.images.get(image)?;
+                    Some((deployment.cluster.clone(), tag.clone()))
+                })
+                .collect(),
+            overridden: BTreeMap::new(),
+            drift: Drift::None,
+        });
+    }
+    // Every deployment has every remote base of the app, as for images.
+    let mut remotes: Vec<&String> = app
+        .deployments
+        .iter()
+        .flat_map(|deployment| deployment.remotes.keys())
+        .collect();
+    remotes.sort_unstable();
+    remotes.dedup();
+    for remote in remotes {
+        rows.push(Row {
+            app: app.name.clone(),
+            kind: Kind::Remote,
+            name: remote.clone(),
+            source: None,
+            versions: deployed()
+                .filter_map(|deployment| {
+                    let tag = deployment.remotes.get(remote)?;
                     Some((deployment.cluster.clone(), tag.clone()))
                 })
                 .collect(),

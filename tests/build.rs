@@ -37,10 +37,13 @@ fn expected_kustomizations(cluster: &str) -> Vec<String> {
         "cloudnative-pg",
         "ingress-nginx",
         "kube-state-metrics",
+        "local-path-provisioner",
         "metrics-server",
         "node-exporter",
+        "priority-classes",
     ];
     let apps = [
+        "echo",
         "grafana",
         "grafana-dashboards",
         "it-tools",
@@ -67,6 +70,40 @@ fn sections(yaml: &str) -> Vec<String> {
         .filter_map(|line| line.strip_prefix("# Flux Kustomization flux-system/"))
         .map(|rest| rest.split(':').next().unwrap_or(rest).to_owned())
         .collect()
+}
+
+/// A remote base is not fetched: `build` says so in the section of its Kustomization, per
+/// cluster at that cluster's tag, and builds the rest.
+#[test]
+fn a_remote_base_is_reported_as_not_rendered() {
+    for (cluster, tag) in [("dev", "v0.0.32"), ("prod", "v0.0.31")] {
+        let yaml = build(cluster, &["--app", "local-path-provisioner"]).stdout;
+        let line = format!(
+            "# remote base https://github.com/rancher/local-path-provisioner//deploy?ref={tag} \
+             (not rendered: build fetches nothing)"
+        );
+        assert!(yaml.lines().any(|l| l == line), "{cluster}:\n{yaml}");
+    }
+}
+
+/// A component's patch and the component it uses reach what Flux applies: echo uses `hardened`
+/// at the Flux level, whose patch sets the pod securityContext of every Deployment and whose
+/// nested component `ingress-only` adds a NetworkPolicy; the vendored kustomize directory's
+/// own `labels` and the cluster's variables are applied too.
+#[test]
+fn component_patches_and_nested_components_are_applied() {
+    let yaml = build("dev", &["--app", "echo"]).stdout;
+    for expected in [
+        "        runAsNonRoot: true",
+        "  name: echo-ingress-only",
+        "    app.kubernetes.io/part-of: echo",
+        "          value: echo.dev.home.arpa",
+    ] {
+        assert!(
+            yaml.lines().any(|line| line == expected),
+            "{expected}:\n{yaml}"
+        );
+    }
 }
 
 #[test]

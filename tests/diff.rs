@@ -189,16 +189,16 @@ fn an_app_added_since_the_revision_is_all_added() {
     let dir = repository.path();
     // A new plain-manifest app on dev only: its Namespace (applied by the platform root), its
     // Flux Kustomization (applied by the apps root) and its objects are added.
-    fs::create_dir_all(dir.join("spec/apps/echo")).expect("mkdir");
+    fs::create_dir_all(dir.join("spec/apps/guestbook")).expect("mkdir");
     fs::write(
-        dir.join("spec/apps/echo/configmap.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\ndata:\n  domain: ${CLUSTER_DOMAIN}\n",
+        dir.join("spec/apps/guestbook/configmap.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guestbook\ndata:\n  domain: ${CLUSTER_DOMAIN}\n",
     )
     .expect("write manifest");
     let spec = dir.join("spec/homelab.kdl");
     let mut text = fs::read_to_string(&spec).expect("read spec");
     text.push_str(
-        "\napp \"echo\" {\n    clusters \"dev\"\n    manifests \"apps/echo/configmap.yaml\"\n}\n",
+        "\napp \"guestbook\" {\n    clusters \"dev\"\n    manifests \"apps/guestbook/configmap.yaml\"\n}\n",
     );
     fs::write(&spec, text).expect("write spec");
 
@@ -221,9 +221,9 @@ fn an_app_added_since_the_revision_is_all_added() {
     assert_eq!(
         added,
         BTreeSet::from([
-            pair("Namespace/echo", "platform-dev"),
-            pair("Kustomization/flux-system/echo", "apps-dev"),
-            pair("ConfigMap/echo/echo", "echo"),
+            pair("Namespace/guestbook", "platform-dev"),
+            pair("Kustomization/flux-system/guestbook", "apps-dev"),
+            pair("ConfigMap/guestbook/guestbook", "guestbook"),
         ])
     );
     let config_map = dev["objects"]

@@ -100,10 +100,10 @@ fn drifting_in_spec(text: &str) -> BTreeSet<(String, String)> {
             let name = match thing.name().value() {
                 "helm" => prop(thing, "chart")
                     .map_or_else(|| arg(thing).and_then(|url| url.rsplit('/').next()), Some),
-                "image" => arg(thing),
+                "image" | "remote" => arg(thing),
                 _ => continue,
             }
-            .expect("charts and images have names");
+            .expect("charts, images and remote bases have names");
             let versions: Vec<&KdlNode> = children(thing)
                 .filter(|child| child.name().value() == "version")
                 .collect();
@@ -319,6 +319,41 @@ fn promote_to_agreement_leaves_one_default_line_and_keeps_every_other_byte() {
     );
     assert!(
         printed.contains("+++ b/generated/apps/grafana/prod/ocirepository.yaml"),
+        "{printed}"
+    );
+    sandbox.assert_check_passes();
+}
+
+// local-path-provisioner: a remote base is promoted like a chart: prod takes dev's tag, the two
+// lines become one default, and prod's overlay lists the remote target at the new ref.
+#[test]
+fn promote_copies_a_remote_base_tag() {
+    let sandbox = Sandbox::new();
+    let original = sandbox.spec();
+    let printed = promote(
+        &sandbox,
+        &[
+            "promote",
+            "local-path-provisioner",
+            "--from",
+            "dev",
+            "--to",
+            "prod",
+        ],
+    );
+    let expected = original.replacen(
+        "        version \"v0.0.31\"\n        version \"v0.0.32\" cluster=\"dev\"\n",
+        "        version \"v0.0.32\"\n",
+        1,
+    );
+    assert_ne!(
+        expected, original,
+        "the remote block is where the test expects it"
+    );
+    assert_eq!(sandbox.spec(), expected);
+    assert!(
+        printed
+            .contains("+- https://github.com/rancher/local-path-provisioner//deploy?ref=v0.0.32"),
         "{printed}"
     );
     sandbox.assert_check_passes();

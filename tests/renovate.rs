@@ -119,6 +119,10 @@ fn renovate(bin: &Path, repo: &Path, args: &[&str], log_level: &str) -> Output {
         // No native RE2 without a compiler download; Renovate uses JavaScript's RegExp and would
         // otherwise warn with a stack trace.
         .env("RENOVATE_X_IGNORE_RE2", "1")
+        // Renovate skips GitHub-hosted dependencies (remote bases, `github-tags`) without a
+        // token for github.com, even when it only extracts; a dummy one is never sent, since
+        // nothing here looks anything up.
+        .env("GITHUB_COM_TOKEN", "fluxspec-test-token-never-used")
         .env("LOG_LEVEL", log_level)
         .env("LOG_FORMAT", "json")
         .arg("--platform=local")
@@ -183,7 +187,7 @@ fn expected_deps(spec: &str) -> Vec<Extracted> {
         .filter(|node| node.name().value() == "app")
     {
         for block in app.iter_children() {
-            if !["helm", "image"].contains(&block.name().value()) {
+            if !["helm", "image", "remote"].contains(&block.name().value()) {
                 continue;
             }
             let url = argument(block);
@@ -202,6 +206,16 @@ fn expected_deps(spec: &str) -> Vec<Extracted> {
                         Some(vec![url.clone()]),
                     ),
                 },
+                // `github.com/OWNER/REPO[/DIR]`: the repository's Git tags.
+                "remote" => {
+                    let repository = url
+                        .trim_start_matches("github.com/")
+                        .splitn(3, '/')
+                        .take(2)
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    (repository.clone(), Some(repository), "github-tags", None)
+                }
                 // Renovate reports the depName as packageName when no packageName was captured.
                 _ => (url.clone(), Some(url.clone()), "docker", None),
             };
@@ -429,6 +443,12 @@ fn point_lookups_at(config: &mut Value, port: u16) {
         "description": "test only: helm lookups go to the stub",
         "matchDatasources": ["helm"],
         "registryUrls": [format!("http://{host}/helm")],
+    }));
+    // The stub serves no GitHub API: remote bases are looked up nowhere here.
+    rules.push(json!({
+        "description": "test only: no github-tags lookups",
+        "matchDatasources": ["github-tags"],
+        "enabled": false,
     }));
 }
 

@@ -164,3 +164,34 @@ fn user_text_stays_a_string_for_yaml_1_1_readers() {
         );
     }
 }
+
+/// Regression: a Helm values file is read as kustomize and Helm read it (YAML 1.1): `0775` is
+/// the octal file mode 509 (onedr0p/home-ops' sonarr), not the float `775.0`.
+#[test]
+fn a_leading_zero_number_in_values_is_octal_as_kubernetes_reads_it() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let spec_dir = temp.path().join("spec");
+    fs::create_dir_all(&spec_dir).expect("create spec dir");
+    fs::write(
+        spec_dir.join("homelab.kdl"),
+        "cluster \"dev\"\napp \"web\" {\n    helm \"oci://ghcr.io/stefanprodan/charts/podinfo\" {\n        version \"6.7.1\"\n        values \"values.yaml\"\n    }\n}\n",
+    )
+    .expect("write spec");
+    fs::write(
+        spec_dir.join("values.yaml"),
+        "scripts:\n  defaultMode: 0775\n  count: 10\n",
+    )
+    .expect("write values");
+    common::finish(
+        common::fluxspec(common::repo_root())
+            .args(["compile", "--quiet", "--spec"])
+            .arg(spec_dir.join("homelab.kdl")),
+    )
+    .expect_code(0);
+    let release = fs::read_to_string(temp.path().join("generated/apps/web/base/helmrelease.yaml"))
+        .expect("read the HelmRelease");
+    assert!(
+        release.contains("defaultMode: 509\n") && release.contains("count: 10\n"),
+        "{release}"
+    );
+}

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::flux::Spec;
 use super::interrupt;
+use crate::kustomize_dir;
 
 /// The file names kustomize recognizes, in the order it looks for them.
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -162,7 +163,7 @@ pub(crate) fn read_dirs(dir: &Path, dirs: &mut BTreeSet<PathBuf>, remote: &mut V
         let entries = kustomization.get(key).and_then(Value::as_array);
         for entry in entries.into_iter().flatten().filter_map(Value::as_str) {
             // Remote bases (`https://...`, `github.com/org/repo?ref=v1`) are not in the tree.
-            if entry.contains("://") || entry.contains('?') {
+            if kustomize_dir::is_remote(entry) {
                 remote.push(entry.to_owned());
                 continue;
             }
@@ -189,10 +190,30 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
     normal
 }
 
+/// The remote targets among the `resources` of the kustomization file in `dir`: `build` fetches
+/// nothing, so it leaves them out and says so.
+pub(crate) fn remote_resources(dir: &Path) -> Vec<String> {
+    let Some(text) = kustomization_file(dir).and_then(|file| fs::read_to_string(file).ok()) else {
+        return Vec::new();
+    };
+    let Ok(kustomization) = serde_saphyr::from_str::<Value>(&text) else {
+        return Vec::new();
+    };
+    let entries = kustomization.get("resources").and_then(Value::as_array);
+    entries
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|entry| kustomize_dir::is_remote(entry))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Writes a Flux Kustomization's build fields into the kustomization file `file`, as
 /// kustomize-controller's generator does: `targetNamespace` becomes `namespace` (replacing one
 /// already there), `patches` and `components` are appended, and each of `images` replaces the
-/// entry of the same `name` or is appended.
+/// entry of the same `name` or is appended. Remote `resources` are removed: `build` works
+/// offline, and reports them as not rendered ([`remote_resources`]).
 pub(crate) fn write_flux_fields(file: &Path, spec: &Spec) -> Result<(), String> {
     let text = fs::read_to_string(file).map_err(|error| error.to_string())?;
     let mut kustomization: Value =
@@ -211,6 +232,9 @@ fn apply_flux_fields(kustomization: &mut Value, spec: &Spec) -> Result<(), Strin
     };
     if let Some(namespace) = &spec.target_namespace {
         fields.insert("namespace".to_owned(), Value::String(namespace.clone()));
+    }
+    if let Some(Value::Array(resources)) = fields.get_mut("resources") {
+        resources.retain(|entry| !entry.as_str().is_some_and(kustomize_dir::is_remote));
     }
     append(fields, "patches", spec.patches.iter().cloned())?;
     append(

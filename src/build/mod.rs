@@ -226,6 +226,8 @@ pub(crate) struct BuiltKustomization {
     pub(crate) path: String,
     pub(crate) suspended: bool,
     pub(crate) objects: Vec<BuiltObject>,
+    /// Remote bases its kustomization lists, which `build` does not fetch or render.
+    pub(crate) remote_bases: Vec<String>,
 }
 
 /// One object as Flux applies it.

@@ -60,6 +60,12 @@ fn write_section(
     for chart in charts_of(build, kustomization) {
         writeln!(out, "# {}: chart {chart}", chart.release)?;
     }
+    for remote in &kustomization.remote_bases {
+        writeln!(
+            out,
+            "# remote base {remote} (not rendered: build fetches nothing)"
+        )?;
+    }
     for item in &kustomization.objects {
         writeln!(out, "---")?;
         out.write_all(item.yaml.as_bytes())?;
@@ -165,6 +171,13 @@ pub(crate) fn write_summary(out: &mut impl Write, build: &ClusterBuild) -> io::R
     for kustomization in &build.kustomizations {
         for chart in charts_of(build, kustomization) {
             writeln!(out, "  {}: chart {chart} (not rendered)", chart.release)?;
+        }
+        for remote in &kustomization.remote_bases {
+            writeln!(
+                out,
+                "  {}: remote base {remote} (not rendered)",
+                kustomization.name
+            )?;
         }
     }
     for not_rendered in &build.not_rendered {

@@ -186,6 +186,7 @@ mod tests {
                 .into_iter()
                 .map(|value| built_object(Object::from_value(value).unwrap()).unwrap())
                 .collect(),
+            remote_bases: Vec::new(),
         }]
     }
 

@@ -53,6 +53,7 @@ fn applied(config_maps: &[(&str, Value)]) -> Vec<BuiltKustomization> {
         path: "./platform".to_owned(),
         suspended: false,
         objects,
+        remote_bases: Vec::new(),
     }]
 }
 

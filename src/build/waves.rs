@@ -156,7 +156,7 @@ impl Workspace<'_> {
         }
         let outputs = self.run_wave(&plans)?;
         let mut built = Vec::new();
-        for (kustomization, output) in rendered.into_iter().zip(outputs) {
+        for ((kustomization, plan), output) in rendered.into_iter().zip(plans).zip(outputs) {
             let all: Vec<&BuiltKustomization> = earlier.iter().chain(&built).collect();
             let (objects, secrets) = post_build(kustomization, &output, &all, self.repository)?;
             unread_secrets.extend(secrets);
@@ -166,6 +166,7 @@ impl Workspace<'_> {
                 path: kustomization.spec.path.clone(),
                 suspended: kustomization.spec.suspend,
                 objects,
+                remote_bases: plan.remote_bases,
             });
         }
         Ok(built)
@@ -204,6 +205,7 @@ impl Workspace<'_> {
                 .to_owned(),
             suspended: false,
             objects,
+            remote_bases: Vec::new(),
         })
     }
 }

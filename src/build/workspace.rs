@@ -134,7 +134,7 @@ impl<'a> Workspace<'a> {
     }
 
     /// Where a Kustomization builds from `source`, and what it reads; the reason it is not
-    /// rendered when it names a remote resource.
+    /// rendered when a remote resource is named below its own kustomization file.
     pub(super) fn plan(
         &self,
         kustomization: &FluxKustomization,
@@ -175,14 +175,22 @@ impl<'a> Workspace<'a> {
             let component = kustomize::normalize(&dir.join(component));
             kustomize::read_dirs(&component, &mut reads, &mut remote);
         }
-        if let Some(resource) = remote.into_iter().next() {
+        // Remote resources of the path's own kustomization file are left out of its build
+        // (`write_flux_fields` drops them) and reported with the result; one deeper down, in a
+        // base or component, would make kustomize fetch it, so that build is not run at all.
+        let remote_bases = kustomize::remote_resources(&dir);
+        if let Some(resource) = remote
+            .into_iter()
+            .find(|resource| !remote_bases.contains(resource))
+        {
             return Ok(Err(NotRenderedReason::RemoteResource { resource }));
         }
         Ok(Ok(Plan {
             name: kustomization.name.clone(),
             path: kustomization.spec.path.clone(),
-            rewrites: kustomization.changes_kustomization_file(),
+            rewrites: kustomization.changes_kustomization_file() || !remote_bases.is_empty(),
             spec,
+            remote_bases,
             dir,
             file,
             reads,
@@ -297,6 +305,8 @@ pub(super) struct Plan {
     rewrites: bool,
     /// Every directory the build reads a kustomization file from, `dir` included.
     reads: BTreeSet<PathBuf>,
+    /// The remote resources of `file`, left out of the build.
+    pub(super) remote_bases: Vec<String>,
 }
 
 /// Writes the tree into `root/<output>/`.

@@ -18,9 +18,11 @@ pub(super) enum Context {
     AppCluster,
     Helm,
     Image,
+    Remote,
     Defaults,
     DefaultsHelm,
     DefaultsSource,
+    Namespace,
     /// Inside a node fluxspec has no children for (the spec would not compile).
     Other,
 }
@@ -44,11 +46,13 @@ const DEFAULTS_HELM: &[&str] = &[
 const APP: &[&str] = &[
     "layer",
     "namespace",
+    "target-namespace",
     "clusters",
     "depends-on",
     "manifests",
     "helm",
     "image",
+    "remote",
     "component",
     "var",
     "wait",
@@ -59,6 +63,10 @@ const APP: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "deletion-policy",
+    "force",
+    "decryption",
+    "substitute-from",
     "cluster",
 ];
 
@@ -74,9 +82,11 @@ impl Context {
             Context::AppCluster => known_children(Some("app cluster")),
             Context::Helm => known_children(Some("helm")),
             Context::Image => known_children(Some("image")),
+            Context::Remote => known_children(Some("remote")),
             Context::Defaults => known_children(Some("defaults")),
             Context::DefaultsHelm => DEFAULTS_HELM,
             Context::DefaultsSource => known_children(Some("defaults source")),
+            Context::Namespace => known_children(Some("namespace")),
             Context::Other => &[],
         }
     }
@@ -91,9 +101,11 @@ impl Context {
             (Context::App, "cluster") => Context::AppCluster,
             (Context::App, "helm") => Context::Helm,
             (Context::App, "image") => Context::Image,
+            (Context::App, "remote") => Context::Remote,
             (Context::Top | Context::Cluster, "defaults") => Context::Defaults,
             (Context::Defaults, "helm") => Context::DefaultsHelm,
             (Context::DefaultsHelm, "source") => Context::DefaultsSource,
+            (Context::Top | Context::Cluster, "namespace") => Context::Namespace,
             _ => Context::Other,
         }
     }
@@ -112,7 +124,8 @@ impl Context {
     /// them. `None` for every other node.
     pub(super) fn canonical_props(self, name: &str) -> Option<&'static [&'static str]> {
         match (self, name) {
-            (Context::Helm | Context::Image, "version") => Some(&["cluster"]),
+            (Context::Helm | Context::Image | Context::Remote, "version") => Some(&["cluster"]),
+            (Context::App, "remote") => Some(&[]),
             (Context::App, "helm") => Some(&["chart"]),
             (Context::App, "image") => Some(&["values-path"]),
             _ => None,
@@ -140,9 +153,11 @@ mod tests {
             (Context::AppCluster, Some("app cluster")),
             (Context::Helm, Some("helm")),
             (Context::Image, Some("image")),
+            (Context::Remote, Some("remote")),
             (Context::Defaults, Some("defaults")),
             (Context::DefaultsHelm, Some("defaults helm")),
             (Context::DefaultsSource, Some("defaults source")),
+            (Context::Namespace, Some("namespace")),
         ] {
             let ours: BTreeSet<&str> = context.order().iter().copied().collect();
             let parser: BTreeSet<&str> = known_children(parent).iter().copied().collect();

@@ -195,7 +195,9 @@ fn properties<'a>(
     words: &[String],
 ) -> Vec<&'a str> {
     match (block, node) {
-        (Some("helm" | "image"), "version") | (Some("helm"), "values") => vec!["cluster"],
+        (Some("helm" | "image" | "remote"), "version") | (Some("helm"), "values") => {
+            vec!["cluster"]
+        }
         (Some("settings"), "source") => vec!["namespace"],
         (Some("app"), "helm") => vec!["chart"],
         (Some("component"), "var") => vec!["default"],

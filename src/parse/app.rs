@@ -7,11 +7,12 @@ use miette::SourceSpan;
 use super::helm::{read_cluster_helm, read_helm, read_versions};
 use super::knobs::{TARGET_PROPS, read_knob, read_target, read_var};
 use super::reader::{Props, Reader, children, name};
-use super::syntax::{App, AppCluster, ComponentUse, FilePatch, Image, Knobs, Spanned};
+use super::syntax::{App, AppCluster, ComponentUse, FilePatch, Image, Knobs, Remote, Spanned};
 
 pub(super) const APP: &[&str] = &[
     "layer",
     "namespace",
+    "target-namespace",
     "clusters",
     "depends-on",
     "manifests",
@@ -19,6 +20,7 @@ pub(super) const APP: &[&str] = &[
     "var",
     "helm",
     "image",
+    "remote",
     "cluster",
     "wait",
     "interval",
@@ -28,11 +30,17 @@ pub(super) const APP: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "deletion-policy",
+    "force",
+    "decryption",
+    "substitute-from",
 ];
 pub(super) const APP_CLUSTER: &[&str] = &[
     "patch",
     "manifest",
     "var",
+    "depends-on",
+    "suspend",
     "wait",
     "interval",
     "retry-interval",
@@ -41,9 +49,31 @@ pub(super) const APP_CLUSTER: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "deletion-policy",
+    "force",
+    "decryption",
+    "substitute-from",
     "helm",
 ];
 pub(super) const IMAGE: &[&str] = &["version"];
+pub(super) const REMOTE: &[&str] = &["version"];
+
+fn read_remote(reader: &mut Reader, node: &KdlNode) -> Option<Remote> {
+    let node = &*reader.props_as_children(node, &[], REMOTE);
+    reader.shape(node, Some(1), &Props::Only(&[]), true);
+    let url = reader.required_arg(node, 0, "a remote base, `github.com/owner/repo/directory`");
+    let mut versions = Vec::new();
+    for child in children(node) {
+        match name(child) {
+            "version" => read_versions(reader, child, &mut versions),
+            _ => reader.unknown_node(child, "remote", REMOTE),
+        }
+    }
+    Some(Remote {
+        url: url?,
+        versions,
+    })
+}
 
 fn read_image(reader: &mut Reader, node: &KdlNode) -> Option<Image> {
     let node = &*reader.props_as_children(node, &["values-path"], IMAGE);
@@ -74,11 +104,30 @@ fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
     let mut knobs = Knobs::default();
     let mut helm = None;
     let mut helm_span: Option<SourceSpan> = None;
+    let mut depends_on = Vec::new();
+    let mut depends_on_replace = None;
+    let mut suspend = None;
     for child in children(node) {
         if read_knob(reader, child, &mut knobs) {
             continue;
         }
         match name(child) {
+            "depends-on" => {
+                reader.shape(child, None, &Props::Only(&["replace"]), false);
+                let replace = reader.bool_prop(child, "replace");
+                if replace.is_some_and(|replace| replace.value) {
+                    depends_on_replace.get_or_insert(reader.name_span(child));
+                    // `depends-on replace=#true` alone: no dependency on this cluster.
+                    depends_on.extend(reader.strings(child));
+                } else {
+                    depends_on.extend(reader.string_args(child, "one or more app names"));
+                }
+            }
+            "suspend" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.bool_arg(child);
+                reader.once(&mut suspend, value, child);
+            }
             "patch" => {
                 reader.shape(child, Some(1), &Props::Only(TARGET_PROPS), false);
                 let path = reader.required_arg(child, 0, "a patch file");
@@ -109,6 +158,9 @@ fn read_app_cluster(reader: &mut Reader, node: &KdlNode) -> Option<AppCluster> {
         vars,
         knobs,
         helm,
+        depends_on,
+        depends_on_replace,
+        suspend,
     })
 }
 
@@ -123,6 +175,7 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
         }),
         layer: None,
         namespace: None,
+        target_namespace: None,
         clusters: None,
         clusters_span: None,
         depends_on: Vec::new(),
@@ -131,6 +184,7 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
         vars: Vec::new(),
         helm: None,
         images: Vec::new(),
+        remotes: Vec::new(),
         knobs: Knobs::default(),
         per_cluster: Vec::new(),
     };
@@ -149,6 +203,11 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
                 reader.shape(child, Some(1), &Props::Only(&[]), false);
                 let value = reader.required_arg(child, 0, "a namespace");
                 reader.once(&mut app.namespace, value, child);
+            }
+            "target-namespace" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.bool_arg(child);
+                reader.once(&mut app.target_namespace, value, child);
             }
             "clusters" => {
                 reader.shape(child, None, &Props::Only(&[]), false);
@@ -174,9 +233,18 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
             "component" => {
                 reader.shape(child, Some(1), &Props::Any, false);
                 let component = reader.required_arg(child, 0, "a component name");
-                let values = reader.props_as_vars(child);
-                app.components
-                    .extend(component.map(|name| ComponentUse { name, values }));
+                let mut values = reader.props_as_vars(child);
+                // `level` chooses where the component applies; every other property is a
+                // variable of the component.
+                let level = values
+                    .iter()
+                    .position(|value| value.name.value == "level")
+                    .map(|at| values.remove(at).value);
+                app.components.extend(component.map(|name| ComponentUse {
+                    name,
+                    level,
+                    values,
+                }));
             }
             "var" => app.vars.extend(read_var(reader, child)),
             "helm" => {
@@ -189,6 +257,7 @@ pub(super) fn read_app(reader: &mut Reader, node: &KdlNode) -> Option<App> {
                 }
             }
             "image" => app.images.extend(read_image(reader, child)),
+            "remote" => app.remotes.extend(read_remote(reader, child)),
             "cluster" => app.per_cluster.extend(read_app_cluster(reader, child)),
             _ => reader.unknown_node(child, "app", APP),
         }

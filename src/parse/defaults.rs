@@ -22,6 +22,10 @@ pub(super) const DEFAULTS: &[&str] = &[
     "health-check-expr",
     "inline-patch",
     "label",
+    "deletion-policy",
+    "force",
+    "decryption",
+    "substitute-from",
     "helm",
 ];
 /// A `defaults` block's `helm`: the HelmRelease settings, and the `source` settings every kind

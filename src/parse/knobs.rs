@@ -1,10 +1,14 @@
 //! The pieces several nodes share: `var`, the timings, the Flux Kustomization knobs (`wait`,
-//! health checks, inline patches, labels) and patch targets.
+//! health checks, inline patches, labels, deletion policy, force, decryption, extra
+//! substitution sources) and patch targets.
 
 use kdl::KdlNode;
 
-use super::reader::{Props, Reader, name};
-use super::syntax::{HealthCheck, HealthCheckExpr, InlinePatch, Knobs, Target, Timings, Var};
+use super::reader::{Props, Reader, children, name};
+use super::syntax::{
+    Decryption, HealthCheck, HealthCheckExpr, InlinePatch, Knobs, Spanned, SubstituteFrom, Target,
+    Timings, Var,
+};
 
 // No `namespace`: objects have none when overlay patches run (Flux sets `targetNamespace`
 // afterwards), so a namespace selector would silently match nothing.
@@ -110,7 +114,58 @@ pub(super) fn read_knob(reader: &mut Reader, node: &KdlNode, knobs: &mut Knobs) 
                 .extend(patch.map(|patch| InlinePatch { patch, target }));
         }
         "label" => knobs.labels.extend(read_var(reader, node)),
+        "deletion-policy" => {
+            reader.shape(node, Some(1), &Props::Only(&[]), false);
+            let value = reader.required_arg(
+                node,
+                0,
+                "\"MirrorPrune\", \"Delete\", \"WaitForTermination\" or \"Orphan\"",
+            );
+            reader.once(&mut knobs.deletion_policy, value, node);
+        }
+        "force" => {
+            reader.shape(node, Some(1), &Props::Only(&[]), false);
+            let value = reader.bool_arg(node);
+            reader.once(&mut knobs.force, value, node);
+        }
+        "decryption" => {
+            reader.shape(node, Some(1), &Props::Only(&["secret"]), false);
+            let provider = reader.required_arg(node, 0, "the provider, \"sops\"");
+            let secret = reader.prop(node, "secret");
+            let span = reader.name_span(node);
+            let value = provider.map(|provider| Spanned {
+                value: Decryption { provider, secret },
+                span,
+            });
+            reader.once(&mut knobs.decryption, value, node);
+        }
+        "substitute-from" => knobs
+            .substitute_from
+            .extend(read_substitute_from(reader, node)),
         _ => return false,
     }
     true
+}
+
+/// `substitute-from "Secret" "name" optional=#true { var "NAME" }`.
+fn read_substitute_from(reader: &mut Reader, node: &KdlNode) -> Option<SubstituteFrom> {
+    reader.shape(node, Some(2), &Props::Only(&["optional"]), true);
+    let kind = reader.required_arg(node, 0, "\"Secret\" or \"ConfigMap\"");
+    let source_name = reader.required_arg(node, 1, "the object's name");
+    let optional = reader.bool_prop(node, "optional");
+    let mut vars = Vec::new();
+    for child in children(node) {
+        if name(child) == "var" {
+            reader.shape(child, None, &Props::Only(&[]), false);
+            vars.extend(reader.string_args(child, "the names of the variables it provides"));
+        } else {
+            reader.unknown_node(child, "substitute-from", &["var"]);
+        }
+    }
+    Some(SubstituteFrom {
+        kind: kind?,
+        name: source_name?,
+        optional,
+        vars,
+    })
 }

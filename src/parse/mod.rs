@@ -8,7 +8,7 @@
 //! callers run this on a large stack, as `compile` does.
 //!
 //! [`reader`] checks the shape of one node; the nodes are read by [`top_level`] (`settings`,
-//! `cluster`, `component`), [`app`] and [`knobs`] (what several nodes share). The errors are in
+//! `cluster`, `component`), [`namespace`], [`app`] and [`knobs`] (what several nodes share). The errors are in
 //! [`error`].
 
 mod app;
@@ -16,6 +16,8 @@ mod defaults;
 mod error;
 mod helm;
 mod knobs;
+mod layout;
+mod namespace;
 mod reader;
 mod split;
 pub(crate) mod syntax;
@@ -48,6 +50,9 @@ pub(crate) fn known_children(parent: Option<&str>) -> &'static [&'static str] {
         Some("defaults helm") => defaults::DEFAULTS_HELM,
         Some("defaults source") => defaults::DEFAULTS_SOURCE,
         Some("image") => app::IMAGE,
+        Some("namespace") => namespace::NAMESPACE,
+        Some("remote") => app::REMOTE,
+        Some("layout") => layout::LAYOUT,
         Some(_) => &[],
     }
 }

@@ -27,6 +27,18 @@ pub(crate) struct Spec {
     pub(crate) clusters: Vec<Cluster>,
     pub(crate) components: Vec<Component>,
     pub(crate) apps: Vec<App>,
+    /// The spec-wide `namespace` nodes.
+    pub(crate) namespaces: Vec<Namespace>,
+}
+
+/// `namespace "monitoring" create=#false { label K V; annotation K V }`, spec-wide or in a
+/// `cluster` block.
+#[derive(Debug)]
+pub(crate) struct Namespace {
+    pub(crate) name: Spanned<String>,
+    pub(crate) create: Option<Spanned<bool>>,
+    pub(crate) labels: Vec<Var>,
+    pub(crate) annotations: Vec<Var>,
 }
 
 #[derive(Debug, Default)]
@@ -35,6 +47,21 @@ pub(crate) struct Settings {
     pub(crate) source_namespace: Option<Spanned<String>>,
     pub(crate) output_path: Option<Spanned<String>>,
     pub(crate) timings: Timings,
+    /// `name-label #false`: no `app.kubernetes.io/name` label in the apps' `commonMetadata`.
+    pub(crate) name_label: Option<Spanned<bool>>,
+    pub(crate) layout: Option<LayoutSettings>,
+}
+
+/// `layout { ... }` in `settings`.
+#[derive(Debug)]
+pub(crate) struct LayoutSettings {
+    /// The `layout` node's name.
+    pub(crate) span: SourceSpan,
+    /// `"<cluster>/<layer>"` or `"<layer>/<cluster>"`.
+    pub(crate) app_flux_kustomizations: Option<Spanned<String>>,
+    /// A name with `{layer}` and `{cluster}`.
+    pub(crate) root_kustomization: Option<Spanned<String>>,
+    pub(crate) cluster_config: Option<Spanned<String>>,
 }
 
 /// Durations shared by settings, clusters and apps.
@@ -52,6 +79,8 @@ pub(crate) struct Cluster {
     pub(crate) suspend: Vec<Spanned<String>>,
     pub(crate) timings: Timings,
     pub(crate) defaults: Option<Defaults>,
+    /// The cluster's own `namespace` nodes, over the spec-wide ones.
+    pub(crate) namespaces: Vec<Namespace>,
 }
 
 /// `defaults { ... }`: knobs every app in its scope starts from (the spec, one layer with
@@ -79,6 +108,10 @@ pub(crate) struct Component {
     pub(crate) name: Spanned<String>,
     pub(crate) path: Option<Spanned<String>>,
     pub(crate) vars: Vec<ComponentVar>,
+    /// `patch "file" kind=...`: patches of the objects of the app that uses the component.
+    pub(crate) patches: Vec<FilePatch>,
+    /// `component "name"`: the other components this one uses (kustomize `components:`).
+    pub(crate) uses: Vec<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -92,6 +125,8 @@ pub(crate) struct App {
     pub(crate) name: Spanned<String>,
     pub(crate) layer: Option<Spanned<String>>,
     pub(crate) namespace: Option<Spanned<String>>,
+    /// `target-namespace #false`: no `targetNamespace`, the objects keep their own namespaces.
+    pub(crate) target_namespace: Option<Spanned<bool>>,
     pub(crate) clusters: Option<Vec<Spanned<String>>>,
     /// The `clusters` node's name, when there is one.
     pub(crate) clusters_span: Option<SourceSpan>,
@@ -101,6 +136,7 @@ pub(crate) struct App {
     pub(crate) vars: Vec<Var>,
     pub(crate) helm: Option<Helm>,
     pub(crate) images: Vec<Image>,
+    pub(crate) remotes: Vec<Remote>,
     pub(crate) knobs: Knobs,
     pub(crate) per_cluster: Vec<AppCluster>,
 }
@@ -108,7 +144,17 @@ pub(crate) struct App {
 #[derive(Debug)]
 pub(crate) struct ComponentUse {
     pub(crate) name: Spanned<String>,
+    /// `level="flux"` or `level="overlay"` (the default).
+    pub(crate) level: Option<Spanned<String>>,
     pub(crate) values: Vec<Var>,
+}
+
+/// `remote "github.com/owner/repo/dir" { version "v1" ... }`: a remote kustomize base at a Git
+/// tag per cluster.
+#[derive(Debug)]
+pub(crate) struct Remote {
+    pub(crate) url: Spanned<String>,
+    pub(crate) versions: Vec<Version>,
 }
 
 #[derive(Debug)]
@@ -240,6 +286,28 @@ pub(crate) struct Knobs {
     pub(crate) health_check_exprs: Vec<HealthCheckExpr>,
     pub(crate) inline_patches: Vec<InlinePatch>,
     pub(crate) labels: Vec<Var>,
+    pub(crate) deletion_policy: Option<Spanned<String>>,
+    pub(crate) force: Option<Spanned<bool>>,
+    pub(crate) decryption: Option<Spanned<Decryption>>,
+    pub(crate) substitute_from: Vec<SubstituteFrom>,
+}
+
+/// `decryption "sops" secret="sops-age"`: how kustomize-controller decrypts the SOPS-encrypted
+/// files an app applies; without `secret`, with the controller's own key.
+#[derive(Debug, Clone)]
+pub(crate) struct Decryption {
+    pub(crate) provider: Spanned<String>,
+    pub(crate) secret: Option<Spanned<String>>,
+}
+
+/// `substitute-from "Secret" "name" optional=#true { var "NAME" }`: another source of
+/// variables, and the variables it provides.
+#[derive(Debug, Clone)]
+pub(crate) struct SubstituteFrom {
+    pub(crate) kind: Spanned<String>,
+    pub(crate) name: Spanned<String>,
+    pub(crate) optional: Option<Spanned<bool>>,
+    pub(crate) vars: Vec<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -285,6 +353,12 @@ pub(crate) struct AppCluster {
     pub(crate) knobs: Knobs,
     /// The cluster block's `helm { ... }`.
     pub(crate) helm: Option<HelmSettings>,
+    /// `depends-on` in the cluster block: added to the app's, or in place of them.
+    pub(crate) depends_on: Vec<Spanned<String>>,
+    /// The first `depends-on ... replace=#true`: the block's list replaces the app's.
+    pub(crate) depends_on_replace: Option<SourceSpan>,
+    /// `suspend #true`: the app's Flux Kustomization on this cluster is suspended.
+    pub(crate) suspend: Option<Spanned<bool>>,
 }
 
 #[derive(Debug)]

@@ -6,17 +6,30 @@ use miette::SourceSpan;
 
 use super::app::read_app;
 use super::defaults::read_defaults;
-use super::knobs::{read_timing, read_var};
+use super::knobs::{TARGET_PROPS, read_target, read_timing, read_var};
+use super::layout::read_layout;
+use super::namespace::read_namespace;
 use super::reader::{Props, Reader, children, name};
-use super::syntax::{Cluster, Component, ComponentVar, Defaults, Settings, Spec, Timings};
+use super::syntax::{
+    Cluster, Component, ComponentVar, Defaults, FilePatch, Settings, Spec, Timings,
+};
 
-pub(super) const TOP_LEVEL: &[&str] = &["settings", "defaults", "cluster", "component", "app"];
+pub(super) const TOP_LEVEL: &[&str] = &[
+    "settings",
+    "defaults",
+    "namespace",
+    "cluster",
+    "component",
+    "app",
+];
 pub(super) const SETTINGS: &[&str] = &[
     "source",
     "output-path",
+    "layout",
     "interval",
     "retry-interval",
     "timeout",
+    "name-label",
 ];
 pub(super) const CLUSTER: &[&str] = &[
     "var",
@@ -25,8 +38,9 @@ pub(super) const CLUSTER: &[&str] = &[
     "retry-interval",
     "timeout",
     "defaults",
+    "namespace",
 ];
-pub(super) const COMPONENT: &[&str] = &["path", "var"];
+pub(super) const COMPONENT: &[&str] = &["path", "var", "patch", "component"];
 
 /// Reads the top-level nodes of one chunk into `spec`; `settings_span` remembers a `settings`
 /// node across chunks.
@@ -47,6 +61,7 @@ pub(super) fn read_spec(
                 }
             }
             "defaults" => spec.defaults.push(read_defaults(reader, node, true)),
+            "namespace" => spec.namespaces.extend(read_namespace(reader, node)),
             "cluster" => spec.clusters.extend(read_cluster(reader, node)),
             "component" => spec.components.extend(read_component(reader, node)),
             "app" => spec.apps.extend(read_app(reader, node)),
@@ -75,6 +90,19 @@ fn read_settings(reader: &mut Reader, node: &KdlNode) -> Settings {
                 let value = reader.required_arg(child, 0, "a path such as \"./generated\"");
                 reader.once(&mut settings.output_path, value, child);
             }
+            "name-label" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                let value = reader.bool_arg(child);
+                reader.once(&mut settings.name_label, value, child);
+            }
+            "layout" => {
+                let layout = read_layout(reader, child);
+                if let Some(first) = &settings.layout {
+                    reader.duplicate_node(child, first.span);
+                } else {
+                    settings.layout = Some(layout);
+                }
+            }
             _ => reader.unknown_node(child, "settings", SETTINGS),
         }
     }
@@ -89,6 +117,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
     let mut suspend = Vec::new();
     let mut timings = Timings::default();
     let mut defaults: Option<Defaults> = None;
+    let mut namespaces = Vec::new();
     for child in children(node) {
         if read_timing(reader, child, &mut timings) {
             continue;
@@ -107,6 +136,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
                     defaults = Some(read);
                 }
             }
+            "namespace" => namespaces.extend(read_namespace(reader, child)),
             _ => reader.unknown_node(child, "cluster", CLUSTER),
         }
     }
@@ -116,6 +146,7 @@ fn read_cluster(reader: &mut Reader, node: &KdlNode) -> Option<Cluster> {
         suspend,
         timings,
         defaults,
+        namespaces,
     })
 }
 
@@ -125,8 +156,20 @@ fn read_component(reader: &mut Reader, node: &KdlNode) -> Option<Component> {
     let component_name = reader.required_arg(node, 0, "the component's name");
     let mut path = None;
     let mut vars = Vec::new();
+    let mut patches = Vec::new();
+    let mut uses = Vec::new();
     for child in children(node) {
         match name(child) {
+            "patch" => {
+                reader.shape(child, Some(1), &Props::Only(TARGET_PROPS), false);
+                let path = reader.required_arg(child, 0, "a patch file");
+                let target = read_target(reader, child);
+                patches.extend(path.map(|path| FilePatch { path, target }));
+            }
+            "component" => {
+                reader.shape(child, Some(1), &Props::Only(&[]), false);
+                uses.extend(reader.required_arg(child, 0, "a component name"));
+            }
             "path" => {
                 reader.shape(child, Some(1), &Props::Only(&[]), false);
                 let value = reader.required_arg(child, 0, "a directory under the spec directory");
@@ -145,5 +188,7 @@ fn read_component(reader: &mut Reader, node: &KdlNode) -> Option<Component> {
         name: component_name?,
         path,
         vars,
+        patches,
+        uses,
     })
 }

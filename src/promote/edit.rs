@@ -296,6 +296,33 @@ fn quote(value: &str) -> String {
     format!("\"{value}\"")
 }
 
+/// The app's versioned things (its chart, images and remote bases) with their `version` lines.
+fn versioned<'a>(
+    app: &App,
+    declared: &'a syntax::App,
+) -> impl Iterator<Item = (Kind, String, &'a [syntax::Version])> {
+    let chart = app.chart.as_ref().map(|chart| chart_name(&chart.source));
+    declared
+        .helm
+        .iter()
+        .zip(chart)
+        .map(|(helm, name)| (Kind::Chart, name.to_owned(), helm.versions.as_slice()))
+        .chain(declared.images.iter().map(|image| {
+            (
+                Kind::Image,
+                image.name.value.clone(),
+                image.versions.as_slice(),
+            )
+        }))
+        .chain(declared.remotes.iter().map(|remote| {
+            (
+                Kind::Remote,
+                remote.url.value.clone(),
+                remote.versions.as_slice(),
+            )
+        }))
+}
+
 /// Computes the promotion of `request` on the spec `text` (named `spec_name` in errors), whose
 /// syntax tree and model are `spec` and `model`.
 pub(crate) fn promote(
@@ -352,19 +379,7 @@ pub(crate) fn promote(
         else {
             continue;
         };
-        let chart = app.chart.as_ref().map(|chart| chart_name(&chart.source));
-        let things = declared
-            .helm
-            .iter()
-            .zip(chart)
-            .map(|(helm, name)| (Kind::Chart, name.to_owned(), helm.versions.as_slice()))
-            .chain(declared.images.iter().map(|image| {
-                (
-                    Kind::Image,
-                    image.name.value.clone(),
-                    image.versions.as_slice(),
-                )
-            }));
+        let things = versioned(app, declared);
         let deployed: Vec<&str> = app
             .deployments
             .iter()

@@ -97,7 +97,7 @@ impl Proposal<'_> {
         // The edited spec must compile before anything is written.
         let edited = source.load_text(self.text)?;
         let tree = source.render(&edited);
-        let planned = self.out.plan(&source.path, &tree, false, !dry_run)?;
+        let planned = self.out.plan(&source.path, tree, false, !dry_run)?;
         if !dry_run {
             sync::spec_file::write(&source.path, &edited.text)?;
             planned.apply()?;

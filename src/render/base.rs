@@ -6,6 +6,7 @@ use super::objects::{
     HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, Metadata, Object, SourceRef,
 };
 use super::{HELM_RELEASE, Renderer, document, helm, kustomization, schema};
+use crate::kustomize_dir;
 use crate::layout;
 use crate::model::{App, ChartSource, RepositoryRef};
 
@@ -13,11 +14,7 @@ impl Renderer<'_> {
     pub(super) fn app_base(&mut self, app: &App) {
         let about = format!("app `{}`", app.name);
         let base = layout::app_base_dir(&app.name);
-        let mut resources: Vec<String> = app
-            .base_manifests
-            .iter()
-            .map(|file| file.name.clone())
-            .collect();
+        let mut resources = kustomize_dir::resources(&app.base_manifests);
         for file in &app.base_manifests {
             self.tree
                 .insert(layout::file_in(&base, &file.name), file.bytes.clone());
@@ -39,7 +36,12 @@ impl Renderer<'_> {
                 } => {
                     let source_ref = match repository {
                         RepositoryRef::Own(settings) => {
-                            let object = helm::helm_repository(&app.name, None, url, settings);
+                            let object = helm::helm_repository(
+                                &app.name,
+                                app.own_namespace().as_deref(),
+                                url,
+                                settings,
+                            );
                             self.write(
                                 layout::file_in(&base, layout::HELM_REPOSITORY_FILE),
                                 &about,
@@ -75,6 +77,7 @@ impl Renderer<'_> {
                 kind: "HelmRelease",
                 metadata: Metadata {
                     name: app.name.clone(),
+                    namespace: app.own_namespace(),
                     ..Metadata::default()
                 },
                 spec: Some(HelmReleaseSpec {

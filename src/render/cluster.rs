@@ -2,8 +2,6 @@
 //! `app-flux-kustomizations/` the kustomization of each layer, the cluster's ConfigMap of
 //! variables, its Namespaces and the HelmRepositories apps share.
 
-use std::collections::BTreeMap;
-
 use super::objects::{ConfigMap, FluxKustomizationSpec, Metadata, NameRef, Object, PostBuild};
 use super::{
     FLUX_KUSTOMIZATION, Renderer, document, helm, kustomization, opt_out_of_root_substitution,
@@ -47,8 +45,12 @@ impl Renderer<'_> {
                 ..Metadata::default()
             },
             spec: Some(FluxKustomizationSpec {
+                components: Vec::new(),
                 common_metadata: None,
+                decryption: None,
+                deletion_policy: None,
                 depends_on,
+                force: false,
                 health_check_exprs: Vec::new(),
                 health_checks: Vec::new(),
                 images: Vec::new(),
@@ -141,32 +143,29 @@ impl Renderer<'_> {
             &[document(&schema::kubernetes("configmap-v1"), &config_map)],
         );
 
-        let mut namespaces: Vec<&str> = self
-            .model
-            .apps
+        let documents: Vec<String> = cluster
+            .namespaces
             .iter()
-            .filter(|app| app.deployments.iter().any(|d| d.cluster == cluster.name))
-            .map(|app| app.namespace.as_str())
-            .collect();
-        namespaces.sort_unstable();
-        namespaces.dedup();
-        let documents: Vec<String> = namespaces
-            .into_iter()
             .map(|namespace| {
-                let object: Object<()> = Object {
+                let mut annotations = namespace.annotations.clone();
+                // Deleting an app must not delete a namespace other apps may share.
+                annotations.insert(
+                    "kustomize.toolkit.fluxcd.io/prune".to_owned(),
+                    "disabled".to_owned(),
+                );
+                let mut object: Object<()> = Object {
                     api_version: "v1",
                     kind: "Namespace",
                     metadata: Metadata {
-                        name: namespace.to_owned(),
-                        // Deleting an app must not delete a namespace other apps may share.
-                        annotations: BTreeMap::from([(
-                            "kustomize.toolkit.fluxcd.io/prune".to_owned(),
-                            "disabled".to_owned(),
-                        )]),
+                        name: namespace.name.clone(),
+                        labels: namespace.labels.clone(),
+                        annotations,
                         ..Metadata::default()
                     },
                     spec: None,
                 };
+                let yaml = to_yaml(&object);
+                opt_out_of_root_substitution(&mut object.metadata, &yaml);
                 document(&schema::kubernetes("namespace-v1"), &object)
             })
             .collect();

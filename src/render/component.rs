@@ -1,7 +1,9 @@
-//! A component: its `kind: Component` kustomization and its manifests, copied.
+//! A component: its `kind: Component` kustomization (its manifests, its patches, the components
+//! it uses) and its files, copied.
 
-use super::objects::Kustomization;
-use super::{Renderer, document, schema};
+use super::objects::{FilePatch, Kustomization};
+use super::{Renderer, document, schema, target};
+use crate::kustomize_dir;
 use crate::layout;
 use crate::model;
 
@@ -11,13 +13,20 @@ impl Renderer<'_> {
         let object = Kustomization {
             api_version: "kustomize.config.k8s.io/v1alpha1",
             kind: "Component",
-            resources: component
-                .files
+            resources: kustomize_dir::resources(&component.files),
+            components: component
+                .components
                 .iter()
-                .map(|file| file.name.clone())
+                .map(|name| layout::component_from_component(name))
                 .collect(),
-            components: Vec::new(),
-            patches: Vec::new(),
+            patches: component
+                .patches
+                .iter()
+                .map(|patch| FilePatch {
+                    path: patch.file.name.clone(),
+                    target: target(patch.target.as_ref()),
+                })
+                .collect(),
         };
         let dir = layout::component_dir(&component.name);
         self.write(
@@ -25,7 +34,8 @@ impl Renderer<'_> {
             &about,
             &[document(schema::KUSTOMIZATION, &object)],
         );
-        for file in &component.files {
+        let patches = component.patches.iter().map(|patch| &patch.file);
+        for file in component.files.iter().chain(patches) {
             self.tree
                 .insert(layout::file_in(&dir, &file.name), file.bytes.clone());
         }

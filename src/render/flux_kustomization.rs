@@ -2,23 +2,20 @@
 //! `app-flux-kustomizations/`: it applies the app's overlay with the cluster's variables and
 //! the app's own.
 
-use std::collections::BTreeMap;
-
 use super::objects::{
-    CommonMetadata, FluxKustomizationSpec, HealthCheck, HealthCheckExpr, ImageTag, InlinePatch,
-    Metadata, NameRef, Object, PostBuild, SubstituteFrom,
+    CommonMetadata, Decryption, FluxKustomizationSpec, HealthCheck, HealthCheckExpr, ImageTag,
+    InlinePatch, Metadata, NameRef, Object, PostBuild, SubstituteFrom,
 };
 use super::{
     FLUX_KUSTOMIZATION, Renderer, document, opt_out_of_root_substitution, schema, target, to_yaml,
 };
 use crate::layout;
-use crate::model::{App, Deployment};
+use crate::model::{self, App, Deployment};
 
 impl Renderer<'_> {
     pub(super) fn app_flux_kustomization(&mut self, app: &App, deployment: &Deployment) {
         let flux = &deployment.flux;
-        let mut labels = BTreeMap::from([("app.kubernetes.io/name".to_owned(), app.name.clone())]);
-        labels.extend(flux.labels.clone());
+        let labels = deployment.common_labels(&self.model.settings, &app.name);
         let mut object = Object {
             api_version: FLUX_KUSTOMIZATION,
             kind: "Kustomization",
@@ -28,12 +25,20 @@ impl Renderer<'_> {
                 ..Metadata::default()
             },
             spec: Some(FluxKustomizationSpec {
-                common_metadata: Some(CommonMetadata { labels }),
+                common_metadata: (!labels.is_empty()).then_some(CommonMetadata { labels }),
+                components: deployment
+                    .flux_components
+                    .iter()
+                    .map(|component| layout::component_from_overlay(component))
+                    .collect(),
+                decryption: decryption(flux.decryption.as_ref()),
+                deletion_policy: flux.deletion_policy.clone(),
                 depends_on: deployment
                     .depends_on
                     .iter()
                     .map(|name| NameRef { name: name.clone() })
                     .collect(),
+                force: flux.force,
                 health_check_exprs: flux
                     .health_check_exprs
                     .iter()
@@ -80,18 +85,12 @@ impl Renderer<'_> {
                 path: self
                     .layout
                     .flux_path(&layout::app_overlay_dir(&app.name, &deployment.cluster)),
-                post_build: Some(PostBuild {
-                    substitute: deployment.substitute.clone(),
-                    substitute_from: vec![SubstituteFrom {
-                        kind: "ConfigMap",
-                        name: self.layout.cluster_config_name().to_owned(),
-                    }],
-                }),
+                post_build: Some(self.post_build(deployment)),
                 prune: true,
                 retry_interval: flux.timings.retry_interval.clone(),
                 source_ref: self.source_ref(),
-                suspend: false,
-                target_namespace: Some(app.namespace.clone()),
+                suspend: flux.suspend,
+                target_namespace: app.target_namespace.then(|| app.namespace.clone()),
                 timeout: flux.timings.timeout.clone(),
                 wait: flux.wait,
             }),
@@ -112,4 +111,37 @@ impl Renderer<'_> {
             )],
         );
     }
+
+    /// The app's variables, after the cluster's ConfigMap and the spec's other sources.
+    fn post_build(&self, deployment: &Deployment) -> PostBuild {
+        let cluster_config = SubstituteFrom {
+            kind: "ConfigMap".to_owned(),
+            name: self.layout.cluster_config_name().to_owned(),
+            optional: false,
+        };
+        let others = deployment
+            .flux
+            .substitute_from
+            .iter()
+            .map(|source| SubstituteFrom {
+                kind: source.kind.clone(),
+                name: source.name.clone(),
+                optional: source.optional,
+            });
+        PostBuild {
+            substitute: deployment.substitute.clone(),
+            substitute_from: std::iter::once(cluster_config).chain(others).collect(),
+        }
+    }
+}
+
+/// `spec.decryption`, with the Secret of the key when the spec names one.
+fn decryption(decryption: Option<&model::Decryption>) -> Option<Decryption> {
+    decryption.map(|decryption| Decryption {
+        provider: decryption.provider.clone(),
+        secret_ref: decryption
+            .secret
+            .as_ref()
+            .map(|name| NameRef { name: name.clone() }),
+    })
 }

@@ -32,11 +32,23 @@ pub(super) struct Metadata {
 /// `kustomize.toolkit.fluxcd.io/v1` `Kustomization` spec.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "`force`, `prune`, `suspend` and `wait` are fields of Flux's Kustomization spec"
+)]
 pub(super) struct FluxKustomizationSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) common_metadata: Option<CommonMetadata>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) decryption: Option<Decryption>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) deletion_policy: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) components: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) depends_on: Vec<NameRef>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(super) force: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(super) health_check_exprs: Vec<HealthCheckExpr>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -58,6 +70,15 @@ pub(super) struct FluxKustomizationSpec {
     pub(super) target_namespace: Option<String>,
     pub(super) timeout: String,
     pub(super) wait: bool,
+}
+
+/// `spec.decryption`: the provider and the Secret holding the key, if not the controller's.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Decryption {
+    pub(super) provider: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) secret_ref: Option<NameRef>,
 }
 
 #[derive(Serialize)]
@@ -134,8 +155,10 @@ pub(super) struct PostBuild {
 
 #[derive(Serialize)]
 pub(super) struct SubstituteFrom {
-    pub(super) kind: &'static str,
+    pub(super) kind: String,
     pub(super) name: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(super) optional: bool,
 }
 
 #[derive(Serialize)]

@@ -6,6 +6,7 @@ use super::objects::{
     FilePatch, HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, Metadata, Object,
 };
 use super::{HELM_RELEASE, Renderer, document, helm, kustomization, schema, target};
+use crate::kustomize_dir;
 use crate::layout;
 use crate::model::{App, ChartSource, Deployment};
 
@@ -17,6 +18,7 @@ impl Renderer<'_> {
             kind: "HelmRelease",
             metadata: Metadata {
                 name: app.name.clone(),
+                namespace: app.own_namespace(),
                 ..Metadata::default()
             },
             spec: Some(spec),
@@ -37,7 +39,8 @@ impl Renderer<'_> {
         if let (Some(chart), Some(version)) = (&app.chart, &deployment.chart_version) {
             match &chart.source {
                 ChartSource::Oci { url, settings } => {
-                    let repository = helm::oci_repository(&app.name, url, version, settings);
+                    let mut repository = helm::oci_repository(&app.name, url, version, settings);
+                    repository.metadata.namespace = app.own_namespace();
                     self.write(
                         layout::file_in(&overlay, layout::OCI_REPOSITORY_FILE),
                         &about,
@@ -115,8 +118,14 @@ impl Renderer<'_> {
         for file in &deployment.manifests {
             self.tree
                 .insert(layout::file_in(&overlay, &file.name), file.bytes.clone());
-            resources.push(file.name.clone());
         }
+        resources.extend(kustomize_dir::resources(&deployment.manifests));
+        resources.extend(
+            deployment
+                .remotes
+                .iter()
+                .map(|(base, tag)| kustomize_dir::remote_target(base, tag)),
+        );
         for patch in &deployment.patches {
             self.tree.insert(
                 layout::file_in(&overlay, &patch.file.name),

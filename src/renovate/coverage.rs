@@ -129,6 +129,22 @@ fn dependencies(spec: &syntax::Spec) -> Vec<Dependency> {
                 });
             }
         }
+        for remote in &app.remotes {
+            // resolve checked the form `github.com/owner/repo[/dir]`: the repository is the
+            // dependency.
+            let repository: Vec<&str> = remote.url.value.split('/').skip(1).take(2).collect();
+            for version in &remote.versions {
+                found.push(Dependency {
+                    dep_name: repository.join("/"),
+                    package_name: None,
+                    datasource: "github-tags",
+                    registry_url: None,
+                    dep_type: dep_type(version.cluster.as_ref()),
+                    current_value: version.value.value.clone(),
+                    span: version.value.span,
+                });
+            }
+        }
         for image in &app.images {
             for version in &image.versions {
                 found.push(Dependency {
@@ -406,6 +422,44 @@ app "c" {
         assert_eq!(
             seen,
             ["a 1.2.3_build for `prod`", "nginx 1.x for `default`"]
+        );
+    }
+
+    #[test]
+    fn remote_bases_are_github_tags_of_the_repository() {
+        let spec = format!(
+            "{CLUSTERS}{}",
+            r#"
+app "storage" {
+    remote "github.com/rancher/local-path-provisioner/deploy" {
+        version "v0.0.31"
+        version "v0.0.32" cluster="dev"
+    }
+    remote "github.com/org/whole-repo" {
+        version "v1"
+    }
+}
+"#
+        );
+        assert_eq!(problems(&spec), Vec::<(&str, String)>::new());
+        let syntax = parse::parse(&spec).into_result().expect("parses");
+        let seen: Vec<(String, &str)> = dependencies(&syntax)
+            .into_iter()
+            .map(|dep| (dep.describe(), dep.datasource))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "rancher/local-path-provisioner v0.0.31 for `default`".to_owned(),
+                    "github-tags"
+                ),
+                (
+                    "rancher/local-path-provisioner v0.0.32 for `dev`".to_owned(),
+                    "github-tags"
+                ),
+                ("org/whole-repo v1 for `default`".to_owned(), "github-tags"),
+            ]
         );
     }
 

@@ -90,6 +90,12 @@ pub(super) fn managers(spec_path: &str) -> Vec<Manager> {
             "helm",
         ),
         manager(
+            "fluxspec: remote kustomize bases on GitHub by tag, `remote \"github.com/owner/repo/dir\" { version ... }`",
+            format!(r#"remote[ \t]+"github\.com/(?<depName>[^"\\\s/]+/[^"\\\s/]+)(?:/{WORD})?""#),
+            WORD,
+            "github-tags",
+        ),
+        manager(
             "fluxspec: container images, `image \"registry/name\" { version ... }`, also with `values-path=\"a.b.image\"`",
             format!(r#"image[ \t]+"(?<depName>{WORD})"(?:[ \t]+values-path="{WORD}")?"#),
             WORD,

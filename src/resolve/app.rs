@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use miette::SourceSpan;
 
+use crate::layout::Layout;
 use crate::model::{App, Chart, Cluster, Layer, ReleaseSettings, Settings, SourceFile};
 use crate::parse::syntax::{self, Spanned};
 use crate::suggest::{did_you_mean, shown};
@@ -33,8 +34,9 @@ struct AppVariables {
     substitute: BTreeMap<String, String>,
     /// Where each value the spec writes is written, to resolve its references per cluster.
     value_at: BTreeMap<String, SourceSpan>,
-    /// The components' names, sorted.
+    /// The components' names, sorted: those of the overlay, those of the Flux Kustomization.
     components: Vec<String>,
+    flux_components: Vec<String>,
 }
 
 /// An app's base: its own files, their parsed YAML (with the HelmRelease fluxspec generates),
@@ -70,7 +72,7 @@ impl Resolver {
             .map(|cluster| cluster.name.as_str())
             .collect();
         let placement = self.placement(app, all);
-        let depends_on = self.depends_on(app, spec);
+        self.check_depends_on(app, spec);
         let variables = self.app_variables(app, spec);
         let app_defaults = defaults_for(spec, layer, None);
         let base = self.base(app, spec, settings, &app_defaults.app_wide);
@@ -80,8 +82,8 @@ impl Resolver {
         let basis = AppBasis {
             layer,
             namespace,
-            depends_on,
             components: variables.components,
+            flux_components: variables.flux_components,
             substitute: variables.substitute,
             value_at: variables.value_at,
             base: base.parsed,
@@ -107,10 +109,15 @@ impl Resolver {
             })
             .collect();
         self.report_overrides(&app.name.value, overrides);
+        let target_namespace = app.target_namespace.as_ref().is_none_or(|set| set.value);
         App {
             name: app.name.value.clone(),
             layer,
             namespace: basis.namespace,
+            target_namespace,
+            // Without `targetNamespace`, the namespace holds the chart's objects, or the objects
+            // of a namespace the app names.
+            uses_namespace: target_namespace || base.chart.is_some() || app.namespace.is_some(),
             base_manifests: base.manifests,
             chart: base.chart,
             deployments,
@@ -119,11 +126,17 @@ impl Resolver {
 
     /// An app named like a cluster's root Flux Kustomization (`platform-<cluster>`,
     /// `apps-<cluster>`) would clash with it.
-    pub(super) fn root_names(&mut self, spec: &syntax::Spec, clusters: &[Cluster]) {
+    pub(super) fn root_names(
+        &mut self,
+        spec: &syntax::Spec,
+        clusters: &[Cluster],
+        settings: &Settings,
+    ) {
+        let layout = Layout::new(settings);
         for app in &spec.apps {
             for cluster in clusters {
                 for layer in Layer::ALL {
-                    let root = format!("{}-{}", layer.as_str(), cluster.name);
+                    let root = layout.root_kustomization_name(&cluster.name, layer);
                     if app.name.value == root {
                         self.errors.push(Error::Reserved {
                             name: root,
@@ -206,8 +219,11 @@ impl Resolver {
     fn app_variables(&mut self, app: &syntax::App, spec: &syntax::Spec) -> AppVariables {
         let mut substitute = BTreeMap::from([("APP".to_owned(), app.name.value.clone())]);
         let mut value_at: BTreeMap<String, SourceSpan> = BTreeMap::new();
-        let ComponentUses { names, set_by } =
-            self.app_components(app, spec, &mut substitute, &mut value_at);
+        let ComponentUses {
+            overlay,
+            flux,
+            set_by,
+        } = self.app_components(app, spec, &mut substitute, &mut value_at);
         let app_vars = self.vars(&app.vars);
         value_at.extend(
             app.vars
@@ -228,7 +244,8 @@ impl Resolver {
         AppVariables {
             substitute,
             value_at,
-            components: names,
+            components: overlay,
+            flux_components: flux,
         }
     }
 
@@ -251,11 +268,6 @@ impl Resolver {
                 manifest,
             }));
         }
-        let manifests_span = app
-            .manifests
-            .first()
-            .map_or(app.name.span, |path| path.span);
-        self.no_collisions(&manifests, manifests_span);
 
         let interval = &settings.timings.interval;
         let source = app

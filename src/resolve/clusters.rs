@@ -89,6 +89,8 @@ impl Resolver {
             suspend_platform,
             suspend_apps,
             timings: self.timings(&cluster.timings, defaults),
+            // Known once every app is: see `namespaces`.
+            namespaces: Vec::new(),
         }
     }
 }

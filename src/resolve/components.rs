@@ -1,33 +1,72 @@
-//! Components: their files, read once, and the variables an app sets when it uses one (each
-//! declared by the component, each given a value or a default, each set once).
+//! Components: their files and patches, read once, the components each uses (kustomize
+//! `components:` of its own, without cycles), and what an app sets when it uses one: where it
+//! applies (`level`) and the variables of the component and of those it uses (each declared,
+//! each given a value or a default, each set once).
 
 use std::collections::BTreeMap;
 
 use miette::SourceSpan;
 
-use crate::model::Component;
+use crate::layout;
+use crate::model::{Component, OverlayPatch, Target};
 use crate::parse::syntax::{self, Spanned};
 use crate::suggest::{did_you_mean, shown};
 use crate::text::and_list;
 
+use super::knobs::target;
 use super::manifests::Manifest;
 use super::reading::FileKind;
 use super::{Error, Resolver};
 use crate::select::unknown_help;
 
-/// A component's parsed files, for checking the apps that use it.
+/// A component's parsed files and patches, for checking the apps that use it.
 pub(super) struct ComponentFiles {
     pub(super) manifests: Vec<Manifest>,
+    pub(super) patches: Vec<(Manifest, Option<Target>)>,
+    /// The components it uses.
+    pub(super) uses: Vec<String>,
 }
 
-/// The components an app uses: their names, sorted, and where each variable they set is set.
+/// The components an app uses: their names, sorted, by level, and where each variable they set
+/// is set.
 pub(super) struct ComponentUses {
-    pub(super) names: Vec<String>,
+    pub(super) overlay: Vec<String>,
+    pub(super) flux: Vec<String>,
     pub(super) set_by: BTreeMap<String, SourceSpan>,
 }
 
+/// `component` itself and every component it uses, directly or not, each once, in the order met;
+/// a name the spec does not declare is left out (reported where it is written).
+pub(super) fn with_nested<'a>(
+    spec: &'a syntax::Spec,
+    component: &'a syntax::Component,
+) -> Vec<&'a syntax::Component> {
+    let mut found = vec![component];
+    let mut next = 0;
+    while let Some(current) = found.get(next) {
+        next += 1;
+        for used in &current.uses {
+            if let Some(nested) = spec
+                .components
+                .iter()
+                .find(|candidate| candidate.name.value == used.value)
+                && !found
+                    .iter()
+                    .any(|seen| seen.name.value == nested.name.value)
+            {
+                found.push(nested);
+            }
+        }
+    }
+    found
+}
+
 impl Resolver {
-    pub(super) fn component(&mut self, component: &syntax::Component) -> Component {
+    pub(super) fn component(
+        &mut self,
+        component: &syntax::Component,
+        spec: &syntax::Spec,
+    ) -> Component {
         self.dns_label("component name", &component.name);
         self.unique("variable", component.vars.iter().map(|var| &var.name));
         for var in &component.vars {
@@ -38,17 +77,84 @@ impl Resolver {
             span: component.name.span,
         };
         let path = component.path.as_ref().unwrap_or(&default_path);
-        let read = self.read_manifests(path, FileKind::Resources);
-        self.no_collisions(&read.files, path.span);
+        let mut read = self.read_manifests(path, FileKind::Resources);
+        let mut patches = Vec::new();
+        let mut parsed_patches = Vec::new();
+        for patch in &component.patches {
+            let target = target(&patch.target);
+            let patch_read = self.read_manifests(&patch.path, FileKind::Patches);
+            // A patch kept inside the component's directory is not one of its resources.
+            let inside = patch
+                .path
+                .value
+                .strip_prefix(path.value.trim_end_matches('/'))
+                .and_then(|rest| rest.strip_prefix('/'));
+            if let Some(at) =
+                inside.and_then(|inside| read.files.iter().position(|file| file.name == inside))
+            {
+                read.files.remove(at);
+                read.manifests
+                    .retain(|manifest| manifest.path != patch.path.value);
+            }
+            for (file, manifest) in patch_read.files.into_iter().zip(patch_read.manifests) {
+                parsed_patches.push((manifest, target.clone()));
+                patches.push(OverlayPatch {
+                    file,
+                    target: target.clone(),
+                });
+            }
+        }
+        let mut all_files = read.files.clone();
+        all_files.extend(patches.iter().map(|patch| patch.file.clone()));
+        self.no_collisions(&all_files, &[layout::KUSTOMIZATION_FILE], path.span);
+        // A cycle leads back to this component from itself or from a component it uses.
+        let back = with_nested(spec, component).into_iter().find_map(|nested| {
+            nested
+                .uses
+                .iter()
+                .find(|used| used.value == component.name.value)
+        });
+        if let Some(back) = back {
+            self.errors.push(Error::ComponentCycle {
+                name: shown(&component.name.value),
+                span: back.span,
+            });
+        }
+        let mut components = Vec::new();
+        for used in &component.uses {
+            if !spec
+                .components
+                .iter()
+                .any(|known| known.name.value == used.value)
+            {
+                self.errors.push(Error::UnknownComponent {
+                    name: shown(&used.value),
+                    span: used.span,
+                    help: unknown_help(
+                        &used.value,
+                        "component",
+                        spec.components.iter().map(|known| known.name.as_str()),
+                    ),
+                });
+            }
+            components.push(used.value.clone());
+        }
+        self.unique("component", component.uses.iter());
+        components.sort();
+        components.dedup();
         self.components.insert(
             component.name.value.clone(),
             ComponentFiles {
                 manifests: read.manifests,
+                patches: parsed_patches,
+                uses: components.clone(),
             },
         );
         Component {
             name: component.name.value.clone(),
             files: read.files,
+            patches,
+            components,
         }
     }
 
@@ -65,7 +171,8 @@ impl Resolver {
             "component",
             app.components.iter().map(|component| &component.name),
         );
-        let mut component_names = Vec::new();
+        let mut overlay = Vec::new();
+        let mut flux = Vec::new();
         let mut set_by: BTreeMap<String, SourceSpan> = BTreeMap::new();
         for used in &app.components {
             let Some(component) = spec
@@ -86,9 +193,23 @@ impl Resolver {
                 });
                 continue;
             };
-            component_names.push(used.name.value.clone());
-            self.undeclared_component_vars(used, component);
-            for var in &component.vars {
+            match used.level.as_ref().map(Spanned::as_str) {
+                None | Some("overlay") => overlay.push(used.name.value.clone()),
+                Some("flux") => flux.push(used.name.value.clone()),
+                Some(other) => self.errors.push(Error::InvalidComponentLevel {
+                    value: shown(other),
+                    span: used
+                        .level
+                        .as_ref()
+                        .map_or(used.name.span, |level| level.span),
+                }),
+            }
+            let nested = with_nested(spec, component);
+            self.undeclared_component_vars(used, &nested);
+            for (var, component) in nested
+                .iter()
+                .flat_map(|component| component.vars.iter().map(move |var| (var, *component)))
+            {
                 let given = used
                     .values
                     .iter()
@@ -128,28 +249,32 @@ impl Resolver {
                 substitute.insert(var.name.value.clone(), value);
             }
         }
-        component_names.sort();
+        overlay.sort();
+        flux.sort();
         ComponentUses {
-            names: component_names,
+            overlay,
+            flux,
             set_by,
         }
     }
 
-    /// The values an app gives a component must be variables it declares.
+    /// The values an app gives a component must be variables it (or a component it uses)
+    /// declares.
     fn undeclared_component_vars(
         &mut self,
         used: &syntax::ComponentUse,
-        component: &syntax::Component,
+        nested: &[&syntax::Component],
     ) {
-        for value in &used.values {
-            if !component
-                .vars
+        let declared = || {
+            nested
                 .iter()
-                .any(|var| var.name.value == value.name.value)
-            {
-                let declared = component.vars.iter().map(|var| var.name.as_str());
+                .flat_map(|component| component.vars.iter().map(|var| var.name.as_str()))
+        };
+        for value in &used.values {
+            if !declared().any(|name| name == value.name.value) {
+                let declared = declared();
                 self.errors.push(Error::UndeclaredComponentVar {
-                    component: shown(&component.name.value),
+                    component: shown(&used.name.value),
                     var: shown(&value.name.value),
                     span: value.name.span,
                     help: did_you_mean(&value.name.value, declared.clone()).unwrap_or_else(|| {

@@ -111,14 +111,7 @@ impl Resolver {
     }
 
     fn check_defaults_block(&mut self, block: &syntax::Defaults, timings: &Timings) {
-        let mut knobs = FluxKnobs {
-            wait: false,
-            timings: timings.clone(),
-            health_checks: Vec::new(),
-            health_check_exprs: Vec::new(),
-            inline_patches: Vec::new(),
-            labels: std::collections::BTreeMap::new(),
-        };
+        let mut knobs = FluxKnobs::new(false, timings.clone());
         self.knobs(&block.knobs, CHECK_NAMESPACE, &mut knobs);
         let mut release = empty_release(&timings.interval);
         self.apply_release_settings(&block.helm, &mut release);

@@ -1,32 +1,57 @@
 //! Dependencies between apps: each `depends-on` names an app, and Flux can satisfy it (the
 //! dependency runs on every cluster the app does, in the same or an earlier layer, and no
-//! cycle).
+//! cycle). A cluster block's `depends-on` adds to the app's list on that cluster, or replaces it
+//! with `replace=#true`; each cluster's dependencies are checked as that cluster has them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use miette::SourceSpan;
+
 use crate::model::{App, Layer};
 use crate::parse::syntax::{self, Spanned};
+use crate::suggest::shown;
 
 use super::{Error, Resolver};
 use crate::select::UnknownApp;
 
 impl Resolver {
-    /// The apps an app depends on, sorted; each must be an app of the spec, named once.
-    pub(super) fn depends_on(&mut self, app: &syntax::App, spec: &syntax::Spec) -> Vec<String> {
+    /// Checks the apps an app depends on, app-wide and in its cluster blocks: each must be an
+    /// app of the spec, named once on each cluster.
+    pub(super) fn check_depends_on(&mut self, app: &syntax::App, spec: &syntax::Spec) {
         self.unique("dependency", app.depends_on.iter());
-        let app_names: Vec<&str> = spec.apps.iter().map(|other| other.name.as_str()).collect();
-        let mut depends_on: Vec<String> = Vec::new();
-        for dependency in &app.depends_on {
-            if app_names.contains(&dependency.as_str()) {
-                depends_on.push(dependency.value.clone());
+        for block in &app.per_cluster {
+            if block.depends_on_replace.is_some() {
+                self.unique("dependency", block.depends_on.iter());
             } else {
-                let known = app_names.iter().copied();
+                // Each name the block adds is new on its cluster; the app-wide list's own
+                // duplicates are reported above, once.
+                let mut seen: BTreeMap<&str, SourceSpan> = BTreeMap::new();
+                for dependency in app.depends_on.iter().rev() {
+                    seen.insert(dependency.as_str(), dependency.span);
+                }
+                for dependency in &block.depends_on {
+                    if let Some(first) = seen.get(dependency.as_str()) {
+                        self.errors.push(Error::Duplicate {
+                            what: "dependency",
+                            name: shown(&dependency.value),
+                            span: dependency.span,
+                            first: *first,
+                        });
+                    } else {
+                        seen.insert(dependency.as_str(), dependency.span);
+                    }
+                }
+            }
+        }
+        let in_blocks = app.per_cluster.iter().flat_map(|block| &block.depends_on);
+        for dependency in app.depends_on.iter().chain(in_blocks) {
+            if !self.app_names.contains(dependency.as_str()) {
+                // In declaration order, as the help lists the first few.
+                let known = spec.apps.iter().map(|other| other.name.as_str());
                 self.errors
                     .push(UnknownApp::new(&dependency.value, known, Some(dependency.span)).into());
             }
         }
-        depends_on.sort();
-        depends_on
     }
 
     /// Dependencies Flux could never satisfy: onto an app missing from a cluster, from the
@@ -43,18 +68,27 @@ impl Resolver {
             let Some(app) = find(&declared.name.value) else {
                 continue;
             };
-            for dependency in &declared.depends_on {
-                let Some(target) = find(&dependency.value) else {
-                    continue;
-                };
-                if app.layer == Layer::Platform && target.layer == Layer::Apps {
+            let in_blocks = declared
+                .per_cluster
+                .iter()
+                .flat_map(|block| &block.depends_on);
+            for dependency in declared.depends_on.iter().chain(in_blocks) {
+                if let Some(target) = find(&dependency.value)
+                    && app.layer == Layer::Platform
+                    && target.layer == Layer::Apps
+                {
                     self.errors.push(Error::LayerInversion {
                         app: app.name.clone(),
                         dependency: target.name.clone(),
                         span: dependency.span,
                     });
                 }
-                for deployment in &app.deployments {
+            }
+            for deployment in &app.deployments {
+                for dependency in cluster_depends_on(declared, &deployment.cluster) {
+                    let Some(target) = find(&dependency.value) else {
+                        continue;
+                    };
                     if !target
                         .deployments
                         .iter()
@@ -70,18 +104,33 @@ impl Resolver {
                 }
             }
         }
-        self.cycles(spec);
+        // Each cluster has its own graph; a cycle several share is reported once.
+        let mut reported = BTreeSet::new();
+        let clusters: Vec<&str> = spec.clusters.iter().map(|c| c.name.as_str()).collect();
+        for cluster in if clusters.is_empty() {
+            vec![""]
+        } else {
+            clusters
+        } {
+            self.cycles(spec, cluster, &mut reported);
+        }
     }
 
-    /// Cycles of `depends-on`, each reported once, at the entry that closes it.
-    fn cycles(&mut self, spec: &syntax::Spec) {
+    /// Cycles of `depends-on` on `cluster`, each reported once, at the entry that closes it
+    /// (`reported` holds the entries already reported on another cluster).
+    fn cycles(
+        &mut self,
+        spec: &syntax::Spec,
+        cluster: &str,
+        reported: &mut BTreeSet<(usize, usize)>,
+    ) {
         // Depth-first search from each app in name order; a cycle is reported once, at the
         // `depends-on` entry that closes it. Iterative, so a long chain of apps cannot exhaust
         // the stack.
         let edges: BTreeMap<&str, Vec<&Spanned<String>>> = spec
             .apps
             .iter()
-            .map(|app| (app.name.as_str(), app.depends_on.iter().collect()))
+            .map(|app| (app.name.as_str(), cluster_depends_on(app, cluster)))
             .collect();
         let mut done: BTreeSet<&str> = BTreeSet::new();
         for start in edges.keys() {
@@ -109,6 +158,9 @@ impl Resolver {
                         .map(|(name, _)| *name)
                         .collect();
                     cycle.push(target);
+                    if !reported.insert((dependency.span.offset(), dependency.span.len())) {
+                        continue;
+                    }
                     self.errors.push(Error::DependencyCycle {
                         cycle: cycle.join(" -> "),
                         span: dependency.span,
@@ -118,5 +170,22 @@ impl Resolver {
                 }
             }
         }
+    }
+}
+
+/// The apps `app` depends on on `cluster`: the app's list and its cluster block's, or the
+/// block's alone when one of its `depends-on` says `replace=#true`.
+pub(super) fn cluster_depends_on<'a>(
+    app: &'a syntax::App,
+    cluster: &str,
+) -> Vec<&'a Spanned<String>> {
+    let block = app
+        .per_cluster
+        .iter()
+        .find(|block| block.name.as_str() == cluster);
+    match block {
+        Some(block) if block.depends_on_replace.is_some() => block.depends_on.iter().collect(),
+        Some(block) => app.depends_on.iter().chain(&block.depends_on).collect(),
+        None => app.depends_on.iter().collect(),
     }
 }

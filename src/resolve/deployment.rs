@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use miette::SourceSpan;
 
 use crate::model::{
-    ChartVersion, Deployment, FluxKnobs, Layer, OverlayPatch, ReleaseSettings, SourceFile, Timings,
+    ChartVersion, Deployment, FluxKnobs, Layer, OverlayPatch, ReleaseSettings, Timings,
 };
 use crate::parse::syntax;
 
 use super::Resolver;
 use super::defaults::Chain;
+use super::dependencies::cluster_depends_on;
 use super::helm_settings::ClusterRelease;
 use super::knobs::target;
 use super::manifests::{Doc, Manifest};
@@ -26,10 +27,10 @@ use super::versions::is_exact_chart_version;
 pub(super) struct AppBasis {
     pub(super) layer: Layer,
     pub(super) namespace: String,
-    /// The apps it depends on, sorted.
-    pub(super) depends_on: Vec<String>,
-    /// The components it uses, sorted.
+    /// The components it uses in its overlay, sorted.
     pub(super) components: Vec<String>,
+    /// The components its Flux Kustomization lists, sorted.
+    pub(super) flux_components: Vec<String>,
     /// The app-level variables: `APP`, its components' and its own.
     pub(super) substitute: BTreeMap<String, String>,
     /// Where each app-level value is written, to resolve its references per cluster.
@@ -153,19 +154,14 @@ impl Resolver {
             values,
             images,
             release,
-            depends_on: basis.depends_on.clone(),
+            depends_on: depends_on(app, cluster),
             components: basis.components.clone(),
+            flux_components: basis.flux_components.clone(),
+            remotes: self.remotes_for(app, cluster),
             patches: Vec::new(),
             manifests: Vec::new(),
             substitute: basis.substitute.clone(),
-            flux: FluxKnobs {
-                wait: basis.layer == Layer::Platform,
-                timings: basis.timings.clone(),
-                health_checks: Vec::new(),
-                health_check_exprs: Vec::new(),
-                inline_patches: Vec::new(),
-                labels: BTreeMap::new(),
-            },
+            flux: FluxKnobs::new(basis.layer == Layer::Platform, basis.timings.clone()),
         };
         let overlay = self.overlay(
             app,
@@ -174,6 +170,7 @@ impl Resolver {
             &basis.namespace,
             &mut deployment,
         );
+        self.record_applied(app, &basis.base, &overlay, cluster);
         if let Some(version) = &mut deployment.chart_version {
             overrides.extend(Self::chart_overrides(app, cluster, version, &overlay.texts));
         }
@@ -194,6 +191,8 @@ impl Resolver {
                 values_text.as_deref().unwrap_or_default(),
             ),
         });
+        let applied: Vec<&ParsedFile> = basis.base.iter().chain(&overlay.resources).collect();
+        self.decryption(app, &applied, &mut deployment);
         let parts = BuildParts {
             base: &basis.base,
             overlay: &overlay,
@@ -225,6 +224,9 @@ impl Resolver {
         };
         self.knobs(&block.knobs, namespace, &mut deployment.flux);
         overlay.texts.extend(inline_patches(&block.knobs));
+        if let Some(suspend) = &block.suspend {
+            deployment.flux.suspend = suspend.value;
+        }
         for var in &block.vars {
             self.var_name(&var.name);
         }
@@ -235,7 +237,6 @@ impl Resolver {
                 .iter()
                 .map(|var| (var.name.value.clone(), var.value.value.clone())),
         );
-        let mut overlay_files: Vec<SourceFile> = Vec::new();
         for patch in &block.patches {
             let read = self.read_manifests(&patch.path, FileKind::Patches);
             for (file, manifest) in read.files.iter().zip(&read.manifests) {
@@ -247,7 +248,6 @@ impl Resolver {
                 });
             }
             for file in read.files {
-                overlay_files.push(file.clone());
                 deployment.patches.push(OverlayPatch {
                     file,
                     target: target(&patch.target),
@@ -266,7 +266,6 @@ impl Resolver {
         }
         for path in &block.manifests {
             let read = self.read_manifests(path, FileKind::Resources);
-            overlay_files.extend(read.files.iter().cloned());
             deployment.manifests.extend(read.files);
             overlay
                 .resources
@@ -275,10 +274,19 @@ impl Resolver {
                     manifest,
                 }));
         }
-        let span = block.name.span;
-        self.no_collisions(&overlay_files, span);
         overlay
     }
+}
+
+/// The apps the app depends on on `cluster`, sorted, each once.
+fn depends_on(app: &syntax::App, cluster: &str) -> Vec<String> {
+    let mut names: Vec<String> = cluster_depends_on(app, cluster)
+        .into_iter()
+        .map(|name| name.value.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The inline patches of a knobs block, as text.

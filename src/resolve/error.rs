@@ -47,6 +47,42 @@ pub(crate) enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     UnknownApp(#[from] UnknownApp),
+    #[error("component `{name}` uses itself")]
+    #[diagnostic(
+        code("fluxspec::component-cycle"),
+        help(
+            "kustomize cannot build a component that includes itself, directly or through another component; remove one `component` line of the cycle"
+        )
+    )]
+    ComponentCycle {
+        name: String,
+        #[label("leads back to `{name}`")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a component level")]
+    #[diagnostic(
+        code("fluxspec::invalid-component-level"),
+        help(
+            "`level=\"overlay\"` (the default) lists the component in the app's overlay kustomization.yaml; `level=\"flux\"` in its Flux Kustomization's `spec.components`"
+        )
+    )]
+    InvalidComponentLevel {
+        value: String,
+        #[label("`flux` or `overlay`")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a remote base fluxspec can version")]
+    #[diagnostic(
+        code("fluxspec::invalid-remote"),
+        help(
+            "write `github.com/owner/repo` or `github.com/owner/repo/directory`, without a scheme, `//` or `?ref=`: each `version` line gives the Git tag"
+        )
+    )]
+    InvalidRemote {
+        value: String,
+        #[label("not `github.com/owner/repo[/directory]`")]
+        span: SourceSpan,
+    },
     #[error("unknown component `{name}`")]
     #[diagnostic(code("fluxspec::unknown-component"))]
     UnknownComponent {
@@ -372,6 +408,20 @@ pub(crate) enum Error {
         #[label("this file")]
         span: SourceSpan,
     },
+    #[error("`{kustomization}` lists `{entry}`, which is not in its directory tree")]
+    #[diagnostic(
+        code("fluxspec::kustomization-missing-resource"),
+        help(
+            "kustomize would fail to build the directory: add the file (fluxspec copies only \
+             `.yaml`, `.yml` and `.json` files), or remove the entry"
+        )
+    )]
+    KustomizationMissingResource {
+        kustomization: String,
+        entry: String,
+        #[label("this tree holds a kustomization")]
+        span: SourceSpan,
+    },
     #[error("`{location}` is not an object Flux can apply: {reason}")]
     #[diagnostic(
         code("fluxspec::not-an-object"),
@@ -471,16 +521,14 @@ pub(crate) enum Error {
         span: SourceSpan,
     },
     #[error("two files would be written to `{name}`")]
-    #[diagnostic(
-        code("fluxspec::file-collision"),
-        help(
-            "rename one of them; `kustomization.yaml` and the files fluxspec generates are taken"
-        )
-    )]
+    #[diagnostic(code("fluxspec::file-collision"))]
     FileCollision {
         name: String,
         #[label("this file collides")]
         span: SourceSpan,
+        /// Names the files fluxspec writes in that directory.
+        #[help]
+        help: String,
     },
     #[error("`{value}` is not a valid {what}")]
     #[diagnostic(code("fluxspec::invalid-helm-setting"))]
@@ -541,4 +589,94 @@ pub(crate) enum Error {
         #[label("`{first_app}`'s settings")]
         first: SourceSpan,
     },
+    #[error(
+        "namespace `{namespace}` is not created, so its labels and annotations would never be applied"
+    )]
+    #[diagnostic(
+        code("fluxspec::metadata-on-uncreated-namespace"),
+        help(
+            "remove `create=#false` for fluxspec to write the Namespace with them, or remove them and label the namespace where it is created"
+        )
+    )]
+    MetadataOnUncreatedNamespace {
+        namespace: String,
+        #[label("never applied")]
+        span: SourceSpan,
+        #[label("fluxspec does not write this Namespace")]
+        create: SourceSpan,
+    },
+    #[error("`{path}` is SOPS-encrypted but has no MAC")]
+    #[diagnostic(
+        code("fluxspec::sops-mac-missing"),
+        help(
+            "SOPS refuses to decrypt a file whose `sops.mac` is missing: encrypt it again with `sops --encrypt`, never edit the encrypted file by hand"
+        )
+    )]
+    SopsMacMissing {
+        path: String,
+        #[label("names the file without a MAC")]
+        span: SourceSpan,
+    },
+    #[error("app `{app}` applies the SOPS-encrypted `{path}` on {clusters} without `decryption`")]
+    #[diagnostic(
+        code("fluxspec::sops-without-decryption"),
+        help(
+            "Flux would apply the file still encrypted: give the key's Secret with `decryption \"sops\" secret=\"sops-age\"` (in `defaults`, a cluster's `defaults` or the app), or `decryption \"sops\"` where kustomize-controller has its own key"
+        )
+    )]
+    SopsWithoutDecryption {
+        path: String,
+        app: String,
+        clusters: String,
+        #[label("an encrypted file")]
+        span: SourceSpan,
+    },
+    #[error("`{value}` is not a valid {what}")]
+    #[diagnostic(code("fluxspec::invalid-kustomization-setting"))]
+    InvalidKustomizationSetting {
+        what: &'static str,
+        value: String,
+        #[label("not a valid {what}")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error("`{value}` is not a layout fluxspec can write")]
+    #[diagnostic(code("fluxspec::invalid-layout"))]
+    InvalidLayout {
+        value: String,
+        #[label("not a valid layout")]
+        span: SourceSpan,
+        #[help]
+        help: String,
+    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    ObjectAppliedTwice(Box<ObjectAppliedTwice>),
+}
+
+/// An object two Flux Kustomizations apply (boxed: the largest of the errors).
+#[derive(Debug, Error, Diagnostic)]
+#[error("`{object}` is applied by both `{first_owner}` and `{owner}` on {clusters}")]
+#[diagnostic(
+    code("fluxspec::object-applied-twice"),
+    help(
+        "Flux would apply it from both Flux Kustomizations, each undoing the other's changes: keep it in one of them (a Namespace: declare it with a `namespace` node, with its labels and annotations, and the platform root applies it once per cluster)"
+    )
+)]
+pub(crate) struct ObjectAppliedTwice {
+    /// `Kind/namespace/name`.
+    pub(super) object: String,
+    /// The Flux Kustomizations: an app, or a cluster's platform root.
+    pub(super) owner: String,
+    pub(super) first_owner: String,
+    /// "`dev` and `prod`".
+    pub(super) clusters: String,
+    /// Where each copy comes from: `` `path:line:column` ``, or what fluxspec writes.
+    pub(super) from: String,
+    pub(super) first_from: String,
+    #[label("`{owner}` applies it from {from}")]
+    pub(super) span: SourceSpan,
+    #[label("`{first_owner}` applies it from {first_from}")]
+    pub(super) first: SourceSpan,
 }

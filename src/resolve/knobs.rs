@@ -49,15 +49,21 @@ impl Resolver {
                 target: target(&patch.target),
             });
         }
-        self.unique("label", knobs.labels.iter().map(|label| &label.name));
-        for label in &knobs.labels {
-            if !rules::is_label_key(&label.name.value) {
-                self.invalid_name(
-                    "label key",
-                    &label.name,
-                    "a label key is `name` or `prefix/name`: the name at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit; the prefix a DNS subdomain",
-                );
-            }
+        self.labels(&knobs.labels);
+        flux.labels.extend(
+            knobs
+                .labels
+                .iter()
+                .map(|label| (label.name.value.clone(), label.value.value.clone())),
+        );
+        self.kustomization_knobs(knobs, flux);
+    }
+
+    /// Checks `label KEY VALUE` lines: each key once, keys and values as Kubernetes takes them.
+    pub(super) fn labels(&mut self, labels: &[syntax::Var]) {
+        self.unique("label", labels.iter().map(|label| &label.name));
+        for label in labels {
+            self.label_key("label key", &label.name);
             if !rules::is_label_value(&label.value.value) {
                 self.invalid_name(
                     "label value",
@@ -66,12 +72,17 @@ impl Resolver {
                 );
             }
         }
-        flux.labels.extend(
-            knobs
-                .labels
-                .iter()
-                .map(|label| (label.name.value.clone(), label.value.value.clone())),
-        );
+    }
+
+    /// Checks a label or annotation key (`what`): both have the same syntax.
+    pub(super) fn label_key(&mut self, what: &'static str, key: &Spanned<String>) {
+        if !rules::is_label_key(&key.value) {
+            self.invalid_name(
+                what,
+                key,
+                "a label key is `name` or `prefix/name`: the name at most 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit; the prefix a DNS subdomain",
+            );
+        }
     }
 
     /// The names in a health check Kubernetes would reject.

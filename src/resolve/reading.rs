@@ -6,11 +6,15 @@ use std::collections::BTreeSet;
 
 use miette::SourceSpan;
 
+use crate::kustomize_dir;
 use crate::layout;
 use crate::model::{SourceFile, Target};
 use crate::parse::syntax::Spanned;
+use crate::text::and_list;
 
+use super::kustomize_dirs;
 use super::manifests::{self, Manifest, Origin};
+use super::sops::{self, Encryption};
 use super::{Error, Resolver};
 
 /// What the files a path names are to kustomize.
@@ -66,18 +70,49 @@ impl Resolver {
     }
 
     /// Reads manifest or patch files and parses them; a file that is not YAML is reported and
-    /// left out of the substitution checks. In `resources` (not patches), each document must
-    /// be an object Flux can apply.
+    /// left out of the substitution checks, and so is a SOPS-encrypted one, which is not
+    /// parsed. In `resources` (not patches), each document must be an object Flux can apply. A
+    /// directory holding a kustomization file is a kustomize directory: copied whole, and only
+    /// the files its kustomization applies are checked (the named directory itself may be one;
+    /// its files are then copied into a directory of its name).
     pub(super) fn read_manifests(&mut self, path: &Spanned<String>, kind: FileKind) -> ReadFiles {
+        let mut read = self.read(path);
+        let checked = if kind == FileKind::Resources {
+            self.kustomize_dirs(path, &mut read)
+        } else {
+            None
+        };
         let mut files = Vec::new();
         let mut manifests = Vec::new();
-        for (shown, file) in self.read(path) {
+        for (shown, file) in read {
+            if checked
+                .as_ref()
+                .is_some_and(|checked| !checked.contains(&file.name))
+            {
+                files.push(file);
+                continue;
+            }
+            let text = std::str::from_utf8(&file.bytes).unwrap_or_default();
+            match sops::encryption(text) {
+                Encryption::Plain => {}
+                Encryption::Encrypted => {
+                    manifests.push(Manifest::encrypted(shown));
+                    files.push(file);
+                    continue;
+                }
+                Encryption::MissingMac => {
+                    self.errors.push(Error::SopsMacMissing {
+                        path: shown,
+                        span: path.span,
+                    });
+                    files.push(file);
+                    continue;
+                }
+            }
             match Manifest::parse(shown.clone(), &file.bytes) {
                 Ok(manifest) => {
-                    // A file named like one fluxspec writes is a collision, reported as such.
-                    if kind == FileKind::Resources
-                        && !layout::RESERVED_FILE_NAMES.contains(&file.name.as_str())
-                    {
+                    // A copied kustomization is a collision, reported as such.
+                    if kind == FileKind::Resources && file.name != layout::KUSTOMIZATION_FILE {
                         for not_object in &manifest.not_objects {
                             self.errors.push(Error::NotAnObject {
                                 location: not_object.location.clone(),
@@ -99,14 +134,68 @@ impl Resolver {
         ReadFiles { files, manifests }
     }
 
-    /// Reports files whose output names clash with each other or with generated files.
-    pub(super) fn no_collisions(&mut self, files: &[SourceFile], span: SourceSpan) {
-        let mut names: BTreeSet<&str> = layout::RESERVED_FILE_NAMES.into_iter().collect();
+    /// When the tree `read` holds kustomize directories: the names of the files to check (those
+    /// outside any, and those each one applies). A kustomization at the top of the named
+    /// directory puts every file into a directory named like it.
+    fn kustomize_dirs(
+        &mut self,
+        path: &Spanned<String>,
+        read: &mut [(String, SourceFile)],
+    ) -> Option<BTreeSet<String>> {
+        let at_top = read
+            .iter()
+            .any(|(_, file)| kustomize_dir::KUSTOMIZATION_FILES.contains(&file.name.as_str()));
+        let named_dir = path.value.trim_end_matches('/');
+        let shown_root = if at_top {
+            let dir_name = named_dir.rsplit('/').next().unwrap_or(named_dir);
+            for (_, file) in read.iter_mut() {
+                file.name = format!("{dir_name}/{}", file.name);
+            }
+            named_dir.rsplit_once('/').map_or("", |(parent, _)| parent)
+        } else {
+            named_dir
+        };
+        let files: Vec<SourceFile> = read.iter().map(|(_, file)| file.clone()).collect();
+        let names: BTreeSet<&str> = files.iter().map(|file| file.name.as_str()).collect();
+        let dirs: BTreeSet<&str> = files
+            .iter()
+            .filter_map(|file| kustomize_dir::dir_of(&file.name, &names))
+            .collect();
+        if dirs.is_empty() {
+            return None;
+        }
+        let mut checked: BTreeSet<String> = files
+            .iter()
+            .filter(|file| kustomize_dir::dir_of(&file.name, &names).is_none())
+            .map(|file| file.name.clone())
+            .collect();
+        for dir in dirs {
+            match kustomize_dirs::applied_files(dir, &files, shown_root, path.span) {
+                Ok(applied) => checked.extend(applied),
+                Err(errors) => self.errors.extend(errors),
+            }
+        }
+        Some(checked)
+    }
+
+    /// Reports files copied into one directory whose names clash with each other or with the
+    /// files fluxspec writes there (`written`).
+    pub(super) fn no_collisions<'a>(
+        &mut self,
+        files: impl IntoIterator<Item = &'a SourceFile>,
+        written: &[&str],
+        span: SourceSpan,
+    ) {
+        let mut names: BTreeSet<&str> = written.iter().copied().collect();
         for file in files {
             if !names.insert(&file.name) {
                 self.errors.push(Error::FileCollision {
                     name: file.name.clone(),
                     span,
+                    help: format!(
+                        "rename one of them; fluxspec writes {} in this directory",
+                        and_list(written.iter().copied())
+                    ),
                 });
             }
         }

@@ -49,6 +49,8 @@ impl Resolver {
                 source_namespace: "flux-system".to_owned(),
                 output_path: "./generated".to_owned(),
                 timings: defaults,
+                name_label: true,
+                layout: self.layout_settings(None),
             };
         };
         let output_path = settings.output_path.as_ref().map_or_else(
@@ -92,6 +94,8 @@ impl Resolver {
                 .map_or_else(|| "flux-system".to_owned(), |name| name.value.clone()),
             output_path,
             timings: self.timings(&settings.timings, &defaults),
+            name_label: settings.name_label.as_ref().is_none_or(|label| label.value),
+            layout: self.layout_settings(settings.layout.as_ref()),
         }
     }
 }

@@ -206,13 +206,30 @@ impl Resolver {
                 .map(ParsedFile::origin),
         );
         for used in &app.components {
-            if let Some(files) = self.components.get(&used.name.value) {
+            // The component, and the components it uses, each once.
+            let mut names = vec![used.name.value.as_str()];
+            let mut next = 0;
+            while let Some(name) = names.get(next) {
+                next += 1;
+                let Some(files) = self.components.get(*name) else {
+                    continue;
+                };
+                let origin = |manifest| Origin {
+                    span: used.name.span,
+                    manifest,
+                };
+                build.resources.extend(files.manifests.iter().map(origin));
                 build
-                    .resources
-                    .extend(files.manifests.iter().map(|manifest| Origin {
-                        span: used.name.span,
-                        manifest,
+                    .patches
+                    .extend(files.patches.iter().map(|(manifest, target)| PatchOrigin {
+                        origin: origin(manifest),
+                        selector: target.as_ref().map(selector),
                     }));
+                for nested in &files.uses {
+                    if !names.contains(&nested.as_str()) {
+                        names.push(nested);
+                    }
+                }
             }
         }
         build
@@ -235,6 +252,11 @@ impl Resolver {
         let defined = |name: &str| {
             deployment.substitute.contains_key(name)
                 || cluster_vars.is_some_and(|vars| vars.contains_key(name))
+                || deployment
+                    .flux
+                    .substitute_from
+                    .iter()
+                    .any(|source| source.vars.contains(name))
         };
         let checked = build.check(&defined);
         self.record_findings(&app.name.value, checked.findings, deployment, cluster_vars);

@@ -7,6 +7,7 @@ use crate::model::Model;
 use crate::parse::syntax;
 use crate::suggest::shown;
 
+use super::components::with_nested;
 use super::manifests::Manifest;
 use super::{Resolver, Warning};
 
@@ -16,11 +17,20 @@ impl Resolver {
     pub(super) fn unused(&mut self, spec: &syntax::Spec, model: &Model) {
         for component in &spec.components {
             let name = &component.name;
-            if !spec.apps.iter().any(|app| {
-                app.components
-                    .iter()
-                    .any(|used| used.name.value == name.value)
-            }) {
+            // Used by an app, directly or through the components it uses.
+            let used_by_app = spec.apps.iter().any(|app| {
+                app.components.iter().any(|used| {
+                    spec.components
+                        .iter()
+                        .find(|declared| declared.name.value == used.name.value)
+                        .is_some_and(|declared| {
+                            with_nested(spec, declared)
+                                .iter()
+                                .any(|nested| nested.name.value == name.value)
+                        })
+                })
+            });
+            if !used_by_app {
                 self.warnings.push(Warning::UnusedComponent {
                     name: shown(&name.value),
                     span: name.span,
@@ -30,7 +40,10 @@ impl Resolver {
                 .components
                 .get(&name.value)
                 .into_iter()
-                .flat_map(|files| files.manifests.iter())
+                .flat_map(|files| {
+                    let patches = files.patches.iter().map(|(manifest, _)| manifest);
+                    files.manifests.iter().chain(patches)
+                })
                 .flat_map(Manifest::used_names)
                 .collect();
             for var in &component.vars {

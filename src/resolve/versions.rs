@@ -11,12 +11,13 @@ use crate::suggest::shown;
 
 use super::app::Placement;
 use super::version_range::is_version_range;
-use super::{Error, Resolver, rules};
+use super::{Error, Resolver, remotes, rules};
 
 /// How a version is read: an image tag, an OCI chart tag, or a Helm repository chart version.
 #[derive(Debug, Clone, Copy)]
 enum VersionKind {
     Image,
+    GitTag,
     OciChart,
     RepositoryChart,
 }
@@ -44,7 +45,13 @@ impl Resolver {
                 app.images
                     .iter()
                     .map(|image| (image.versions.as_slice(), VersionKind::Image)),
+            )
+            .chain(
+                app.remotes
+                    .iter()
+                    .map(|remote| (remote.versions.as_slice(), VersionKind::GitTag)),
             );
+        self.remote_bases(app);
         for (versions, kind) in versioned {
             let mut default: Option<SourceSpan> = None;
             let mut seen: BTreeMap<&str, SourceSpan> = BTreeMap::new();
@@ -95,6 +102,10 @@ impl Resolver {
                     "a tag is letters, digits, `_`, `.` and `-` (at most 128, not starting with `.` or `-`), optionally pinned with `@sha256:<digest>`",
                 ))
             }
+            VersionKind::GitTag if !remotes::is_git_tag(text) => Some((
+                "Git tag",
+                "a tag is printable characters without spaces, `?`, `&`, `#`, `%`, `~`, `^`, `:` or `\\`",
+            )),
             VersionKind::OciChart if text.contains('+') && rules::is_chart_version(text) => Some((
                 "chart version",
                 "OCI tags cannot hold `+`: Helm pushes a chart `1.2.3+build` as the tag `1.2.3_build`; write that",

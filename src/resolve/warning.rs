@@ -79,4 +79,22 @@ pub(crate) enum Warning {
         #[label("`{location}` sets `{patched}`")]
         patch: SourceSpan,
     },
+    #[error(
+        "app `{app}` sets the label `{label}` to `{ours}` on every object, but `{object}` in `{location}` sets it to `{theirs}`"
+    )]
+    #[diagnostic(code("fluxspec::label-overwritten"), severity(Warning), help("{help}"))]
+    LabelOverwritten {
+        app: String,
+        label: String,
+        ours: String,
+        theirs: String,
+        object: String,
+        /// `path:line:column` of the object.
+        location: String,
+        help: String,
+        #[label("the Flux Kustomization's `commonMetadata` sets `{ours}`")]
+        app_span: SourceSpan,
+        #[label("`{theirs}` in this file")]
+        file: SourceSpan,
+    },
 }

@@ -23,8 +23,8 @@ fn listed_at(text: &str, path: &str) -> String {
         .unwrap_or_default()
 }
 
-fn hash(bytes: &[u8]) -> String {
-    blake3::hash(bytes).to_hex().to_string()
+fn hash(bytes: &[u8]) -> blake3::Hash {
+    blake3::hash(bytes)
 }
 
 impl Session {
@@ -115,8 +115,10 @@ impl Session {
     }
 
     /// Compares the rendered tree with the disk. With `adopt`, files fluxspec did not write but
-    /// would generate are taken over instead of refused.
-    pub(crate) fn plan(&self, tree: &FileTree, adopt: bool) -> Result<Plan, SyncError> {
+    /// would generate are taken over instead of refused. The plan takes the tree: the content of
+    /// each file to write moves into its change rather than being copied, and the rest is
+    /// dropped as soon as it is compared.
+    pub(crate) fn plan(&self, tree: FileTree, adopt: bool) -> Result<Plan, SyncError> {
         let (old_manifest_text, old_manifest) = self.load_manifest(adopt)?;
         let mut changes = Vec::new();
         let mut unchanged = 0;
@@ -124,8 +126,8 @@ impl Session {
         let mut new_manifest = Manifest::default();
         // Reading and hashing every file is most of a no-op compile or check; it runs on all
         // cores, and the loop below only sorts the results.
-        let files: Vec<(&str, &[u8])> = tree.iter().collect();
-        let probes = parallel_map(&files, |&(path, new)| -> Result<_, SyncError> {
+        let files: Vec<(String, Vec<u8>)> = tree.into_files().collect();
+        let probes = parallel_map(&files, |(path, new)| -> Result<_, SyncError> {
             let new_hash = hash(new);
             let old = self.read_existing(path)?.map(|old| {
                 let old_hash = hash(&old);
@@ -140,36 +142,37 @@ impl Session {
             });
             Ok((new_hash, old))
         });
-        for (&(path, new), probe) in files.iter().zip(probes) {
+        for ((path, new), probe) in files.into_iter().zip(probes) {
             let (new_hash, old) = probe?;
-            new_manifest.insert(path.to_owned(), new_hash.clone());
             let Some((old_hash, old)) = old else {
                 changes.push(Change {
-                    path: path.to_owned(),
+                    // Missing after a killed compile: most likely one it had not created yet.
+                    hand_edited: old_manifest.owns(&path) && !old_manifest.in_flight(),
+                    path: path.clone(),
                     status: Status::Created,
                     old: Vec::new(),
-                    new: new.to_vec(),
-                    // Missing after a killed compile: most likely one it had not created yet.
-                    hand_edited: old_manifest.owns(path) && !old_manifest.in_flight(),
+                    new,
                 });
+                new_manifest.insert(path, new_hash);
                 continue;
             };
-            if !old_manifest.owns(path) && !adopt {
-                unowned.push(path.to_owned());
+            if !old_manifest.owns(&path) && !adopt {
+                unowned.push(path);
                 continue;
             }
             if old_hash == new_hash {
                 unchanged += 1;
             } else {
                 changes.push(Change {
-                    path: path.to_owned(),
+                    path: path.clone(),
                     status: Status::Changed,
                     // An adopted file was never fluxspec's, so nobody edited fluxspec's content.
-                    hand_edited: old_manifest.owns(path) && !old_manifest.wrote(path, &old_hash),
+                    hand_edited: old_manifest.owns(&path) && !old_manifest.wrote(&path, &old_hash),
                     old,
-                    new: new.to_vec(),
+                    new,
                 });
             }
+            new_manifest.insert(path, new_hash);
         }
         if !unowned.is_empty() {
             return Err(SyncError::Unowned { paths: unowned });
@@ -178,8 +181,9 @@ impl Session {
             self.deletions(&old_manifest, old_manifest_text.as_deref(), &new_manifest)?;
         changes.extend(deletions);
         changes.sort_by(|a, b| a.path.cmp(&b.path));
-        let manifest_changed =
-            old_manifest_text.as_deref() != Some(new_manifest.to_text().as_str());
+        let manifest_changed = !old_manifest_text
+            .as_deref()
+            .is_some_and(|text| new_manifest.is_text(text));
         Ok(Plan {
             changes,
             unchanged,
@@ -262,14 +266,17 @@ mod tests {
         let out = dir.path().join("out");
         let spec = dir.path().join("spec/homelab.kdl");
         let session = Session::open(&out, &spec, true).expect("cannot open");
-        let mut tree = FileTree::default();
-        tree.insert("a.yaml".to_owned(), b"a: 1\n".to_vec());
+        let tree = || {
+            let mut tree = FileTree::default();
+            tree.insert("a.yaml".to_owned(), b"a: 1\n".to_vec());
+            tree
+        };
         let mut owned = Manifest::default();
         owned.insert("a.yaml".to_owned(), hash(b"a: 1\n"));
         let manifest_path = out.join(manifest::FILE_NAME);
         let plan_with = |manifest: &Manifest| {
             std::fs::write(&manifest_path, manifest.to_text()).expect("cannot write");
-            session.plan(&tree, false).expect("cannot plan")
+            session.plan(tree(), false).expect("cannot plan")
         };
 
         // Killed after writing its in-flight manifest, before creating `a.yaml`.

@@ -14,11 +14,12 @@
 //! comments are gone by then, so a `${VAR}` in a comment is never substituted.
 //!
 //! This file reads the YAML (and says where each document starts); [`doc`] is what one document
-//! says to substitution, [`locate`] finds the line of a `${` for messages, and [`build`] is the
+//! says to substitution, [`identity`] what identifies an object across apps, [`locate`] finds the line of a `${` for messages, and [`build`] is the
 //! prediction itself.
 
 mod build;
 mod doc;
+mod identity;
 mod locate;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use serde_json::Value;
 
 pub(super) use build::{Build, Finding, Origin, PatchOrigin, Selector};
 pub(super) use doc::Doc;
+pub(super) use identity::{ObjectId, ObjectMeta};
 use locate::{LineColumn, first_lines, first_malformed};
 
 use super::objects;
@@ -35,7 +37,8 @@ use super::objects;
 const MAX_YAML_DEPTH: usize = 256;
 
 /// How every YAML file the spec names is read: duplicate keys are errors, as in kustomize;
-/// `.inf` and `.nan` stay text rather than fail.
+/// `.inf` and `.nan` stay text rather than fail; a number with a leading zero (`0775`) is octal,
+/// as kustomize and Helm (go-yaml) read it, so Helm values fluxspec writes out keep their value.
 pub(super) fn yaml_options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = MAX_YAML_DEPTH;
@@ -43,6 +46,7 @@ pub(super) fn yaml_options() -> serde_saphyr::Options {
     options.budget = Some(budget);
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
     options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::AsString;
+    options.legacy_octal_numbers = true;
     options
 }
 
@@ -113,6 +117,10 @@ pub(super) struct Manifest {
     /// Documents that are not objects Flux can apply: an error when the file is a resource,
     /// not a patch.
     pub(super) not_objects: Vec<NotAnObject>,
+    /// The objects of the file as a resource: their identities and labels.
+    pub(super) objects: Vec<ObjectMeta>,
+    /// A SOPS-encrypted file: copied as it is, its documents not read.
+    pub(super) encrypted: bool,
 }
 
 impl Manifest {
@@ -127,6 +135,7 @@ impl Manifest {
         })?;
         let mut docs = Vec::new();
         let mut not_objects = Vec::new();
+        let mut identified = Vec::new();
         for LocatedDocument {
             value,
             line,
@@ -150,9 +159,15 @@ impl Manifest {
                         }
                     }
                     docs.extend(items.iter().map(Doc::new));
+                    identified.extend(
+                        items
+                            .iter()
+                            .filter_map(|item| ObjectMeta::of(item, &location)),
+                    );
                 }
                 _ if value.is_null() => {} // an empty document
                 _ => {
+                    identified.extend(ObjectMeta::of(&value, &location));
                     if let Some(problem) = objects::problem(&value) {
                         not_objects.push(NotAnObject {
                             location,
@@ -169,7 +184,24 @@ impl Manifest {
             lines: first_lines(text),
             malformed_at: first_malformed(text),
             not_objects,
+            objects: identified,
+            encrypted: false,
         })
+    }
+
+    /// A SOPS-encrypted file: nothing in it is substituted before kustomize-controller decrypts
+    /// it, so it has no documents to check.
+    pub(super) fn encrypted(path: String) -> Self {
+        Manifest {
+            path,
+            docs: Vec::new(),
+            lines: BTreeMap::new(),
+            malformed_at: None,
+            not_objects: Vec::new(),
+            // Not read, so not part of the applied-twice check either.
+            objects: Vec::new(),
+            encrypted: true,
+        }
     }
 
     /// A stand-in for content fluxspec generates from a file (Helm values), with its text.
@@ -180,6 +212,8 @@ impl Manifest {
             lines: first_lines(text),
             malformed_at: first_malformed(text),
             not_objects: Vec::new(),
+            objects: Vec::new(),
+            encrypted: false,
         }
     }
 
