@@ -360,6 +360,7 @@ mod tests {
                 path: "./app".to_owned(),
                 suspended: false,
                 objects,
+                remote_bases: Vec::new(),
             }],
             charts: Vec::new(),
             warnings: Vec::new(),

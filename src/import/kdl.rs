@@ -89,6 +89,23 @@ impl Node {
         }
     }
 
+    pub(super) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the node has no arguments and no properties.
+    pub(super) fn is_bare(&self) -> bool {
+        self.arguments.is_empty() && self.properties.is_empty()
+    }
+
+    /// The first argument, when it is a string.
+    pub(super) fn first_text(&self) -> &str {
+        match self.arguments.first() {
+            Some(Value::Text(text)) => text,
+            _ => "",
+        }
+    }
+
     pub(super) fn child(mut self, child: Node) -> Self {
         self.children.push(child);
         self

@@ -151,6 +151,7 @@ pub(crate) fn import(source: &Path, clusters: &[ClusterEntry]) -> Result<Importe
             format!("{reason}; left out"),
         );
     }
+    lift::defaults::lift_helm_defaults(&mut lifted.nodes);
     let text = spec_text(&lifted.nodes, source)?;
     let mut report = lifted.report;
     report.figures.spec_lines = text.lines().count();

@@ -132,6 +132,16 @@ pub(crate) fn flux_knobs(
             .collect();
         single(&mut split, knob, &values, &baselines);
     }
+    // `deletionPolicy`: Flux's default when absent, so a knob only where it is set.
+    let policies: Vec<(String, kdl::Value)> = per_cluster
+        .iter()
+        .map(|(cluster, spec)| {
+            let policy = text_at(spec, &["deletionPolicy"]).unwrap_or_default();
+            (cluster.clone(), policy.into())
+        })
+        .collect();
+    let unset = vec![kdl::Value::from(""); per_cluster.len()];
+    single(&mut split, "deletion-policy", &policies, &unset);
     let lists: Vec<(String, Vec<Node>)> = per_cluster
         .iter()
         .map(|(cluster, spec)| (cluster.clone(), list_knobs(spec, namespace, name_label)))

@@ -4,6 +4,7 @@
 //! values into app-wide nodes where the clusters agree and `cluster` block nodes where they do
 //! not, so the spec says each thing once.
 
+pub(super) mod defaults;
 pub(super) mod helm;
 pub(super) mod knobs;
 pub(super) mod vars;

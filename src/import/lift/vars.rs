@@ -8,18 +8,21 @@ use crate::import::kdl::Node;
 
 /// The variables of one app on each cluster (the names fluxspec sets itself already left out),
 /// split into the components' values and `var`s. `components` are the app's components, each
-/// with the variable names it declares.
+/// with whether it is used at the Flux level and the variable names it declares.
 pub(crate) fn app_vars(
     per_cluster: &[(String, BTreeMap<String, String>)],
-    components: &[(String, Vec<String>)],
+    components: &[(String, bool, Vec<String>)],
 ) -> Split {
     let mut split = Split::default();
     let component_vars: BTreeSet<&str> = components
         .iter()
-        .flat_map(|(_, vars)| vars.iter().map(String::as_str))
+        .flat_map(|(_, _, vars)| vars.iter().map(String::as_str))
         .collect();
-    for (component, vars) in components {
+    for (component, flux, vars) in components {
         let mut node = Node::with("component", component.clone());
+        if *flux {
+            node = node.prop("level", "flux");
+        }
         for var in vars {
             let (app, others) = split_single(&values_of(per_cluster, var), None);
             node = node.prop(var, escape_dollars(&app.unwrap_or_default()));

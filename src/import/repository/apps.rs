@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::ClusterEntry;
 use super::chart::{self, ChartLift};
-use super::manifests::manifests;
+use super::manifests::{manifests, namespace_nodes};
+use crate::build::object::{Object, ObjectId};
 use crate::build::{BuiltObject, ClusterBuild};
 use crate::import::compare::is_bootstrap;
 use crate::import::kdl::Node;
@@ -59,10 +60,34 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
     let namespaces: BTreeSet<String> = apps.iter().map(|app| app.namespace.clone()).collect();
     let settings = Timings::of(&apps);
     lifted.nodes.push(settings.node());
+    // The Namespaces of the apps, as the repository applies them: their labels and annotations.
+    let applied_namespaces: Vec<(String, Vec<&Object>)> = builds
+        .iter()
+        .map(|(cluster, build)| {
+            let objects = build
+                .kustomizations
+                .iter()
+                .flat_map(|kustomization| &kustomization.objects)
+                .map(|built| &built.object)
+                .filter(|object| {
+                    object.id.group.is_empty()
+                        && object.id.kind == "Namespace"
+                        && namespaces.contains(&object.id.name)
+                })
+                .collect();
+            (cluster.name.clone(), objects)
+        })
+        .collect();
+    let (global, local) = namespace_nodes(&applied_namespaces);
+    lifted.nodes.extend(global);
     for (cluster, build) in builds {
+        let own = local
+            .iter()
+            .filter(|(name, _)| *name == cluster.name)
+            .map(|(_, node)| node.clone());
         lifted
             .nodes
-            .push(Node::with("cluster", cluster.name.clone()));
+            .push(Node::with("cluster", cluster.name.clone()).children(own));
         for warning in &build.warnings {
             let (file, line) = written_at(repo, &cluster.path, warning)
                 .unwrap_or_else(|| (cluster.path.clone(), 0));
@@ -127,6 +152,8 @@ fn find_apps<'a>(builds: &'a [(ClusterEntry, ClusterBuild)], lifted: &mut Lifted
                 (id, built.object.value.get("spec").unwrap_or(&Value::Null))
             })
             .collect();
+        // An object two Flux Kustomizations apply (a mistake, reported) goes to the first.
+        let mut seen: BTreeSet<&ObjectId> = BTreeSet::new();
         for kustomization in &build.kustomizations {
             let id = format!("{}/{}", kustomization.namespace, kustomization.name);
             let spec = specs.get(&id).copied().cloned().unwrap_or_default();
@@ -139,6 +166,7 @@ fn find_apps<'a>(builds: &'a [(ClusterEntry, ClusterBuild)], lifted: &mut Lifted
                         .is("kustomize.toolkit.fluxcd.io", "Kustomization")
                 })
                 .filter(|built| !is_bootstrap(&built.object))
+                .filter(|built| seen.insert(&built.object.id))
                 .collect();
             let main = text_at(&spec, &["targetNamespace"])
                 .map(str::to_owned)

@@ -12,6 +12,53 @@ use crate::import::Lifted;
 use crate::import::kdl::Node;
 use crate::import::lift::Split;
 
+/// `namespace` nodes for the Namespaces the repository applies with labels or annotations and
+/// fluxspec writes itself (those of its apps): spec-wide where every cluster has the same, else
+/// in the cluster's block.
+pub(super) fn namespace_nodes(
+    per_cluster: &[(String, Vec<&Object>)],
+) -> (Vec<Node>, Vec<(String, Node)>) {
+    let metadata_of = |object: &Object| -> Vec<Node> {
+        let mut nodes = Vec::new();
+        for (field, node) in [("labels", "label"), ("annotations", "annotation")] {
+            for (key, value) in object.string_map(&["metadata", field]) {
+                if key != "kustomize.toolkit.fluxcd.io/prune" {
+                    nodes.push(Node::with(node, key).arg(value));
+                }
+            }
+        }
+        nodes
+    };
+    let mut names: BTreeSet<&str> = BTreeSet::new();
+    for (_, objects) in per_cluster {
+        names.extend(objects.iter().map(|object| object.id.name.as_str()));
+    }
+    let (mut global, mut local) = (Vec::new(), Vec::new());
+    for name in names {
+        let found: Vec<(&String, Vec<Node>)> = per_cluster
+            .iter()
+            .filter_map(|(cluster, objects)| {
+                let object = objects.iter().find(|object| object.id.name == name)?;
+                Some((cluster, metadata_of(object)))
+            })
+            .collect();
+        if found.iter().all(|(_, metadata)| metadata.is_empty()) {
+            continue;
+        }
+        if found.len() == per_cluster.len() && found.iter().all(|(_, m)| *m == found[0].1) {
+            global.push(Node::with("namespace", name).children(found[0].1.clone()));
+        } else {
+            for (cluster, metadata) in found.into_iter().filter(|(_, m)| !m.is_empty()) {
+                local.push((
+                    cluster.clone(),
+                    Node::with("namespace", name).children(metadata),
+                ));
+            }
+        }
+    }
+    (global, local)
+}
+
 /// The objects not lifted, as built: those every cluster gets the same in the app's manifest
 /// file, the others in each cluster's.
 pub(super) fn manifests(
@@ -26,27 +73,6 @@ pub(super) fn manifests(
             && object.id.kind == "Namespace"
             && namespaces.contains(&object.id.name)
     };
-    for (_, objects) in app.per_cluster.iter().take(1) {
-        for built in objects
-            .iter()
-            .filter(|built| is_apps_namespace(&built.object))
-        {
-            let labels = built.object.string_map(&["metadata", "labels"]);
-            if !labels.is_empty() {
-                let labels: Vec<String> =
-                    labels.iter().map(|(k, v)| format!("`{k}: {v}`")).collect();
-                lifted.report.raw(
-                    &app.kustomization,
-                    format!(
-                        "Namespace `{}` labels {}",
-                        built.object.id.name,
-                        labels.join(", ")
-                    ),
-                    "fluxspec writes the Namespaces of its apps, without labels; not carried over",
-                );
-            }
-        }
-    }
     let keep = |built: &&&BuiltObject| {
         let object = &built.object;
         !lifted_ids.contains(&object.id) && !is_apps_namespace(object)

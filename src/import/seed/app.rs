@@ -31,16 +31,22 @@ pub(super) struct SeedApp {
 }
 
 impl SeedApp {
-    /// The components its overlays name, from the first cluster's.
-    pub(super) fn components(&self, tree: &Tree<'_>) -> Vec<String> {
-        let Some((cluster, _)) = self.per_cluster.first() else {
+    /// The components it uses, from the first cluster's overlay and Flux Kustomization, each
+    /// with whether it is at the Flux level.
+    pub(super) fn components(&self, tree: &Tree<'_>) -> Vec<(String, bool)> {
+        let Some((cluster, spec)) = self.per_cluster.first() else {
             return Vec::new();
         };
-        tree.document(&format!("apps/{}/{cluster}/kustomization.yaml", self.name))
+        let overlay = tree
+            .document(&format!("apps/{}/{cluster}/kustomization.yaml", self.name))
             .map(|overlay| string_list(&overlay, "components"))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let flux = string_list(spec, "components");
+        let name = |path: &String| path.rsplit('/').next().map(str::to_owned);
+        overlay
             .iter()
-            .filter_map(|path| path.rsplit('/').next().map(str::to_owned))
+            .filter_map(|path| Some((name(path)?, false)))
+            .chain(flux.iter().filter_map(|path| Some((name(path)?, true))))
             .collect()
     }
 
@@ -116,38 +122,41 @@ pub(super) fn lift(
 ) {
     let name = &app.name;
     let first = &app.per_cluster[0].1;
-    let namespace = text_at(first, &["targetNamespace"]).unwrap_or(name);
+    let target = text_at(first, &["targetNamespace"]);
+    let release_namespace = tree
+        .document(&format!("apps/{name}/base/helmrelease.yaml"))
+        .and_then(|release| text_at(&release, &["metadata", "namespace"]).map(str::to_owned));
+    let namespace = target.map_or_else(
+        || release_namespace.clone().unwrap_or_else(|| name.clone()),
+        str::to_owned,
+    );
+    let namespace = namespace.as_str();
     let mut node = Node::with("app", name.clone());
     if app.layer == "platform" {
         node = node.child(Node::with("layer", "platform"));
     }
-    if namespace != name {
+    if target.is_none() {
+        node = node.child(Node::with("target-namespace", false));
+    }
+    if namespace != name && (target.is_some() || release_namespace.is_some()) {
         node = node.child(Node::with("namespace", namespace));
     }
     let clusters: Vec<&String> = app.per_cluster.iter().map(|(cluster, _)| cluster).collect();
     if clusters.len() != tree.clusters.len() {
         node = node.child(Node::new("clusters").args(clusters));
     }
-    let depends_on: Vec<String> = first
-        .get("dependsOn")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| text_at(entry, &["name"]).map(str::to_owned))
-        .collect();
-    if !depends_on.is_empty() {
-        node = node.child(Node::new("depends-on").args(&depends_on));
-    }
-    let mut split = Split::default();
+    let mut split = dependencies(app);
+    node = node.children(std::mem::take(&mut split.app));
     split.app.extend(base_manifests(tree, name, lifted));
     split.extend(chart::lift(tree, app, namespace, lifted));
     split.app.extend(images(app));
-    let app_components: Vec<(String, Vec<String>)> = app
+    split.app.extend(remotes(tree, app));
+    let app_components: Vec<(String, bool, Vec<String>)> = app
         .components(tree)
         .into_iter()
-        .map(|component| {
+        .map(|(component, flux)| {
             let vars = components.get(&component).cloned().unwrap_or_default();
-            (component, vars)
+            (component, flux, vars)
         })
         .collect();
     split.extend(app_vars(&app.substitutes(), &app_components));
@@ -181,6 +190,51 @@ pub(super) fn lift(
     lifted.nodes.push(node);
 }
 
+/// `depends-on`: the names every cluster's Flux Kustomization depends on, app-wide, and each
+/// cluster's others in its block (the whole list, `replace=#true`, when it lacks one of them).
+fn dependencies(app: &SeedApp) -> Split {
+    let lists: Vec<(String, Vec<String>)> = app
+        .per_cluster
+        .iter()
+        .map(|(cluster, spec)| {
+            let names = spec
+                .get("dependsOn")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|entry| text_at(entry, &["name"]).map(str::to_owned))
+                .collect();
+            (cluster.clone(), names)
+        })
+        .collect();
+    let mut split = Split::default();
+    // App-wide: what most clusters depend on.
+    let counts = |name: &String| lists.iter().filter(|(_, list)| list.contains(name)).count();
+    let mut shared: Vec<String> = Vec::new();
+    for name in lists.iter().flat_map(|(_, list)| list) {
+        if !shared.contains(name) && 2 * counts(name) > lists.len() {
+            shared.push(name.clone());
+        }
+    }
+    if !shared.is_empty() {
+        split.app.push(Node::new("depends-on").args(&shared));
+    }
+    for (cluster, list) in &lists {
+        if shared.iter().all(|name| list.contains(name)) {
+            let extra: Vec<&String> = list.iter().filter(|name| !shared.contains(name)).collect();
+            if !extra.is_empty() {
+                split.cluster(cluster, Node::new("depends-on").args(extra));
+            }
+        } else {
+            split.cluster(
+                cluster,
+                Node::new("depends-on").args(list).prop("replace", true),
+            );
+        }
+    }
+    split
+}
+
 /// The app's own manifests in its base, copied into `apps/<app>/base/`: one `manifests` line
 /// for the directory when the base lists them in name order (as a directory is read), else
 /// one per file.
@@ -193,12 +247,13 @@ fn base_manifests(tree: &Tree<'_>, app: &str, lifted: &mut Lifted) -> Vec<Node> 
     if files.is_empty() {
         return Vec::new();
     }
+    let mut directories = false;
     for file in &files {
-        copy(tree, &format!("{base}/{file}"), lifted);
+        directories |= copy_resource(tree, &format!("{base}/{file}"), lifted);
     }
     let mut sorted = files.clone();
     sorted.sort();
-    if sorted == files {
+    if sorted == files && !directories {
         return vec![Node::with("manifests", base)];
     }
     let mut node = Node::new("manifests");
@@ -216,10 +271,10 @@ fn overlay_files(tree: &Tree<'_>, app: &str, cluster: &str, lifted: &mut Lifted)
     };
     let mut nodes = Vec::new();
     for file in string_list(&overlay, "resources") {
-        if file == "../base" || GENERATED_FILES.contains(&file.as_str()) {
+        if file == "../base" || GENERATED_FILES.contains(&file.as_str()) || file.contains("://") {
             continue;
         }
-        copy(tree, &format!("{dir}/{file}"), lifted);
+        copy_resource(tree, &format!("{dir}/{file}"), lifted);
         nodes.push(Node::with("manifest", format!("{dir}/{file}")));
     }
     for patch in overlay
@@ -247,6 +302,55 @@ fn overlay_files(tree: &Tree<'_>, app: &str, cluster: &str, lifted: &mut Lifted)
         );
     }
     nodes
+}
+
+/// Copies a resource (a file, or a directory with its own kustomization) into the spec
+/// directory at the same relative path; whether it was a directory.
+pub(super) fn copy_resource(tree: &Tree<'_>, relative: &str, lifted: &mut Lifted) -> bool {
+    let inside: Vec<String> = tree
+        .repo
+        .paths()
+        .filter_map(|path| {
+            path.strip_prefix(&tree.path(&format!("{relative}/")))
+                .map(str::to_owned)
+        })
+        .collect();
+    if inside.is_empty() {
+        copy(tree, relative, lifted);
+        return false;
+    }
+    for file in inside {
+        copy(tree, &format!("{relative}/{file}"), lifted);
+    }
+    true
+}
+
+/// The remote bases of the app's overlays: `remote` nodes with a version per cluster.
+fn remotes(tree: &Tree<'_>, app: &SeedApp) -> Vec<Node> {
+    let mut bases: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (cluster, _) in &app.per_cluster {
+        let overlay = tree
+            .document(&format!("apps/{}/{cluster}/kustomization.yaml", app.name))
+            .map(|overlay| string_list(&overlay, "resources"))
+            .unwrap_or_default();
+        for resource in overlay.iter().filter(|resource| resource.contains("://")) {
+            let Some((target, tag)) = resource.split_once("?ref=") else {
+                continue;
+            };
+            let name = target
+                .split_once("://")
+                .map_or(target, |(_, rest)| rest)
+                .replace("//", "/");
+            match bases.iter_mut().find(|(known, _)| *known == name) {
+                Some((_, versions)) => versions.push((cluster.clone(), tag.to_owned())),
+                None => bases.push((name, vec![(cluster.clone(), tag.to_owned())])),
+            }
+        }
+    }
+    bases
+        .into_iter()
+        .map(|(name, versions)| Node::with("remote", name).children(version_lines(&versions)))
+        .collect()
 }
 
 /// Copies a file of the output tree into the spec directory at the same relative path.

@@ -116,6 +116,10 @@ pub(super) fn lift(repo: &SourceRepo, dir: String) -> Lifted {
     tree.shared_repositories = shared_repositories(&tree);
     tree.defaults = defaults(&tree, &apps);
     lifted.nodes.push(settings_node(&tree.settings));
+    if let Some(decryption) = decryption(&apps) {
+        lifted.nodes.push(Node::new("defaults").child(decryption));
+    }
+    lifted.nodes.extend(namespaces(&tree, &apps));
     for (cluster, roots) in &roots {
         lifted.nodes.push(cluster_node(&tree, cluster, roots));
     }
@@ -127,6 +131,83 @@ pub(super) fn lift(repo: &SourceRepo, dir: String) -> Lifted {
     lifted.report.figures.clusters = tree.clusters.len();
     lifted.report.figures.apps = apps.len();
     lifted
+}
+
+/// `decryption "sops" secret=...` for every app, when any app's Flux Kustomization decrypts:
+/// fluxspec writes it only where an encrypted file is applied.
+fn decryption(apps: &[app::SeedApp]) -> Option<Node> {
+    let decryption = apps
+        .iter()
+        .flat_map(|app| &app.per_cluster)
+        .find_map(|(_, spec)| spec.get("decryption"))?;
+    Some(
+        Node::with(
+            "decryption",
+            text_at(decryption, &["provider"]).unwrap_or("sops"),
+        )
+        .prop_some("secret", text_at(decryption, &["secretRef", "name"])),
+    )
+}
+
+/// `namespace` nodes: the labels and annotations of the Namespaces fluxspec wrote, a Namespace
+/// written that no app uses, and `create=#false` for one apps use that was not written.
+fn namespaces(tree: &Tree<'_>, apps: &[app::SeedApp]) -> Vec<Node> {
+    let mut written: BTreeMap<String, Vec<(String, Value)>> = BTreeMap::new();
+    for cluster in &tree.clusters {
+        let file = format!("app-flux-kustomizations/{cluster}/platform/namespaces.yaml");
+        for namespace in tree.repo.documents(&tree.path(&file)).unwrap_or_default() {
+            let name = super::source::name(&namespace).to_owned();
+            written
+                .entry(name)
+                .or_default()
+                .push((cluster.clone(), namespace));
+        }
+    }
+    let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for app in apps {
+        for (cluster, spec) in &app.per_cluster {
+            if let Some(namespace) = text_at(spec, &["targetNamespace"]) {
+                used.entry(namespace.to_owned())
+                    .or_default()
+                    .push(cluster.clone());
+            }
+        }
+    }
+    let mut nodes = Vec::new();
+    for (name, objects) in &written {
+        let Some((_, first)) = objects.first() else {
+            continue;
+        };
+        let mut node = Node::with("namespace", name.clone());
+        let metadata = |field: &str| -> Vec<(String, String)> {
+            first
+                .pointer(&format!("/metadata/{field}"))
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(key, _)| *key != "kustomize.toolkit.fluxcd.io/prune")
+                .map(|(key, value)| (key.clone(), scalar_text(value).unwrap_or_default()))
+                .collect()
+        };
+        for (key, value) in metadata("labels") {
+            node = node.child(Node::with("label", key).arg(value));
+        }
+        for (key, value) in metadata("annotations") {
+            node = node.child(Node::with("annotation", key).arg(value));
+        }
+        let requested = objects.iter().any(|(cluster, _)| {
+            !used
+                .get(name)
+                .is_some_and(|clusters| clusters.contains(cluster))
+        });
+        if !node.children.is_empty() || requested {
+            nodes.push(node);
+        }
+    }
+    for name in used.keys().filter(|name| !written.contains_key(*name)) {
+        nodes.push(Node::with("namespace", name.clone()).prop("create", false));
+    }
+    nodes
 }
 
 /// Each cluster's `defaults`: the knobs most of its apps share.
