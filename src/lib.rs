@@ -12,6 +12,7 @@ mod compile;
 mod diff;
 mod fmt;
 mod graph;
+mod import;
 mod init;
 mod input;
 mod kustomize_dir;

@@ -42,6 +42,19 @@ const EXAMPLES: &[(&str, &[Example])] = &[
         ],
     ),
     (
+        "import",
+        &[
+            (
+                "Write spec/ for a clone of a Flux repository, then check it",
+                "fluxspec import ../home-ops",
+            ),
+            (
+                "Import fluxspec's own output elsewhere: the spec compiles to the same tree",
+                "fluxspec import generated --into /tmp/roundtrip",
+            ),
+        ],
+    ),
+    (
         "compile",
         &[
             (

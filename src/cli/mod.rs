@@ -19,6 +19,7 @@ mod completions;
 mod diff;
 mod fmt;
 mod graph;
+mod import;
 mod init;
 mod lsp;
 mod man;
@@ -50,6 +51,11 @@ struct Cli {
 enum Command {
     /// Start a new repository: write a commented starter spec into `DIR/spec/` and compile it.
     Init(init::InitArgs),
+    /// Write a spec for an existing Flux repository into `DIR/spec/`, then check it.
+    ///
+    /// Recognises fluxspec's own output; what the spec cannot say stays a manifest or patch
+    /// file, listed in `spec/import-report.md`. See docs/import.md.
+    Import(import::ImportArgs),
     /// Compile the spec and update the output directory, writing only files whose content changed.
     Compile(compile::CompileArgs),
     /// Check that the output directory matches the spec; write nothing.
@@ -120,6 +126,7 @@ pub fn run() -> ExitCode {
     colour_diagnostics(color);
     let result = match &cli.command {
         Command::Init(args) => init::run(args, color),
+        Command::Import(args) => import::run(args),
         Command::Compile(args) => compile::run(args, color),
         Command::Check(args) => check::run(args, color),
         Command::Fmt(args) => fmt::run(args, color),

@@ -10,11 +10,13 @@
 //! `mod.rs` holds the types ([`Session`], [`Plan`], [`SyncError`]) and opens a session; `safety`
 //! refuses unsafe output directories and paths through symlinks, `plan` compares, `apply` writes
 //! and prunes, `atomic` is the one atomic write (also of the spec, `spec_file`, and of
-//! `renovate.json`), and `manifest` is the ownership manifest's format.
+//! `renovate.json`), `new_tree` writes the new spec directory of `import`, and `manifest` is the
+//! ownership manifest's format.
 
 mod apply;
 pub(crate) mod atomic;
 pub(crate) mod manifest;
+pub(crate) mod new_tree;
 mod plan;
 mod safety;
 pub(crate) mod spec_file;

@@ -1,0 +1,145 @@
+//! `fluxspec import`: the round trip on the example (importing `generated/` gives a spec that
+//! compiles to the same tree, byte for byte), the spec and report it writes (reviewed
+//! snapshots), and that it never overwrites a spec.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+use common::run;
+use common::tree::read_tree;
+
+/// Files of the example's output that the imported spec compiles differently, each with why.
+/// Empty: the round trip is exact.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
+
+fn import_example(into: &Path) -> common::Run {
+    let generated = common::generated_dir();
+    let run = run(
+        into,
+        &[
+            "import",
+            generated.to_str().expect("UTF-8 path"),
+            "--into",
+            ".",
+        ],
+    );
+    run.expect_code(0);
+    run
+}
+
+#[test]
+fn importing_the_example_output_gives_a_spec_that_compiles_to_the_same_tree() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    import_example(root);
+    run(root, &["compile", "--deny-warnings"]).expect_code(0);
+
+    let original = read_tree(&common::generated_dir());
+    let compiled = read_tree(&root.join("generated"));
+    let paths: BTreeSet<&String> = original.keys().chain(compiled.keys()).collect();
+    let differing: Vec<&str> = paths
+        .into_iter()
+        .filter(|path| original.get(*path) != compiled.get(*path))
+        .map(String::as_str)
+        .collect();
+    let known: Vec<&str> = KNOWN_DIFFERENCES.iter().map(|(path, _)| *path).collect();
+    assert_eq!(
+        differing, known,
+        "files the imported spec compiles differently from generated/"
+    );
+    // The imported spec is in canonical layout and its output is current.
+    run(root, &["fmt", "--check"]).expect_code(0);
+    run(root, &["check"]).expect_code(0);
+}
+
+#[test]
+fn the_imported_example_spec_and_report_are_as_reviewed() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    let import = import_example(root);
+    let spec = fs::read_to_string(root.join("spec/homelab.kdl")).expect("the spec");
+    let report = fs::read_to_string(root.join("spec/import-report.md")).expect("the report");
+    insta::assert_snapshot!("example_spec", spec);
+    insta::assert_snapshot!("example_report", report);
+    insta::assert_snapshot!(
+        "example_stdout",
+        import.stdout.replace(&root.display().to_string(), "[TEMP]")
+    );
+}
+
+#[test]
+fn an_existing_spec_directory_is_never_overwritten() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    common::write(root, "spec/notes.txt", "mine");
+    let generated = common::generated_dir();
+    let refused = run(root, &["import", generated.to_str().expect("UTF-8 path")]);
+    refused.expect_code(2);
+    assert!(
+        refused.stderr.contains("fluxspec::import-exists"),
+        "{}",
+        refused.stderr
+    );
+    let left: Vec<_> = read_tree(root).into_keys().collect();
+    assert_eq!(left, ["spec/notes.txt"]);
+}
+
+#[test]
+fn a_directory_of_no_known_shape_is_refused() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    common::write(root, "src/notes.yaml", "a: 1\n");
+    let refused = run(root, &["import", "src", "--into", "out"]);
+    refused.expect_code(2);
+    assert!(
+        refused.stderr.contains("fluxspec::import-shape"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!root.join("out").exists());
+}
+
+/// `--verify` fails (exit 1) and names the file when the spec does not compile to the original:
+/// here a hand edit of the output that no spec could have written.
+#[test]
+fn verify_names_each_file_the_spec_compiles_differently() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    common::copy_tree(&common::generated_dir(), &root.join("original"));
+    let edited = root.join("original/apps/whoami/base/kustomization.yaml");
+    let text = fs::read_to_string(&edited).expect("the base") + "namePrefix: hand-\n";
+    fs::write(&edited, text).expect("edit");
+    let refused = run(root, &["import", "original", "--into", "new"]);
+    refused.expect_code(1);
+    assert!(
+        refused.stderr
+            .contains("verify: the compiled output differs from the original in 1 file:\n  apps/whoami/base/kustomization.yaml"),
+        "{}",
+        refused.stderr
+    );
+    // The spec is written all the same, for the person to finish by hand.
+    assert!(root.join("new/spec/homelab.kdl").is_file());
+    run(
+        root,
+        &["import", "original", "--into", "skipped", "--no-verify"],
+    )
+    .expect_code(0);
+}
+
+#[test]
+fn a_clusters_entry_without_a_path_is_refused() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path();
+    common::write(root, "src/clusters/dev/app.yaml", "a: 1\n");
+    let refused = run(root, &["import", "src", "--clusters", "dev"]);
+    refused.expect_code(2);
+    assert!(
+        refused.stderr.contains("fluxspec::import-clusters"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!root.join("spec").exists());
+}
