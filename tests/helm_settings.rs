@@ -10,23 +10,7 @@ use std::fs;
 /// Compiles `spec` in a temporary directory and returns the app `web`'s base HelmRelease and,
 /// if there is one, dev's settings patch.
 fn compile(spec: &str) -> (String, Option<String>) {
-    let temp = tempfile::tempdir().unwrap_or_else(|error| panic!("temp dir: {error}"));
-    let dir = temp.path().join("spec");
-    common::write(&dir, "homelab.kdl", spec);
-    let run = common::run(
-        &dir,
-        &[
-            "--color",
-            "never",
-            "compile",
-            "--quiet",
-            "--deny-warnings",
-            "--spec",
-            "homelab.kdl",
-        ],
-    );
-    run.expect_code(0);
-    let out = temp.path().join("generated");
+    let (_temp, out) = common::compile_clean(spec, &[]);
     let release = fs::read_to_string(out.join("apps/web/base/helmrelease.yaml"))
         .unwrap_or_else(|error| panic!("cannot read the HelmRelease: {error}"));
     let patch = fs::read_to_string(out.join("apps/web/dev/helmrelease-settings.yaml")).ok();

@@ -9,39 +9,13 @@ use std::path::Path;
 
 const CLUSTER_ROLE: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n";
 
-/// Compiles `spec` (with `files`) in a temporary directory: the output directory, kept alive
-/// by the returned guard.
-fn compile(spec: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
-    let temp = tempfile::tempdir().unwrap_or_else(|error| panic!("temp dir: {error}"));
-    let dir = temp.path().join("spec");
-    common::write(&dir, "homelab.kdl", spec);
-    for (path, contents) in files {
-        common::write(&dir, path, contents);
-    }
-    let run = common::run(
-        &dir,
-        &[
-            "--color",
-            "never",
-            "compile",
-            "--quiet",
-            "--deny-warnings",
-            "--spec",
-            "homelab.kdl",
-        ],
-    );
-    run.expect_code(0);
-    let out = temp.path().join("generated");
-    (temp, out)
-}
-
 fn read(out: &Path, path: &str) -> String {
     fs::read_to_string(out.join(path)).unwrap_or_else(|error| panic!("cannot read {path}: {error}"))
 }
 
 #[test]
 fn namespace_nodes_label_namespaces_per_cluster_and_opt_out() {
-    let (_temp, out) = compile(
+    let (_temp, out) = common::compile_clean(
         r#"
 namespace "monitoring" {
     label "pod-security.kubernetes.io/enforce" "privileged"
@@ -101,7 +75,7 @@ app "metrics-server" {
 
 #[test]
 fn an_app_without_target_namespace_keeps_its_objects_namespaces() {
-    let (_temp, out) = compile(
+    let (_temp, out) = common::compile_clean(
         r#"
 settings {
     name-label #false
@@ -143,7 +117,7 @@ fn a_file_name_is_taken_only_where_fluxspec_writes_it() {
     let config_map = |name: &str| {
         format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata: {{}}\n")
     };
-    let (_temp, out) = compile(
+    let (_temp, out) = common::compile_clean(
         r#"
 cluster "dev"
 app "notes" {
@@ -171,7 +145,7 @@ app "web" {
 /// one object per app once Flux substitutes, not one object applied twice.
 #[test]
 fn a_component_object_named_by_a_variable_is_one_object_per_app() {
-    let (_temp, out) = compile(
+    let (_temp, out) = common::compile_clean(
         r#"
 cluster "dev"
 component "backup"
@@ -196,7 +170,7 @@ app "beta" {
 /// ClusterIssuer); without `namespace=` it names the app's.
 #[test]
 fn a_health_check_with_an_empty_namespace_names_none() {
-    let (_temp, out) = compile(
+    let (_temp, out) = common::compile_clean(
         r#"
 cluster "dev"
 app "issuers" {

@@ -184,6 +184,32 @@ pub(crate) fn write(root: &Path, path: &str, contents: impl AsRef<[u8]>) {
         .unwrap_or_else(|error| panic!("cannot write {}: {error}", full.display()));
 }
 
+/// Compiles `spec` (with `files` beside it) in a temporary directory with `--deny-warnings`,
+/// expecting success: the output directory, kept alive by the returned guard.
+pub(crate) fn compile_clean(spec: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let temp = tempfile::tempdir().unwrap_or_else(|error| panic!("temp dir: {error}"));
+    let dir = temp.path().join("spec");
+    write(&dir, "homelab.kdl", spec);
+    for (path, contents) in files {
+        write(&dir, path, contents);
+    }
+    let run = run(
+        &dir,
+        &[
+            "--color",
+            "never",
+            "compile",
+            "--quiet",
+            "--deny-warnings",
+            "--spec",
+            "homelab.kdl",
+        ],
+    );
+    run.expect_code(0);
+    let out = temp.path().join("generated");
+    (temp, out)
+}
+
 /// Every regular file under `dir` for which `keep` returns true, sorted; symlinks not followed.
 pub(crate) fn files_under(
     dir: &Path,
