@@ -114,6 +114,32 @@ fn same_objects_as_build(name: &str, stderr: &str, clusters: &[(&str, &str)]) ->
     lines
 }
 
+/// Every file the report says was copied byte for byte is its source file, byte for byte.
+/// Returns a line counting them, and those keeping `yaml-language-server` headers and
+/// `# renovate:` comments.
+fn copies_are_byte_for_byte(name: &str, report: &str, spec: &Path) -> String {
+    let repo = common::repo_root().join("tests/import/repos").join(name);
+    let (mut copied, mut headers, mut renovate) = (0, 0, 0);
+    for line in report.lines() {
+        let Some((_, into)) = line.split_once("copied byte for byte into `") else {
+            continue;
+        };
+        let into = into.split('`').next().expect("a path");
+        let source = line.split('`').nth(1).expect("the source file");
+        let original = std::fs::read(repo.join(source)).expect("the source file");
+        let copy = std::fs::read(spec.join(into)).expect("the copy");
+        assert!(original == copy, "{into} is not {source} byte for byte");
+        let text = String::from_utf8_lossy(&copy);
+        copied += 1;
+        headers += usize::from(text.contains("# yaml-language-server:"));
+        renovate += usize::from(text.contains("# renovate:"));
+    }
+    format!(
+        "{copied} files copied byte for byte, {headers} with a yaml-language-server header, \
+         {renovate} with # renovate: lines"
+    )
+}
+
 fn check_repository(name: &str, clusters: &[(&str, &str)]) {
     let temp = tempfile::tempdir().expect("temp dir");
     let root = temp.path();
@@ -138,6 +164,7 @@ fn check_repository(name: &str, clusters: &[(&str, &str)]) {
     let summary = run.stdout.lines().nth(1).unwrap_or_default();
     // The mistakes the import found in the source, each with its file and line.
     let report = std::fs::read_to_string(root.join("spec/import-report.md")).expect("the report");
+    let copies = copies_are_byte_for_byte(name, &report, &root.join("spec"));
     let mistakes: Vec<&str> = report
         .lines()
         .skip_while(|line| !line.starts_with("## Mistakes"))
@@ -146,7 +173,7 @@ fn check_repository(name: &str, clusters: &[(&str, &str)]) {
     insta::assert_snapshot!(
         name,
         format!(
-            "{summary}\n{}\n\n{}\n\n## build --repo\n\n{}",
+            "{summary}\n{copies}\n{}\n\n{}\n\n## build --repo\n\n{}",
             verify.join("\n"),
             mistakes.join("\n"),
             build.join("\n")

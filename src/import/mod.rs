@@ -101,6 +101,12 @@ impl Lifted {
         self.files.insert(relative.to_owned(), bytes.to_vec());
     }
 
+    /// Objects written as Flux builds them (their lines count as raw, and as built).
+    fn keep_built(&mut self, relative: &str, bytes: &[u8]) {
+        self.report.figures.built_lines += line_count(bytes);
+        self.copy(relative, bytes);
+    }
+
     /// A file the import writes (a values file).
     fn write(&mut self, relative: &str, bytes: Vec<u8>) {
         self.files.insert(relative.to_owned(), bytes);

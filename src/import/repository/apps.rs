@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::ClusterEntry;
 use super::chart::{self, ChartLift};
 use super::manifests::{manifests, namespace_nodes};
+use super::sources::SourceFiles;
 use crate::build::object::{Object, ObjectId};
 use crate::build::{BuiltObject, ClusterBuild};
 use crate::import::compare::is_bootstrap;
@@ -44,7 +45,7 @@ const BUILT_FIELDS: &[&str] = &[
 /// One app: the objects of one Flux Kustomization in one namespace, on each cluster.
 pub(super) struct App<'a> {
     pub(super) name: String,
-    namespace: String,
+    pub(super) namespace: String,
     /// The Flux Kustomization, `namespace/name`.
     pub(super) kustomization: String,
     pub(super) per_cluster: Vec<(String, Vec<&'a BuiltObject>)>,
@@ -101,6 +102,7 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
     let dependencies = dependencies(&apps);
     let platform = platform_apps(&dependencies);
     let mut charts = charts(&apps, &settings.interval, &mut lifted);
+    let sources = SourceFiles::index(repo);
     for app in &apps {
         let layer = if platform.contains(&app.name) {
             "platform"
@@ -113,6 +115,7 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
             namespaces: &namespaces,
             timings: &settings,
             cluster_count: builds.len(),
+            sources: &sources,
         };
         let node = app_node(app, charts.remove(&app.name), &context, &mut lifted);
         lifted.nodes.push(node);
@@ -416,6 +419,7 @@ struct Context<'a> {
     namespaces: &'a BTreeSet<String>,
     timings: &'a Timings,
     cluster_count: usize,
+    sources: &'a SourceFiles<'a>,
 }
 
 fn app_node(
@@ -430,6 +434,7 @@ fn app_node(
         namespaces,
         timings,
         cluster_count,
+        sources,
     } = *context;
     let mut node = Node::with("app", app.name.clone());
     if layer == "platform" {
@@ -459,7 +464,7 @@ fn app_node(
         }
         split.extend(lift.split);
     }
-    split.extend(manifests(app, &lifted_ids, namespaces, lifted));
+    split.extend(manifests(app, &lifted_ids, namespaces, sources, lifted));
     let per_cluster: Vec<(String, &Value)> = app
         .specs
         .iter()

@@ -10,6 +10,7 @@
 mod apps;
 mod chart;
 mod manifests;
+mod sources;
 
 use std::path::Path;
 
