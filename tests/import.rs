@@ -143,3 +143,55 @@ fn a_clusters_entry_without_a_path_is_refused() {
     );
     assert!(!root.join("spec").exists());
 }
+
+/// A `${VAR}` nothing sets is a mistake in the repository: the import reports it at the file
+/// and line that use it, and succeeds (the object is kept as written, as `build` renders it).
+#[test]
+fn a_variable_nothing_sets_is_reported_at_its_line() {
+    let source = tempfile::tempdir().expect("temp dir");
+    let files = [
+        (
+            "clusters/dev/web.yaml",
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  \
+             name: web\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/web\n  \
+             prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  \
+             targetNamespace: web\n  postBuild:\n    substitute:\n      APP: web\n",
+        ),
+        (
+            "apps/web/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  \
+             - configmap.yaml\n",
+        ),
+        (
+            "apps/web/configmap.yaml",
+            "# The web app's settings.\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  \
+             name: ${APP}\ndata:\n  domain: ${DOMAIN}\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = source.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = common::finish(
+        common::fluxspec(into.path())
+            .env("PATH", common::path_with("kubectl"))
+            .args(["import", source.path().to_str().unwrap(), "--into", "."]),
+    );
+    imported.expect_code(0);
+    assert!(
+        imported.stdout.contains("1 mistakes in the source"),
+        "{}",
+        imported.stdout
+    );
+    let report = fs::read_to_string(into.path().join("spec/import-report.md")).unwrap();
+    assert!(
+        report.contains(
+            "- `apps/web/configmap.yaml:7`: `ConfigMap/web/web` uses `${DOMAIN}`, which Flux \
+             Kustomization `flux-system/web` does not set: Flux fails to apply it (kept as \
+             written) (cluster `dev`)"
+        ),
+        "{report}"
+    );
+}

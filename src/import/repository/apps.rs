@@ -124,13 +124,23 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
     lifted
 }
 
-/// Where the object a build warning names first (`` `Kind/namespace/name` ``) is written.
+/// Where the object a build warning names first (`` `Kind/namespace/name` ``) is written; for
+/// a variable nothing sets (`` uses `${VAR}` ``), the line that uses it.
 fn written_at(repo: &SourceRepo, near: &str, warning: &str) -> Option<(String, usize)> {
-    let id = warning.split('`').nth(1)?;
+    let mut quoted = warning.split('`').skip(1).step_by(2);
+    let id = quoted.next()?;
     let mut parts = id.split('/');
     let kind = parts.next()?;
     let name = parts.next_back()?;
-    repo.locate(near, kind, name)
+    let variable = quoted
+        .next()
+        .filter(|_| warning.contains("` uses `${"))
+        .and_then(|used| used.strip_prefix("${"))
+        .and_then(|used| used.strip_suffix('}'));
+    match variable {
+        Some(variable) => repo.locate_use(near, kind, variable),
+        None => repo.locate(near, kind, name),
+    }
 }
 
 /// The apps of every cluster, keyed by Flux Kustomization and namespace, in apply order.
