@@ -15,8 +15,9 @@ use crate::build::{BuiltObject, ClusterBuild};
 use crate::import::compare::is_bootstrap;
 use crate::import::kdl::Node;
 use crate::import::lift::knobs::{Baseline, ClusterDefaults, flux_knobs};
+use crate::import::lift::vars::app_vars;
 use crate::import::lift::{Split, most_common};
-use crate::import::source::{SourceRepo, text_at};
+use crate::import::source::{SourceRepo, scalar_text, text_at};
 use crate::import::{Lifted, dns_label};
 
 /// Flux Kustomization fields the built objects already hold (so they are not knobs), or that
@@ -51,6 +52,30 @@ pub(super) struct App<'a> {
     pub(super) per_cluster: Vec<(String, Vec<&'a BuiltObject>)>,
     /// The Flux Kustomization's `spec` on each cluster.
     specs: Vec<(String, Value)>,
+}
+
+impl App<'_> {
+    /// The variables the app's Flux Kustomization substitutes on each cluster that the spec
+    /// can say as `var`s: not those fluxspec sets itself (`APP`, `CLUSTER`), nor a value that
+    /// names another variable.
+    fn substitutes(&self) -> Vec<(String, BTreeMap<String, String>)> {
+        self.specs
+            .iter()
+            .map(|(cluster, spec)| {
+                let vars = spec
+                    .pointer("/postBuild/substitute")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(name, _)| !matches!(name.as_str(), "APP" | "CLUSTER"))
+                    .filter(|(name, _)| crate::substitute::is_valid_var_name(name))
+                    .filter_map(|(name, value)| Some((name.clone(), scalar_text(value)?)))
+                    .filter(|(_, value)| !value.contains('$'))
+                    .collect();
+                (cluster.clone(), vars)
+            })
+            .collect()
+    }
 }
 
 /// Lifts every cluster's build into settings, clusters and apps.
@@ -474,7 +499,16 @@ fn app_node(
         }
         split.extend(lift.split);
     }
-    split.extend(manifests(app, &lifted_ids, namespaces, sources, lifted));
+    let substitutes = app.substitutes();
+    split.extend(app_vars(&substitutes, &[]));
+    split.extend(manifests(
+        app,
+        &lifted_ids,
+        namespaces,
+        &substitutes,
+        sources,
+        lifted,
+    ));
     let per_cluster: Vec<(String, &Value)> = app
         .specs
         .iter()

@@ -81,6 +81,7 @@ pub(super) fn manifests(
     app: &App<'_>,
     lifted_ids: &[ObjectId],
     namespaces: &BTreeSet<String>,
+    substitutes: &[(String, BTreeMap<String, String>)],
     sources: &SourceFiles<'_>,
     lifted: &mut Lifted,
 ) -> Split {
@@ -100,8 +101,13 @@ pub(super) fn manifests(
                     !lifted_ids.contains(&built.object.id) && !is_apps_namespace(&built.object)
                 })
                 .collect();
-            // What the spec substitutes in every app's manifests.
-            let vars = BTreeMap::from([("APP", app.name.clone()), ("CLUSTER", cluster.clone())]);
+            // What the spec substitutes in the app's manifests on this cluster.
+            let mut vars =
+                BTreeMap::from([("APP", app.name.clone()), ("CLUSTER", cluster.clone())]);
+            let own = substitutes.iter().filter(|(other, _)| other == cluster);
+            for (name, value) in own.flat_map(|(_, vars)| vars) {
+                vars.insert(name.as_str(), value.clone());
+            }
             (
                 cluster.clone(),
                 kept(&objects, &app.namespace, &vars, sources),

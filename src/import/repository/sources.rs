@@ -1,7 +1,7 @@
 //! The hand-written files built objects come from. A file whose every document reaches the
 //! cluster as written, but for what the spec does to it too (the namespace the app's
-//! `targetNamespace` gives, the `${APP}` and `${CLUSTER}` the spec substitutes), is copied byte
-//! for byte (comments, `# renovate:` lines and `yaml-language-server` headers kept) instead of
+//! `targetNamespace` gives, the `${APP}`, `${CLUSTER}` and app `var`s the spec substitutes), is
+//! copied byte for byte (comments, `# renovate:` lines and `yaml-language-server` headers kept) instead of
 //! being written as Flux builds it.
 
 use std::collections::{BTreeMap, BTreeSet};
