@@ -92,6 +92,8 @@ pub(crate) struct Lifted {
     nodes: Vec<Node>,
     files: BTreeMap<String, Vec<u8>>,
     report: Report,
+    /// Per cluster, the cluster variables the files copied for its apps use.
+    used_cluster_vars: BTreeMap<String, std::collections::BTreeSet<String>>,
 }
 
 impl Lifted {

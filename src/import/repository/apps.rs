@@ -10,6 +10,7 @@ use super::ClusterEntry;
 use super::chart::{self, ChartLift};
 use super::manifests::{manifests, namespace_nodes};
 use super::sources::SourceFiles;
+use super::vars::{ClusterVars, cluster_vars, declare_cluster_vars};
 use crate::build::object::{Object, ObjectId};
 use crate::build::{BuiltObject, ClusterBuild};
 use crate::import::compare::is_bootstrap;
@@ -17,7 +18,7 @@ use crate::import::kdl::Node;
 use crate::import::lift::knobs::{Baseline, ClusterDefaults, flux_knobs};
 use crate::import::lift::vars::app_vars;
 use crate::import::lift::{Split, most_common};
-use crate::import::source::{SourceRepo, scalar_text, text_at};
+use crate::import::source::{SourceRepo, text_at};
 use crate::import::{Lifted, dns_label};
 
 /// Flux Kustomization fields the built objects already hold (so they are not knobs), or that
@@ -51,31 +52,7 @@ pub(super) struct App<'a> {
     pub(super) kustomization: String,
     pub(super) per_cluster: Vec<(String, Vec<&'a BuiltObject>)>,
     /// The Flux Kustomization's `spec` on each cluster.
-    specs: Vec<(String, Value)>,
-}
-
-impl App<'_> {
-    /// The variables the app's Flux Kustomization substitutes on each cluster that the spec
-    /// can say as `var`s: not those fluxspec sets itself (`APP`, `CLUSTER`), nor a value that
-    /// names another variable.
-    fn substitutes(&self) -> Vec<(String, BTreeMap<String, String>)> {
-        self.specs
-            .iter()
-            .map(|(cluster, spec)| {
-                let vars = spec
-                    .pointer("/postBuild/substitute")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                    .filter(|(name, _)| !matches!(name.as_str(), "APP" | "CLUSTER"))
-                    .filter(|(name, _)| crate::substitute::is_valid_var_name(name))
-                    .filter_map(|(name, value)| Some((name.clone(), scalar_text(value)?)))
-                    .filter(|(_, value)| !value.contains('$'))
-                    .collect();
-                (cluster.clone(), vars)
-            })
-            .collect()
-    }
+    pub(super) specs: Vec<(String, Value)>,
 }
 
 /// Lifts every cluster's build into settings, clusters and apps.
@@ -128,6 +105,7 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
     let platform = platform_apps(&dependencies);
     let mut charts = charts(&apps, &settings.interval, &mut lifted);
     let sources = SourceFiles::index(repo);
+    let cluster_vars = cluster_vars(builds);
     for app in &apps {
         let layer = if platform.contains(&app.name) {
             "platform"
@@ -141,10 +119,12 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
             timings: &settings,
             cluster_count: builds.len(),
             sources: &sources,
+            cluster_vars: &cluster_vars,
         };
         let node = app_node(app, charts.remove(&app.name), &context, &mut lifted);
         lifted.nodes.push(node);
     }
+    declare_cluster_vars(&cluster_vars, &mut lifted);
     lifted.report.figures.apps = apps.len();
     lifted
 }
@@ -455,6 +435,7 @@ struct Context<'a> {
     timings: &'a Timings,
     cluster_count: usize,
     sources: &'a SourceFiles<'a>,
+    cluster_vars: &'a ClusterVars,
 }
 
 fn app_node(
@@ -470,6 +451,7 @@ fn app_node(
         timings,
         cluster_count,
         sources,
+        cluster_vars: _,
     } = *context;
     let mut node = Node::with("app", app.name.clone());
     if layer == "platform" {
@@ -501,11 +483,12 @@ fn app_node(
     }
     let substitutes = app.substitutes();
     split.extend(app_vars(&substitutes, &[]));
+    let cluster_substitutes = app.cluster_substitutes(context.cluster_vars);
     split.extend(manifests(
         app,
         &lifted_ids,
         namespaces,
-        &substitutes,
+        (&cluster_substitutes, &substitutes),
         sources,
         lifted,
     ));

@@ -62,8 +62,19 @@ pub(super) fn namespace_nodes(
     (global, local)
 }
 
+/// Variables on each cluster.
+pub(super) type PerCluster = (String, BTreeMap<String, String>);
+
 /// The file of an app's (or a cluster's) objects kept as Flux builds them.
 pub(super) const BUILT_FILE: &str = "manifests.yaml";
+
+/// The variables of `cluster` in a per-cluster list.
+fn on(cluster: &str, list: &[PerCluster]) -> BTreeMap<String, String> {
+    list.iter()
+        .filter(|(other, _)| other == cluster)
+        .flat_map(|(_, vars)| vars.clone())
+        .collect()
+}
 
 /// What an app keeps of one cluster that no node says.
 #[derive(Debug, PartialEq, Eq)]
@@ -81,7 +92,7 @@ pub(super) fn manifests(
     app: &App<'_>,
     lifted_ids: &[ObjectId],
     namespaces: &BTreeSet<String>,
-    substitutes: &[(String, BTreeMap<String, String>)],
+    (cluster_substitutes, substitutes): (&[PerCluster], &[PerCluster]),
     sources: &SourceFiles<'_>,
     lifted: &mut Lifted,
 ) -> Split {
@@ -90,30 +101,47 @@ pub(super) fn manifests(
             && object.id.kind == "Namespace"
             && namespaces.contains(&object.id.name)
     };
-    let per_cluster: Vec<(String, Vec<Kept<'_>>)> = app
-        .per_cluster
-        .iter()
-        .map(|(cluster, objects)| {
-            let objects: Vec<&BuiltObject> = objects
-                .iter()
-                .copied()
-                .filter(|built| {
-                    !lifted_ids.contains(&built.object.id) && !is_apps_namespace(&built.object)
-                })
-                .collect();
-            // What the spec substitutes in the app's manifests on this cluster.
-            let mut vars =
-                BTreeMap::from([("APP", app.name.clone()), ("CLUSTER", cluster.clone())]);
-            let own = substitutes.iter().filter(|(other, _)| other == cluster);
-            for (name, value) in own.flat_map(|(_, vars)| vars) {
-                vars.insert(name.as_str(), value.clone());
+    let mut per_cluster: Vec<(String, Vec<Kept<'_>>)> = Vec::new();
+    for (cluster, objects) in &app.per_cluster {
+        let objects: Vec<&BuiltObject> = objects
+            .iter()
+            .copied()
+            .filter(|built| {
+                !lifted_ids.contains(&built.object.id) && !is_apps_namespace(&built.object)
+            })
+            .collect();
+        let cluster_vars = on(cluster, cluster_substitutes);
+        let app_vars = on(cluster, substitutes);
+        // What the spec substitutes in the app's manifests on this cluster: the cluster's
+        // variables, then `APP`, `CLUSTER` and the app's.
+        let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+        for (name, value) in &cluster_vars {
+            vars.insert(name, value.clone());
+        }
+        vars.insert("APP", app.name.clone());
+        vars.insert("CLUSTER", cluster.clone());
+        for (name, value) in &app_vars {
+            vars.insert(name, value.clone());
+        }
+        let kept = kept(&objects, &app.namespace, &vars, sources);
+        // The cluster variables the files copied for this cluster use.
+        let used = lifted.used_cluster_vars.entry(cluster.clone()).or_default();
+        for entry in &kept {
+            if let Kept::Copied { file, .. } = entry {
+                let text = String::from_utf8_lossy(sources.bytes(file));
+                let references = crate::substitute::references(&text).unwrap_or_default();
+                used.extend(
+                    references
+                        .into_iter()
+                        .map(|reference| reference.name)
+                        .filter(|name| {
+                            cluster_vars.contains_key(name) && !app_vars.contains_key(name)
+                        }),
+                );
             }
-            (
-                cluster.clone(),
-                kept(&objects, &app.namespace, &vars, sources),
-            )
-        })
-        .collect();
+        }
+        per_cluster.push((cluster.clone(), kept));
+    }
     let everywhere: Vec<&Kept<'_>> = per_cluster[0]
         .1
         .iter()

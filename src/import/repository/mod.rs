@@ -11,6 +11,7 @@ mod apps;
 mod chart;
 mod manifests;
 mod sources;
+mod vars;
 
 use std::path::Path;
 
