@@ -143,3 +143,108 @@ fn a_clusters_entry_without_a_path_is_refused() {
     );
     assert!(!root.join("spec").exists());
 }
+
+/// Writes a small Flux repository: one cluster `dev` whose `web` Flux Kustomization applies
+/// `apps/web` with `postBuild` as given, and `apps/web/configmap.yaml` as given.
+fn web_repository(post_build: &str, configmap: &str, more: &[(&str, &str)]) -> tempfile::TempDir {
+    let source = tempfile::tempdir().expect("temp dir");
+    let kustomization = format!(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  \
+         name: web\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/web\n  \
+         prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  \
+         targetNamespace: web\n  postBuild:\n{post_build}"
+    );
+    let files = [
+        ("clusters/dev/web.yaml", kustomization.as_str()),
+        (
+            "apps/web/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  \
+             - configmap.yaml\n",
+        ),
+        ("apps/web/configmap.yaml", configmap),
+    ];
+    for (path, text) in files.iter().chain(more) {
+        let path = source.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    source
+}
+
+fn import_repository(source: &Path, into: &Path) -> common::Run {
+    common::finish(
+        common::fluxspec(into)
+            .env("PATH", common::path_with("kubectl"))
+            .args(["import", source.to_str().unwrap(), "--into", "."]),
+    )
+}
+
+/// A `substituteFrom` ConfigMap's variables become the cluster's `var`s, and the file using
+/// them is copied byte for byte (its comment kept, its `${DOMAIN}` left to the spec's
+/// substitution).
+#[test]
+fn a_substitute_from_config_map_becomes_cluster_vars() {
+    let configmap = "# The web app's settings.\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  \
+                     name: ${APP}\ndata:\n  domain: ${DOMAIN}\n";
+    let source = web_repository(
+        "    substitute:\n      APP: web\n    substituteFrom:\n      - kind: ConfigMap\n        \
+         name: cluster-settings\n",
+        configmap,
+        &[(
+            "clusters/dev/cluster-settings.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  \
+             namespace: flux-system\ndata:\n  CLUSTER: dev\n  DOMAIN: dev.example.com\n  \
+             UNUSED: x\n",
+        )],
+    );
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = import_repository(source.path(), into.path());
+    imported.expect_code(0);
+    assert!(
+        imported
+            .stderr
+            .contains("dev: 2 objects, 0 missing, 0 extra, 0 version differences, 0 content"),
+        "{}",
+        imported.stderr
+    );
+    let spec = fs::read_to_string(into.path().join("spec/homelab.kdl")).unwrap();
+    assert!(
+        spec.contains("cluster \"dev\" {\n    var \"DOMAIN\" \"dev.example.com\"\n}"),
+        "{spec}"
+    );
+    assert!(!spec.contains("UNUSED"), "{spec}");
+    assert_eq!(
+        fs::read_to_string(into.path().join("spec/apps/web/configmap.yaml")).unwrap(),
+        configmap
+    );
+    run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
+}
+
+/// A `${VAR}` nothing sets is a mistake in the repository: the import reports it at the file
+/// and line that use it, and succeeds (the object is kept as written, as `build` renders it).
+#[test]
+fn a_variable_nothing_sets_is_reported_at_its_line() {
+    let source = web_repository(
+        "    substitute:\n      APP: web\n",
+        "# The web app's settings.\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  \
+         name: ${APP}\ndata:\n  domain: ${DOMAIN}\n",
+        &[],
+    );
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = import_repository(source.path(), into.path());
+    imported.expect_code(0);
+    assert!(
+        imported.stdout.contains("1 mistakes in the source"),
+        "{}",
+        imported.stdout
+    );
+    let report = fs::read_to_string(into.path().join("spec/import-report.md")).unwrap();
+    assert!(
+        report.contains(
+            "- `apps/web/configmap.yaml:7`: `ConfigMap/web/web` uses `${DOMAIN}`, which Flux \
+             Kustomization `flux-system/web` does not set: Flux fails to apply it (kept as \
+             written) (cluster `dev`)"
+        ),
+        "{report}"
+    );
+}

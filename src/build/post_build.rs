@@ -7,7 +7,9 @@
 //! and the objects are substituted with the other variables. Should strict substitution then
 //! find a variable unset, the Secret may hold it: the object keeps every `${...}` whose variable
 //! is not known (a variable the Secret may define is not taken as unset), and the report names
-//! the first such variable.
+//! the first such variable. Building a repository with no unread Secret, a variable nothing sets
+//! is a mistake in the repository, not an error of the build: the object keeps every `${...}`
+//! whose variable is not known and a warning names the object and the variable.
 
 use serde::Serialize;
 
@@ -29,14 +31,24 @@ pub(crate) struct UnreadSecret {
     pub(crate) strict_failure: Option<String>,
 }
 
+/// The objects of one Kustomization after post build, and what building a repository reports.
+#[derive(Debug)]
+pub(super) struct PostBuilt {
+    pub(super) objects: Vec<BuiltObject>,
+    pub(super) unread_secrets: Vec<UnreadSecret>,
+    /// A warning per object using a variable nothing sets.
+    pub(super) unset_variables: Vec<String>,
+}
+
 /// What kustomize-controller does to each object kustomize built: substitution, then common
-/// metadata. `repository`: report Secrets rather than refuse them.
+/// metadata. `repository`: report Secrets rather than refuse them, and warn of a variable
+/// nothing sets rather than fail.
 pub(super) fn post_build(
     kustomization: &FluxKustomization,
     output: &str,
     earlier: &[&BuiltKustomization],
     repository: bool,
-) -> Result<(Vec<BuiltObject>, Vec<UnreadSecret>), BuildError> {
+) -> Result<PostBuilt, BuildError> {
     let name = format!("{}/{}", kustomization.namespace, kustomization.name);
     let bad = |reason: String| BuildError::BadObject {
         kustomization: name.clone(),
@@ -55,6 +67,7 @@ pub(super) fn post_build(
         .clone()
         .unwrap_or_default();
     let mut objects = Vec::new();
+    let mut unset_warnings = Vec::new();
     for document in documents(output) {
         let Some(mut object) = Object::parse(document).map_err(bad)? else {
             continue;
@@ -65,24 +78,40 @@ pub(super) fn post_build(
                 &object.string_map(&["metadata", "labels"]),
             );
             if !disabled {
-                let text =
-                    substitute_one(substitution, document, &mut unread).map_err(|source| {
-                        BuildError::Substitution {
-                            kustomization: name.clone(),
-                            object: object.id.to_string(),
-                            source,
-                        }
-                    })?;
+                let mut unset = None;
+                let text = match substitute_one(substitution, document, &mut unread) {
+                    Err(SubstituteError::VarNotSet(variable)) if repository => {
+                        unset = Some(variable);
+                        keep_unset(substitution, document)
+                    }
+                    result => result,
+                }
+                .map_err(|source| BuildError::Substitution {
+                    kustomization: name.clone(),
+                    object: object.id.to_string(),
+                    source,
+                })?;
                 object = Object::parse(&text)
                     .map_err(|reason| bad(format!("after substitution: {reason}")))?
                     .ok_or_else(|| bad("an object substituted to nothing".to_owned()))?;
+                if let Some(variable) = unset {
+                    unset_warnings.push(format!(
+                        "`{}` uses `${{{variable}}}`, which Flux Kustomization `{name}` does not \
+                         set: Flux fails to apply it (kept as written)",
+                        object.id
+                    ));
+                }
             }
         }
         object.merge_metadata("labels", &metadata.labels);
         object.merge_metadata("annotations", &metadata.annotations);
         objects.push(built_object(object).map_err(bad)?);
     }
-    Ok((objects, unread))
+    Ok(PostBuilt {
+        objects,
+        unread_secrets: unread,
+        unset_variables: unset_warnings,
+    })
 }
 
 /// Substitutes one document; with Secrets unread, a variable strict mode finds unset is kept
@@ -99,21 +128,26 @@ fn substitute_one(
                     .strict_failure
                     .get_or_insert_with(|| variable.clone());
             }
-            let vars = substitution.vars();
-            substitute::envsubst(
-                document,
-                |name| {
-                    Some(
-                        vars.get(name)
-                            .cloned()
-                            .unwrap_or_else(|| format!("${{{name}}}")),
-                    )
-                },
-                true,
-            )
+            keep_unset(substitution, document)
         }
         result => result,
     }
+}
+
+/// Substitutes the variables `substitution` knows, keeping every other `${...}` as written.
+fn keep_unset(substitution: &Substitution, document: &str) -> Result<String, SubstituteError> {
+    let vars = substitution.vars();
+    substitute::envsubst(
+        document,
+        |name| {
+            Some(
+                vars.get(name)
+                    .cloned()
+                    .unwrap_or_else(|| format!("${{{name}}}")),
+            )
+        },
+        true,
+    )
 }
 
 /// The variables of a Kustomization: each `substituteFrom` ConfigMap in order, then

@@ -63,7 +63,7 @@ fn run(
     output: &str,
 ) -> Result<Vec<BuiltObject>, BuildError> {
     let earlier: Vec<&BuiltKustomization> = earlier.iter().collect();
-    post_build(&kustomization(spec), output, &earlier, false).map(|(objects, _)| objects)
+    post_build(&kustomization(spec), output, &earlier, false).map(|built| built.objects)
 }
 
 fn labels(object: &BuiltObject) -> BTreeMap<String, String> {
@@ -438,6 +438,34 @@ fn a_rewritten_kustomization_is_seen_only_by_its_own_build() {
     }
 }
 
+// `build --repo`: a variable nothing sets is a warning naming the object, and is kept as
+// written; building the spec's own tree, it is an error.
+#[test]
+fn an_unset_variable_is_a_warning_when_building_a_repository() {
+    let spec = json!({"postBuild": {"substitute": {"APP": "web"}}});
+    let output = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}\n  namespace: web\ndata:\n  \
+                  domain: ${DOMAIN}\n";
+    let built = post_build(&kustomization(spec.clone()), output, &[], true).unwrap();
+    let (objects, unread, warnings) = (built.objects, built.unread_secrets, built.unset_variables);
+    assert!(unread.is_empty());
+    assert_eq!(objects[0].object.id.name, "web");
+    assert_eq!(
+        objects[0].object.str_at(&["data", "domain"]),
+        Some("${DOMAIN}")
+    );
+    assert_eq!(
+        warnings,
+        [
+            "`ConfigMap/web/web` uses `${DOMAIN}`, which Flux Kustomization `flux-system/app` does \
+          not set: Flux fails to apply it (kept as written)"
+        ]
+    );
+    assert!(matches!(
+        post_build(&kustomization(spec), output, &[], false),
+        Err(BuildError::Substitution { .. })
+    ));
+}
+
 // `build --repo`: a Secret is reported, not refused, and a variable it may hold is kept.
 #[test]
 fn secrets_are_reported_when_building_a_repository() {
@@ -447,7 +475,8 @@ fn secrets_are_reported_when_building_a_repository() {
     }});
     let output = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}\ndata:\n  \
                   domain: ${SECRET_DOMAIN}\n";
-    let (objects, unread) = post_build(&kustomization(spec.clone()), output, &[], true).unwrap();
+    let built = post_build(&kustomization(spec.clone()), output, &[], true).unwrap();
+    let (objects, unread) = (built.objects, built.unread_secrets);
     assert_eq!(objects[0].object.id.name, "web");
     assert_eq!(
         objects[0].object.str_at(&["data", "domain"]),

@@ -50,10 +50,12 @@ impl Workspace<'_> {
         };
         let mut not_rendered = Vec::new();
         let mut secrets = Vec::new();
-        let roots = self.run(&[sync], &[], &mut not_rendered, &mut secrets)?;
+        let mut warnings = Vec::new();
+        let roots = self.run(&[sync], &[], &mut not_rendered, &mut secrets, &mut warnings)?;
         let mut build = self.follow(entry, roots, None)?;
         build.not_rendered.splice(0..0, not_rendered);
         build.unread_secrets.splice(0..0, secrets);
+        build.warnings.splice(0..0, warnings);
         Ok(build)
     }
 
@@ -102,7 +104,13 @@ impl Workspace<'_> {
                 break;
             }
             wave_start = built.len();
-            let outputs = self.run(&wave, &built, &mut not_rendered, &mut unread_secrets)?;
+            let outputs = self.run(
+                &wave,
+                &built,
+                &mut not_rendered,
+                &mut unread_secrets,
+                &mut warnings,
+            )?;
             built.extend(outputs);
         }
         warn_duplicates(&built, &mut warnings);
@@ -135,6 +143,7 @@ impl Workspace<'_> {
         earlier: &[BuiltKustomization],
         not_rendered: &mut Vec<NotRendered>,
         unread_secrets: &mut Vec<UnreadSecret>,
+        warnings: &mut Vec<String>,
     ) -> Result<Vec<BuiltKustomization>, BuildError> {
         let mut rendered = Vec::new();
         let mut plans = Vec::new();
@@ -158,8 +167,10 @@ impl Workspace<'_> {
         let mut built = Vec::new();
         for ((kustomization, plan), output) in rendered.into_iter().zip(plans).zip(outputs) {
             let all: Vec<&BuiltKustomization> = earlier.iter().chain(&built).collect();
-            let (objects, secrets) = post_build(kustomization, &output, &all, self.repository)?;
-            unread_secrets.extend(secrets);
+            let post_built = post_build(kustomization, &output, &all, self.repository)?;
+            unread_secrets.extend(post_built.unread_secrets);
+            warnings.extend(post_built.unset_variables);
+            let objects = post_built.objects;
             built.push(BuiltKustomization {
                 name: kustomization.name.clone(),
                 namespace: kustomization.namespace.clone(),

@@ -29,6 +29,10 @@ pub(super) struct ImportArgs {
     /// Write the spec without checking it.
     #[arg(long)]
     no_verify: bool,
+    /// List every object verify reads from the repository, per cluster: those it compares and
+    /// those it leaves out (Flux Kustomizations, Flux's own objects).
+    #[arg(long)]
+    show_objects: bool,
 }
 
 /// The new spec does not compile, or does not apply what the repository applies.
@@ -65,7 +69,7 @@ pub(super) fn run(args: &ImportArgs) -> Result<ExitCode, Failure> {
     if args.no_verify {
         return Ok(ExitCode::SUCCESS);
     }
-    let verification = verify(&spec, &imported.origin).map_err(report_error)?;
+    let verification = verify(&spec, &imported.origin, args.show_objects).map_err(report_error)?;
     Ok(if verification {
         ExitCode::SUCCESS
     } else {
@@ -74,7 +78,7 @@ pub(super) fn run(args: &ImportArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Verifies the spec written at `spec` and prints what was found; whether it is faithful.
-fn verify(spec: &Path, origin: &Origin) -> Result<bool, ImportError> {
+fn verify(spec: &Path, origin: &Origin, show_objects: bool) -> Result<bool, ImportError> {
     match crate::import::verify::verify(spec, origin)? {
         Verification::NotCompiled(CompileError::Read(error)) => {
             streams::show_diagnostic(error);
@@ -100,6 +104,14 @@ fn verify(spec: &Path, origin: &Origin) -> Result<bool, ImportError> {
                 }
                 for content in &comparison.content {
                     say!("  content: {content}");
+                }
+                if show_objects {
+                    for id in &comparison.original {
+                        say!("  object: {id}");
+                    }
+                    for (id, why) in &comparison.not_compared {
+                        say!("  not compared: {id} ({why})");
+                    }
                 }
                 faithful &= comparison.is_faithful();
             }

@@ -42,6 +42,10 @@ pub(crate) struct ClusterComparison {
     pub(crate) versions: Vec<String>,
     /// Other content that differs: `object: path`.
     pub(crate) content: Vec<String>,
+    /// Every object the original applies that is compared (found or missing), in order.
+    pub(crate) original: Vec<ObjectId>,
+    /// The objects the original applies that are not compared, each with why.
+    pub(crate) not_compared: Vec<(ObjectId, &'static str)>,
 }
 
 impl ClusterComparison {
@@ -72,10 +76,13 @@ pub(crate) fn compare(
 ) -> ClusterComparison {
     let original_objects = applied(original);
     let mut compiled_objects = applied(compiled);
+    let not_compared = not_compared(original);
     // What fluxspec adds to every cluster, when the original has no such object.
     compiled_objects.retain(|id, _| original_objects.contains_key(id) || !added_by_fluxspec(id));
     let mut comparison = ClusterComparison {
         cluster: cluster.to_owned(),
+        original: original_objects.keys().cloned().collect(),
+        not_compared,
         ..ClusterComparison::default()
     };
     // An object the original applies without a namespace (cluster-scoped) is the same object
@@ -137,18 +144,42 @@ pub(crate) fn compare(
     comparison
 }
 
-/// Every object the cluster's Flux Kustomizations apply, by identity, without the Flux
-/// Kustomizations themselves.
+/// Every object the cluster's Flux Kustomizations apply, by identity, without those that are
+/// [`not_compared`].
 fn applied(build: &ClusterBuild) -> BTreeMap<ObjectId, &Object> {
+    built(build)
+        .filter(|object| left_out(object).is_none())
+        .map(|object| (object.id.clone(), object))
+        .collect()
+}
+
+/// The objects the cluster's Flux Kustomizations apply that are not compared, each with why,
+/// once each.
+fn not_compared(build: &ClusterBuild) -> Vec<(ObjectId, &'static str)> {
+    let reasons: BTreeMap<ObjectId, &'static str> = built(build)
+        .filter_map(|object| left_out(object).map(|why| (object.id.clone(), why)))
+        .collect();
+    reasons.into_iter().collect()
+}
+
+fn built(build: &ClusterBuild) -> impl Iterator<Item = &Object> {
     build
         .kustomizations
         .iter()
         .flat_map(|kustomization| kustomization.objects.iter())
         .map(|built| &built.object)
-        .filter(|object| !object.is("kustomize.toolkit.fluxcd.io", "Kustomization"))
-        .filter(|object| !is_bootstrap(object))
-        .map(|object| (object.id.clone(), object))
-        .collect()
+}
+
+/// Why an object the original applies is not compared: the Flux Kustomizations are the
+/// structure the import replaces, and Flux's own objects are bootstrap's.
+fn left_out(object: &Object) -> Option<&'static str> {
+    if object.is("kustomize.toolkit.fluxcd.io", "Kustomization") {
+        Some("a Flux Kustomization")
+    } else if is_bootstrap(object) {
+        Some("Flux's own")
+    } else {
+        None
+    }
 }
 
 /// Flux's own objects, which `flux bootstrap` (or the Flux Operator) manages, not the spec.

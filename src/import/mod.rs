@@ -92,6 +92,8 @@ pub(crate) struct Lifted {
     nodes: Vec<Node>,
     files: BTreeMap<String, Vec<u8>>,
     report: Report,
+    /// Per cluster, the cluster variables the files copied for its apps use.
+    used_cluster_vars: BTreeMap<String, std::collections::BTreeSet<String>>,
 }
 
 impl Lifted {
@@ -99,6 +101,12 @@ impl Lifted {
     fn copy(&mut self, relative: &str, bytes: &[u8]) {
         self.report.figures.raw_lines += line_count(bytes);
         self.files.insert(relative.to_owned(), bytes.to_vec());
+    }
+
+    /// Objects written as Flux builds them (their lines count as raw, and as built).
+    fn keep_built(&mut self, relative: &str, bytes: &[u8]) {
+        self.report.figures.built_lines += line_count(bytes);
+        self.copy(relative, bytes);
     }
 
     /// A file the import writes (a values file).

@@ -33,6 +33,8 @@ pub(crate) struct Figures {
     pub(crate) spec_lines: usize,
     /// Lines of the files copied into the spec directory as they were (manifests, patches).
     pub(crate) raw_lines: usize,
+    /// Of those, the lines of objects written as Flux builds them, not copied from a file.
+    pub(crate) built_lines: usize,
 }
 
 /// What an import did, as the report shows it.
@@ -64,8 +66,13 @@ impl Report {
     /// The one-line summary the CLI prints and the README records.
     pub(crate) fn summary(&self) -> String {
         let f = &self.figures;
+        let built = if f.built_lines == 0 {
+            String::new()
+        } else {
+            format!(" ({} as Flux builds them)", f.built_lines)
+        };
         format!(
-            "{}, {}; {} lines of YAML became {} lines of spec, {} lines kept raw",
+            "{}, {}; {} lines of YAML became {} lines of spec, {} lines kept raw{built}",
             crate::text::count(f.clusters, "cluster"),
             crate::text::count(f.apps, "app"),
             f.original_lines,

@@ -161,6 +161,48 @@ impl SourceRepo {
     }
 }
 
+impl SourceRepo {
+    /// Where a variable is used in an object of `kind`: the first YAML file (in name order,
+    /// those under `near` first) with a document of that kind, and the line of its first
+    /// `${variable` in that document.
+    pub(super) fn locate_use(
+        &self,
+        near: &str,
+        kind: &str,
+        variable: &str,
+    ) -> Option<(String, usize)> {
+        let near = format!("{}/", near.trim_end_matches('/'));
+        let (close, far): (Vec<&str>, Vec<&str>) = self
+            .paths()
+            .filter(|path| super::is_yaml(path))
+            .partition(|path| path.starts_with(&near));
+        let reference = format!("${{{variable}");
+        close.into_iter().chain(far).find_map(|path| {
+            let text = self.text(path)?;
+            let mut document_kind = false;
+            let mut first_use = None;
+            for (index, line) in text.lines().enumerate() {
+                if line.starts_with("---") {
+                    if document_kind && first_use.is_some() {
+                        break;
+                    }
+                    (document_kind, first_use) = (false, None);
+                }
+                document_kind |= line.trim_end() == format!("kind: {kind}");
+                let names_it = line.match_indices(&reference).any(|(at, _)| {
+                    !line[at + reference.len()..]
+                        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                });
+                if first_use.is_none() && names_it {
+                    first_use = Some(index + 1);
+                }
+            }
+            let line = first_use.filter(|_| document_kind)?;
+            Some((path.to_owned(), line))
+        })
+    }
+}
+
 /// How every YAML file is read: duplicate keys are errors, as in kustomize.
 pub(super) fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
     let mut budget = serde_saphyr::Budget::default();

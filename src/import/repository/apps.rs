@@ -9,11 +9,14 @@ use serde_json::Value;
 use super::ClusterEntry;
 use super::chart::{self, ChartLift};
 use super::manifests::{manifests, namespace_nodes};
+use super::sources::SourceFiles;
+use super::vars::{ClusterVars, cluster_vars, declare_cluster_vars};
 use crate::build::object::{Object, ObjectId};
 use crate::build::{BuiltObject, ClusterBuild};
 use crate::import::compare::is_bootstrap;
 use crate::import::kdl::Node;
 use crate::import::lift::knobs::{Baseline, ClusterDefaults, flux_knobs};
+use crate::import::lift::vars::app_vars;
 use crate::import::lift::{Split, most_common};
 use crate::import::source::{SourceRepo, text_at};
 use crate::import::{Lifted, dns_label};
@@ -44,12 +47,12 @@ const BUILT_FIELDS: &[&str] = &[
 /// One app: the objects of one Flux Kustomization in one namespace, on each cluster.
 pub(super) struct App<'a> {
     pub(super) name: String,
-    namespace: String,
+    pub(super) namespace: String,
     /// The Flux Kustomization, `namespace/name`.
     pub(super) kustomization: String,
     pub(super) per_cluster: Vec<(String, Vec<&'a BuiltObject>)>,
     /// The Flux Kustomization's `spec` on each cluster.
-    specs: Vec<(String, Value)>,
+    pub(super) specs: Vec<(String, Value)>,
 }
 
 /// Lifts every cluster's build into settings, clusters and apps.
@@ -101,6 +104,8 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
     let dependencies = dependencies(&apps);
     let platform = platform_apps(&dependencies);
     let mut charts = charts(&apps, &settings.interval, &mut lifted);
+    let sources = SourceFiles::index(repo);
+    let cluster_vars = cluster_vars(builds);
     for app in &apps {
         let layer = if platform.contains(&app.name) {
             "platform"
@@ -113,21 +118,34 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
             namespaces: &namespaces,
             timings: &settings,
             cluster_count: builds.len(),
+            sources: &sources,
+            cluster_vars: &cluster_vars,
         };
         let node = app_node(app, charts.remove(&app.name), &context, &mut lifted);
         lifted.nodes.push(node);
     }
+    declare_cluster_vars(&cluster_vars, &mut lifted);
     lifted.report.figures.apps = apps.len();
     lifted
 }
 
-/// Where the object a build warning names first (`` `Kind/namespace/name` ``) is written.
+/// Where the object a build warning names first (`` `Kind/namespace/name` ``) is written; for
+/// a variable nothing sets (`` uses `${VAR}` ``), the line that uses it.
 fn written_at(repo: &SourceRepo, near: &str, warning: &str) -> Option<(String, usize)> {
-    let id = warning.split('`').nth(1)?;
+    let mut quoted = warning.split('`').skip(1).step_by(2);
+    let id = quoted.next()?;
     let mut parts = id.split('/');
     let kind = parts.next()?;
     let name = parts.next_back()?;
-    repo.locate(near, kind, name)
+    let variable = quoted
+        .next()
+        .filter(|_| warning.contains("` uses `${"))
+        .and_then(|used| used.strip_prefix("${"))
+        .and_then(|used| used.strip_suffix('}'));
+    match variable {
+        Some(variable) => repo.locate_use(near, kind, variable),
+        None => repo.locate(near, kind, name),
+    }
 }
 
 /// The apps of every cluster, keyed by Flux Kustomization and namespace, in apply order.
@@ -416,6 +434,8 @@ struct Context<'a> {
     namespaces: &'a BTreeSet<String>,
     timings: &'a Timings,
     cluster_count: usize,
+    sources: &'a SourceFiles<'a>,
+    cluster_vars: &'a ClusterVars,
 }
 
 fn app_node(
@@ -430,6 +450,8 @@ fn app_node(
         namespaces,
         timings,
         cluster_count,
+        sources,
+        cluster_vars: _,
     } = *context;
     let mut node = Node::with("app", app.name.clone());
     if layer == "platform" {
@@ -459,7 +481,17 @@ fn app_node(
         }
         split.extend(lift.split);
     }
-    split.extend(manifests(app, &lifted_ids, namespaces, lifted));
+    let substitutes = app.substitutes();
+    split.extend(app_vars(&substitutes, &[]));
+    let cluster_substitutes = app.cluster_substitutes(context.cluster_vars);
+    split.extend(manifests(
+        app,
+        &lifted_ids,
+        namespaces,
+        (&cluster_substitutes, &substitutes),
+        sources,
+        lifted,
+    ));
     let per_cluster: Vec<(String, &Value)> = app
         .specs
         .iter()

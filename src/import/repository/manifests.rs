@@ -1,11 +1,14 @@
-//! The objects of a built app that are not lifted into nodes, written as they were built: those
-//! every cluster gets the same into the app's manifest file, the others into each cluster's.
+//! The objects of a built app that are not lifted into nodes: the hand-written files they come
+//! from unchanged copied byte for byte ([`super::sources`]), the others written as they were
+//! built; those every cluster gets the same into the app's directory, the others into each
+//! cluster's.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use super::apps::App;
+use super::sources::{SourceFiles, Written, copy_name};
 use crate::build::BuiltObject;
 use crate::build::object::{Object, ObjectId};
 use crate::import::Lifted;
@@ -59,84 +62,214 @@ pub(super) fn namespace_nodes(
     (global, local)
 }
 
-/// The objects not lifted, as built: those every cluster gets the same in the app's manifest
-/// file, the others in each cluster's.
+/// Variables on each cluster.
+pub(super) type PerCluster = (String, BTreeMap<String, String>);
+
+/// The file of an app's (or a cluster's) objects kept as Flux builds them.
+pub(super) const BUILT_FILE: &str = "manifests.yaml";
+
+/// The variables of `cluster` in a per-cluster list.
+fn on(cluster: &str, list: &[PerCluster]) -> BTreeMap<String, String> {
+    list.iter()
+        .filter(|(other, _)| other == cluster)
+        .flat_map(|(_, vars)| vars.clone())
+        .collect()
+}
+
+/// What an app keeps of one cluster that no node says.
+#[derive(Debug, PartialEq, Eq)]
+enum Kept<'a> {
+    /// A hand-written file every document of which reaches the cluster unchanged: copied.
+    Copied { file: &'a str, ids: Vec<String> },
+    /// An object as Flux builds it.
+    Built { id: String, text: String },
+}
+
+/// The objects not lifted: the hand-written files they come from unchanged copied byte for
+/// byte, the others as built; those every cluster gets the same are the app's, the others
+/// each cluster's.
 pub(super) fn manifests(
     app: &App<'_>,
     lifted_ids: &[ObjectId],
     namespaces: &BTreeSet<String>,
+    (cluster_substitutes, substitutes): (&[PerCluster], &[PerCluster]),
+    sources: &SourceFiles<'_>,
     lifted: &mut Lifted,
 ) -> Split {
-    let mut split = Split::default();
     let is_apps_namespace = |object: &Object| {
         object.id.group.is_empty()
             && object.id.kind == "Namespace"
             && namespaces.contains(&object.id.name)
     };
-    let keep = |built: &&&BuiltObject| {
-        let object = &built.object;
-        !lifted_ids.contains(&object.id) && !is_apps_namespace(object)
-    };
-    let texts: Vec<(String, Vec<(String, String)>)> = app
-        .per_cluster
-        .iter()
-        .map(|(cluster, objects)| {
-            let texts = objects
-                .iter()
-                .filter(keep)
-                .map(|built| (built.object.id.to_string(), manifest_text(built)))
-                .collect();
-            (cluster.clone(), texts)
-        })
-        .collect();
-    let everywhere: Vec<&(String, String)> = texts[0]
+    let mut per_cluster: Vec<(String, Vec<Kept<'_>>)> = Vec::new();
+    for (cluster, objects) in &app.per_cluster {
+        let objects: Vec<&BuiltObject> = objects
+            .iter()
+            .copied()
+            .filter(|built| {
+                !lifted_ids.contains(&built.object.id) && !is_apps_namespace(&built.object)
+            })
+            .collect();
+        let cluster_vars = on(cluster, cluster_substitutes);
+        let app_vars = on(cluster, substitutes);
+        // What the spec substitutes in the app's manifests on this cluster: the cluster's
+        // variables, then `APP`, `CLUSTER` and the app's.
+        let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+        for (name, value) in &cluster_vars {
+            vars.insert(name, value.clone());
+        }
+        vars.insert("APP", app.name.clone());
+        vars.insert("CLUSTER", cluster.clone());
+        for (name, value) in &app_vars {
+            vars.insert(name, value.clone());
+        }
+        let kept = kept(&objects, &app.namespace, &vars, sources);
+        // The cluster variables the files copied for this cluster use.
+        let used = lifted.used_cluster_vars.entry(cluster.clone()).or_default();
+        for entry in &kept {
+            if let Kept::Copied { file, .. } = entry {
+                let text = String::from_utf8_lossy(sources.bytes(file));
+                let references = crate::substitute::references(&text).unwrap_or_default();
+                used.extend(
+                    references
+                        .into_iter()
+                        .map(|reference| reference.name)
+                        .filter(|name| {
+                            cluster_vars.contains_key(name) && !app_vars.contains_key(name)
+                        }),
+                );
+            }
+        }
+        per_cluster.push((cluster.clone(), kept));
+    }
+    let everywhere: Vec<&Kept<'_>> = per_cluster[0]
         .1
         .iter()
-        .filter(|entry| texts.iter().all(|(_, list)| list.contains(entry)))
+        .filter(|entry| per_cluster.iter().all(|(_, list)| list.contains(entry)))
         .collect();
-    if !everywhere.is_empty() {
-        let path = format!("apps/{}/manifests.yaml", app.name);
-        lifted.copy(
-            &path,
-            join(everywhere.iter().map(|(_, text)| text.as_str())).as_bytes(),
-        );
-        let ids: Vec<&str> = everywhere.iter().map(|(id, _)| id.as_str()).collect();
-        report_kept(app, &path, &ids, lifted);
-        split.app.push(Node::with("manifests", path));
+    let mut split = Split::default();
+    let app_dir = format!("apps/{}", app.name);
+    let paths = write_kept(app, &app_dir, &everywhere, sources, lifted);
+    if !paths.is_empty() {
+        split.app.push(Node::new("manifests").args(paths));
     }
-    for (cluster, list) in &texts {
-        let own: Vec<&(String, String)> = list
+    for (cluster, list) in &per_cluster {
+        let own: Vec<&Kept<'_>> = list
             .iter()
             .filter(|entry| !everywhere.contains(entry))
             .collect();
-        if !own.is_empty() {
-            let path = format!("apps/{}/{cluster}/manifests.yaml", app.name);
-            lifted.copy(
-                &path,
-                join(own.iter().map(|(_, text)| text.as_str())).as_bytes(),
-            );
-            let ids: Vec<&str> = own.iter().map(|(id, _)| id.as_str()).collect();
-            report_kept(app, &path, &ids, lifted);
-            split.cluster(cluster, Node::with("manifest", path));
+        let paths = write_kept(app, &format!("{app_dir}/{cluster}"), &own, sources, lifted);
+        if !paths.is_empty() {
+            split.cluster(cluster, Node::new("manifest").args(paths));
         }
     }
     split
 }
 
-/// Lists a manifest file written from the build in the report: what it holds and why.
-fn report_kept(app: &App<'_>, path: &str, ids: &[&str], lifted: &mut Lifted) {
+/// One cluster's objects of an app, in order: each hand-written file all of whose documents
+/// are among them unchanged once, the others as built.
+fn kept<'a>(
+    objects: &[&BuiltObject],
+    namespace: &str,
+    vars: &BTreeMap<&str, String>,
+    sources: &'a SourceFiles<'_>,
+) -> Vec<Kept<'a>> {
+    let written: Vec<Option<Written<'a>>> = objects
+        .iter()
+        .map(|built| sources.written(&built.object, namespace, vars))
+        .collect();
+    let found: BTreeSet<Written<'a>> = written.iter().flatten().copied().collect();
+    let mut copied: BTreeSet<&str> = BTreeSet::new();
+    let mut kept = Vec::new();
+    for (built, place) in objects.iter().zip(&written) {
+        match place {
+            Some(place) if sources.covers(place.file, &found) => {
+                if copied.insert(place.file) {
+                    let ids = objects
+                        .iter()
+                        .zip(&written)
+                        .filter(|(_, other)| other.is_some_and(|other| other.file == place.file))
+                        .map(|(built, _)| built.object.id.to_string())
+                        .collect();
+                    kept.push(Kept::Copied {
+                        file: place.file,
+                        ids,
+                    });
+                }
+            }
+            _ => kept.push(Kept::Built {
+                id: built.object.id.to_string(),
+                text: manifest_text(built),
+            }),
+        }
+    }
+    kept
+}
+
+/// Writes what an app keeps into `dir` of the spec, and lists it in the report: the copied
+/// files under their own names, the objects as built in one file. The paths written.
+fn write_kept(
+    app: &App<'_>,
+    dir: &str,
+    entries: &[&Kept<'_>],
+    sources: &SourceFiles<'_>,
+    lifted: &mut Lifted,
+) -> Vec<String> {
+    let prefix = format!("{dir}/");
+    let mut taken: BTreeSet<String> = lifted
+        .files
+        .keys()
+        .filter_map(|path| path.strip_prefix(&prefix))
+        .filter(|rest| !rest.contains('/'))
+        .map(str::to_owned)
+        .collect();
+    let mut paths = Vec::new();
+    let mut built: Vec<(&str, &str)> = Vec::new();
+    for entry in entries {
+        match entry {
+            Kept::Copied { file, ids } => {
+                let name = copy_name(file, &taken);
+                let path = format!("{prefix}{name}");
+                taken.insert(name);
+                lifted.copy(&path, sources.bytes(file));
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                lifted.report.raw(
+                    file,
+                    listed(&ids),
+                    format!("no node says them: copied byte for byte into `{path}`"),
+                );
+                paths.push(path);
+            }
+            Kept::Built { id, text } => built.push((id, text)),
+        }
+    }
+    if !built.is_empty() {
+        let path = format!("{prefix}{BUILT_FILE}");
+        let text = join(built.iter().map(|(_, text)| *text));
+        lifted.keep_built(&path, text.as_bytes());
+        let ids: Vec<&str> = built.iter().map(|(id, _)| *id).collect();
+        lifted.report.raw(
+            &app.kustomization,
+            listed(&ids),
+            format!(
+                "no node says them, and no file holds them as Flux applies them: kept as Flux \
+                 builds them (comments dropped, variables filled), in `{path}`"
+            ),
+        );
+        paths.push(path);
+    }
+    paths
+}
+
+/// The first few objects of a list, and how many more.
+fn listed(ids: &[&str]) -> String {
     let shown: Vec<String> = ids.iter().take(5).map(|id| format!("`{id}`")).collect();
     let more = ids.len().saturating_sub(shown.len());
-    let what = if more == 0 {
+    if more == 0 {
         shown.join(", ")
     } else {
         format!("{} and {more} more", shown.join(", "))
-    };
-    lifted.report.raw(
-        &app.kustomization,
-        what,
-        format!("no node says them: kept as Flux builds them (comments dropped, variables filled), in `{path}`"),
-    );
+    }
 }
 
 /// An object's YAML as built; one still holding `${` (an escaped `$${` Flux already turned

@@ -10,6 +10,8 @@
 mod apps;
 mod chart;
 mod manifests;
+mod sources;
+mod vars;
 
 use std::path::Path;
 
