@@ -63,6 +63,39 @@ pub(super) fn is_newline(c: char) -> bool {
     )
 }
 
+/// Characters a KDL string may not hold literally: control characters, newlines KDL knows
+/// beyond `\n`, bidi controls and the byte order mark.
+pub(crate) fn must_escape(c: char) -> bool {
+    c.is_control()
+        || is_newline(c)
+        || matches!(
+            c,
+            '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+        )
+}
+
+/// `value` as a KDL quoted string.
+pub(crate) fn quote(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            '\u{8}' => quoted.push_str("\\b"),
+            '\u{c}' => quoted.push_str("\\f"),
+            // Rust's `\u{...}` escape is KDL's too.
+            c if must_escape(c) => quoted.extend(c.escape_unicode()),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 /// KDL v2 unicode-space, plus the byte-order mark KDL allows at the start.
 pub(super) fn is_space(c: char) -> bool {
     matches!(

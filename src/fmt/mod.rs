@@ -25,6 +25,7 @@ use thiserror::Error;
 
 use crate::compile::{CompileError, ReadError, SpecErrors, SpecSource};
 use crate::tree::FileTree;
+pub(crate) use lex::{must_escape, quote};
 
 /// Why a spec could not be formatted.
 #[derive(Debug, Error, Diagnostic)]

@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::fmt::{must_escape, quote};
+
 /// A value of a KDL argument or property.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Value {
@@ -193,42 +195,5 @@ fn multi_line_fits(value: &str) -> bool {
         && value
             .split('\n')
             .all(|line| line.is_empty() || !line.trim().is_empty())
-        && value
-            .chars()
-            .all(|c| c == '\n' || !(c.is_control() || is_unsafe(c)))
-}
-
-/// Characters a KDL string may not hold literally: newlines other than `\n`, bidi controls and
-/// the byte order mark.
-fn is_unsafe(c: char) -> bool {
-    matches!(
-        c,
-        '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{200E}'
-            | '\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{FEFF}'
-    )
-}
-
-/// `value` as a KDL quoted string.
-pub(super) fn quote(value: &str) -> String {
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            c if c.is_control() || is_unsafe(c) => quoted.extend(c.escape_unicode()),
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
+        && value.chars().all(|c| c == '\n' || !must_escape(c))
 }

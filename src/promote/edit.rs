@@ -25,6 +25,7 @@ use std::ops::Range;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+use crate::fmt::quote;
 use crate::model::{App, Model};
 use crate::parse::syntax;
 use crate::select::{self, SelectError};
@@ -288,12 +289,6 @@ impl Editor<'_> {
         }
         text
     }
-}
-
-/// A KDL string. Versions are letters, digits and `.-_+@:` (the spec's validation) and cluster
-/// names DNS labels, so no character needs escaping.
-fn quote(value: &str) -> String {
-    format!("\"{value}\"")
 }
 
 /// The app's versioned things (its chart, images and remote bases) with their `version` lines.

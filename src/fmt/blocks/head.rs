@@ -8,7 +8,7 @@ use miette::SourceSpan;
 
 use super::{Source, Text};
 use crate::fmt::Error;
-use crate::fmt::lex::{self, Kind};
+use crate::fmt::lex::{Kind, quote};
 
 impl Source<'_> {
     /// A node's name and entries: single spaces between entries when the head is one line with
@@ -115,40 +115,11 @@ fn entry_range(entry: &KdlEntry) -> Range<usize> {
     span.offset()..span.offset() + span.len()
 }
 
-/// `value` as a KDL quoted string.
-fn quote(value: &str) -> String {
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            '\u{8}' => quoted.push_str("\\b"),
-            '\u{c}' => quoted.push_str("\\f"),
-            // Control characters, newlines KDL knows beyond `\n`, bidi controls and the BOM
-            // may not appear literally in a KDL string.
-            c if c.is_control()
-                || lex::is_newline(c)
-                || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}') =>
-            {
-                // Rust's `\u{...}` escape is KDL's too.
-                quoted.extend(c.escape_unicode());
-            }
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn odd_strings_are_quoted() {
-        let quoted = super::quote("a\"b\\c\u{1}\u{2028}\n");
+        let quoted = crate::fmt::quote("a\"b\\c\u{1}\u{2028}\n");
         let parsed: kdl::KdlDocument = format!("v {quoted}").parse().expect("quoted parses");
         assert_eq!(
             parsed.nodes()[0].entries()[0].value(),
