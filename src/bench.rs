@@ -10,7 +10,7 @@ use std::io;
 use std::path::Path;
 
 use crate::compile::{SpecSource, Warnings};
-use crate::sync::Session;
+use crate::output::{self, OutputDir, Planned};
 use crate::{model, synth, tree};
 
 /// A parsed and resolved spec.
@@ -44,31 +44,30 @@ pub fn render(model: &Model, spec: &Path) -> Tree {
 
 /// `fluxspec compile --spec <spec> --out <out>`: returns how many files it wrote or deleted.
 pub fn compile(spec: &Path, out: &Path) -> usize {
-    let tree = SpecSource::at(spec)
-        .compile(Warnings::Allow)
-        .expect("the benchmark spec is valid")
-        .tree;
-    let session = Session::open(out, spec, true).expect("the output directory is usable");
-    let plan = session
-        .plan(tree, false)
-        .expect("the output directory is fluxspec's");
-    session
-        .apply(&plan)
-        .expect("the output directory is writable");
-    plan.changes.len()
+    sync(spec, out, true).plan.changes.len()
 }
 
 /// `fluxspec check --spec <spec> --out <out>`: whether the output is current.
 pub fn check(spec: &Path, out: &Path) -> bool {
-    let tree = SpecSource::at(spec)
-        .compile(Warnings::Allow)
-        .expect("the benchmark spec is valid")
-        .tree;
-    let session = Session::open(out, spec, false).expect("the output directory is usable");
-    let plan = session
-        .plan(tree, false)
-        .expect("the output directory is fluxspec's");
-    plan.is_clean()
+    sync(spec, out, false).plan.is_clean()
+}
+
+/// What `compile` (`write`) and `check` run, into `out` wherever the spec's `output-path` says
+/// (the benchmarks compile one spec into several directories).
+fn sync(spec: &Path, out: &Path, write: bool) -> Planned {
+    let out = OutputDir {
+        path: out.to_path_buf(),
+        from_root: out.display().to_string(),
+    };
+    output::compile_and_sync_into(
+        &SpecSource::at(spec),
+        Warnings::Allow,
+        drop,
+        |_| Ok(out),
+        false,
+        write,
+    )
+    .expect("the benchmark spec is valid and the output directory fluxspec's")
 }
 
 impl Tree {

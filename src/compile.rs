@@ -2,7 +2,8 @@
 //!
 //! One way in: a [`SpecSource`] names the spec file, how diagnostics show it and how generated
 //! headers label it; [`SpecSource::load`] reads, parses and resolves it, [`SpecSource::render`]
-//! renders what was loaded, and [`SpecSource::compile`] does both with the warnings to show.
+//! renders what was loaded, and [`SpecSource::compile_with`] hands a checked spec, its syntax
+//! tree dropped, to the rest of a compile on the same thread.
 //! Reads the spec with limits (a regular file, size, UTF-8, not empty), parses it, checks its
 //! meaning when it could be read completely, and gathers the errors and warnings of both stages
 //! into one report with the spec's text, so each is shown in place. `--deny-warnings` turns
@@ -120,10 +121,11 @@ pub(crate) enum Warnings {
     Deny,
 }
 
-/// A compiled spec: the output tree and the warnings to show.
+/// A spec checked for a compile: its model, the warnings to show and where its output goes. Its
+/// syntax tree is gone: nothing after resolve needs it, and rendering a large spec needs the room.
 #[derive(Debug)]
-pub(crate) struct Compiled {
-    pub(crate) tree: FileTree,
+pub(crate) struct Checked {
+    pub(crate) model: Model,
     pub(crate) warnings: Option<SpecWarnings>,
     /// Where the spec puts the output in its repository.
     pub(crate) output_path: OutputPath,
@@ -277,10 +279,16 @@ impl SpecSource {
         })
     }
 
-    /// Reads, parses, resolves and renders the spec, with its warnings to show (errors under
-    /// [`Warnings::Deny`]).
-    pub(crate) fn compile(&self, warnings: Warnings) -> Result<Compiled, CompileError> {
-        compile_text(self, self.read()?, warnings)
+    /// Reads, parses and resolves the spec, with its warnings to show (errors under
+    /// [`Warnings::Deny`]), and hands it to `then`, all on one thread with a large stack: the
+    /// rest of a compile (render and sync) runs in `then`, so the memory the model frees serves
+    /// the output.
+    pub(crate) fn compile_with<T: Send>(
+        &self,
+        warnings: Warnings,
+        then: impl FnOnce(Checked) -> T + Send,
+    ) -> Result<T, CompileError> {
+        compile_text_with(self, self.read()?, warnings, then)
     }
 }
 
@@ -305,13 +313,26 @@ pub(crate) struct Rendered {
 /// stack does not give in a debug build. Only the pages used are committed.
 const PIPELINE_STACK_BYTES: usize = 256 * 1024 * 1024;
 
-/// Runs `work` on a thread with a large stack, and returns its result.
+thread_local! {
+    /// Whether this thread is the one [`on_large_stack`] started.
+    static ON_LARGE_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `work` on a thread with a large stack, and returns its result; on the current thread
+/// when it is such a thread already, so a command runs its pipeline on one thread (and one
+/// malloc arena) however its steps nest.
 pub(crate) fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result<T, ReadError> {
+    if ON_LARGE_STACK.get() {
+        return Ok(work());
+    }
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("compile".to_owned())
             .stack_size(PIPELINE_STACK_BYTES)
-            .spawn_scoped(scope, work)
+            .spawn_scoped(scope, || {
+                ON_LARGE_STACK.set(true);
+                work()
+            })
             .map_err(|error| ReadError::NoThread {
                 reason: error.to_string(),
             })?
@@ -321,26 +342,34 @@ pub(crate) fn on_large_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Result
     })
 }
 
-/// Parses, resolves and renders the text of `source` on a thread with a large stack.
-fn compile_text(
+/// Parses and resolves the text of `source` on a thread with a large stack, and hands the
+/// result to `then` on that thread.
+fn compile_text_with<T: Send>(
     source: &SpecSource,
     text: String,
     warnings: Warnings,
-) -> Result<Compiled, CompileError> {
+    then: impl FnOnce(Checked) -> T + Send,
+) -> Result<T, CompileError> {
     on_large_stack(|| {
         let name = source.shown_as.as_str();
         let loaded = check(name, text, source.dir(), warnings)?;
-        let tree = source.render(&loaded);
         let output_path = OutputPath::of(name, &loaded);
-        let warnings = (!loaded.warnings.is_empty()).then(|| SpecWarnings {
-            source_code: NamedSource::new(name, loaded.text),
-            warnings: loaded.warnings,
+        let Loaded {
+            text,
+            syntax,
+            model,
+            warnings,
+        } = loaded;
+        drop(syntax);
+        let warnings = (!warnings.is_empty()).then(|| SpecWarnings {
+            source_code: NamedSource::new(name, text),
+            warnings,
         });
-        Ok::<_, SpecErrors>(Compiled {
-            tree,
+        Ok::<_, SpecErrors>(then(Checked {
+            model,
             warnings,
             output_path,
-        })
+        }))
     })?
     .map_err(CompileError::from)
 }
@@ -432,7 +461,7 @@ pub mod testing {
 
     use miette::{GraphicalReportHandler, GraphicalTheme};
 
-    use super::{SpecSource, Warnings, compile_text, on_large_stack};
+    use super::{SpecSource, Warnings, compile_text_with, on_large_stack};
 
     /// Compiles spec text whose files live in `spec_dir`: the rendered files by path, or the
     /// diagnostics rendered as the CLI shows them without colour, 100 columns wide.
@@ -451,12 +480,13 @@ pub mod testing {
             shown_as: "homelab.kdl".to_owned(),
             header_label: "spec/homelab.kdl".to_owned(),
         };
-        match compile_text(&source, text.to_owned(), warnings) {
-            Ok(compiled) => Ok(compiled
-                .tree
-                .iter()
-                .map(|(path, bytes)| (path.to_owned(), bytes.to_vec()))
-                .collect()),
+        let render = |checked: super::Checked| {
+            crate::render::render(&checked.model, &source.header_label)
+                .into_files()
+                .collect()
+        };
+        match compile_text_with(&source, text.to_owned(), warnings, render) {
+            Ok(files) => Ok(files),
             Err(errors) => {
                 let mut rendered = String::new();
                 GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())

@@ -1,6 +1,6 @@
 //! The output directory a command plans against: `--out` checked to be safe and where the spec's
-//! `output-path` puts it, or that place; and the plan of a rendered tree against it, under the
-//! directory's lock.
+//! `output-path` puts it, or that place; the plan of a rendered tree against it, under the
+//! directory's lock; and [`compile_and_sync`], the whole pipeline of `compile` and `check`.
 //!
 //! What `compile`, `check`, `init` and `promote` share between loading the spec and showing the
 //! changes. Decides nothing about what to print; writes only through [`sync`].
@@ -11,6 +11,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::compile::{CompileError, SpecSource, SpecWarnings, Warnings};
+use crate::render;
 use crate::repository::{self, OutputPath, OutputPathMismatch};
 use crate::sync::{self, Plan, Session, SyncError};
 use crate::tree::FileTree;
@@ -89,25 +90,56 @@ impl Planned {
     }
 }
 
-/// Compiles `source` and plans it against the output directory (`--out` is `given`). The
-/// spec's warnings go to `show_warnings` as soon as they are known, before any error about the
-/// output directory.
-pub(crate) fn compile_and_plan(
+/// Compiles `source` and plans it against the output directory (`--out` is `given`), writing the
+/// plan when `write`. The spec's warnings go to `show_warnings` as soon as they are known, before
+/// any error about the output directory.
+///
+/// One thread does it all, and the tree is never whole in memory: render hands each file to the
+/// plan as it comes, the plan keeps only the files that change, and each app's part of the model
+/// is dropped once its files are out.
+pub(crate) fn compile_and_sync(
     source: &SpecSource,
     given: Option<&Path>,
     strictness: Warnings,
-    show_warnings: impl FnOnce(SpecWarnings),
+    show_warnings: impl FnOnce(SpecWarnings) + Send,
     adopt: bool,
     write: bool,
 ) -> Result<Planned, OutputError> {
-    let compiled = source.compile(strictness)?;
-    if let Some(warnings) = compiled.warnings {
-        show_warnings(warnings);
-    }
-    OutputDir::locate(&source.path, given, compiled.output_path)?.plan(
-        &source.path,
-        compiled.tree,
-        adopt,
-        write,
-    )
+    let locate = |output_path| OutputDir::locate(&source.path, given, output_path);
+    compile_and_sync_into(source, strictness, show_warnings, locate, adopt, write)
+}
+
+/// [`compile_and_sync`] into the output directory `locate` finds from the spec's `output-path`.
+pub(crate) fn compile_and_sync_into(
+    source: &SpecSource,
+    strictness: Warnings,
+    show_warnings: impl FnOnce(SpecWarnings) + Send,
+    locate: impl FnOnce(OutputPath) -> Result<OutputDir, OutputError> + Send,
+    adopt: bool,
+    write: bool,
+) -> Result<Planned, OutputError> {
+    source.compile_with(strictness, |checked| {
+        if let Some(warnings) = checked.warnings {
+            show_warnings(warnings);
+        }
+        let out = locate(checked.output_path)?;
+        let session = Session::open(&out.path, &source.path, write)?;
+        let mut planner = session.planner(adopt)?;
+        render::render_each(
+            checked.model,
+            &source.header_label,
+            &mut |path, contents| {
+                planner.add(path, contents);
+            },
+        );
+        let plan = planner.finish()?;
+        if write {
+            session.apply(&plan)?;
+        }
+        Ok(Planned {
+            session,
+            plan,
+            output_dir: out.from_root,
+        })
+    })?
 }

@@ -22,7 +22,7 @@ pub(super) struct CheckArgs {
 }
 
 pub(super) fn run(args: &CheckArgs, color: anstream::ColorChoice) -> Result<ExitCode, Failure> {
-    let planned = output::compile_and_plan(
+    let planned = output::compile_and_sync(
         &args.paths.spec.source(),
         args.paths.out.as_deref(),
         args.strictness.warnings(),

@@ -51,7 +51,7 @@ pub(super) fn write_output(
     view: View,
     color: anstream::ColorChoice,
 ) -> Result<(), Failure> {
-    let planned = output::compile_and_plan(
+    let planned = output::compile_and_sync(
         source,
         out,
         warnings,
@@ -60,9 +60,6 @@ pub(super) fn write_output(
         !dry_run,
     )
     .map_err(report_error)?;
-    if !dry_run {
-        planned.apply().map_err(report_error)?;
-    }
     plan::warn_hand_edits(&planned.plan, Action::of("compile", dry_run));
     plan::print(view, &planned, color)?;
     Ok(())

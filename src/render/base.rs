@@ -16,8 +16,7 @@ impl Renderer<'_> {
         let base = layout::app_base_dir(&app.name);
         let mut resources = kustomize_dir::resources(&app.base_manifests);
         for file in &app.base_manifests {
-            self.tree
-                .insert(layout::file_in(&base, &file.name), file.bytes.clone());
+            (self.emit)(layout::file_in(&base, &file.name), file.bytes.clone());
         }
         if let Some(chart) = &app.chart {
             let (chart_template, chart_ref) = match &chart.source {

@@ -36,8 +36,7 @@ impl Renderer<'_> {
         );
         let patches = component.patches.iter().map(|patch| &patch.file);
         for file in component.files.iter().chain(patches) {
-            self.tree
-                .insert(layout::file_in(&dir, &file.name), file.bytes.clone());
+            (self.emit)(layout::file_in(&dir, &file.name), file.bytes.clone());
         }
     }
 }

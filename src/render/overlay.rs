@@ -116,8 +116,7 @@ impl Renderer<'_> {
             });
         }
         for file in &deployment.manifests {
-            self.tree
-                .insert(layout::file_in(&overlay, &file.name), file.bytes.clone());
+            (self.emit)(layout::file_in(&overlay, &file.name), file.bytes.clone());
         }
         resources.extend(kustomize_dir::resources(&deployment.manifests));
         resources.extend(
@@ -127,7 +126,7 @@ impl Renderer<'_> {
                 .map(|(base, tag)| kustomize_dir::remote_target(base, tag)),
         );
         for patch in &deployment.patches {
-            self.tree.insert(
+            (self.emit)(
                 layout::file_in(&overlay, &patch.file.name),
                 patch.file.bytes.clone(),
             );

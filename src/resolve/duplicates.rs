@@ -98,6 +98,7 @@ impl Resolver {
                 }
             };
             let root = layout.root_kustomization_name(&cluster.name, Layer::Platform);
+            let used_at = namespace_uses(spec, model, cluster);
             for namespace in &cluster.namespaces {
                 let id = ObjectId {
                     group: String::new(),
@@ -105,7 +106,7 @@ impl Resolver {
                     namespace: None,
                     name: namespace.name.clone(),
                 };
-                let span = namespace_span(spec, model, cluster, &namespace.name);
+                let span = namespace_span(spec, cluster, &namespace.name, &used_at);
                 apply(
                     id,
                     Place {
@@ -280,8 +281,13 @@ fn generated_objects(
 }
 
 /// Where the spec makes a cluster's Namespace: its `namespace` node (the cluster's, else the
-/// spec-wide one), else the first app that uses it (its `namespace`, else its name).
-fn namespace_span(spec: &syntax::Spec, model: &Model, cluster: &Cluster, name: &str) -> SourceSpan {
+/// spec-wide one), else the first app that uses it (`used_at`, from [`namespace_uses`]).
+fn namespace_span(
+    spec: &syntax::Spec,
+    cluster: &Cluster,
+    name: &str,
+    used_at: &BTreeMap<&str, SourceSpan>,
+) -> SourceSpan {
     let declared = spec
         .clusters
         .iter()
@@ -292,20 +298,38 @@ fn namespace_span(spec: &syntax::Spec, model: &Model, cluster: &Cluster, name: &
     if let Some(node) = declared {
         return node.name.span;
     }
-    spec.apps
-        .iter()
-        .filter(|app| {
-            model.apps.iter().any(|resolved| {
-                resolved.name == app.name.value
-                    && resolved.uses_namespace
-                    && resolved.namespace == name
+    used_at.get(name).copied().unwrap_or(SourceSpan::from(0..0))
+}
+
+/// Each Namespace the apps on `cluster` use, at the first app in the spec that uses it (its
+/// `namespace`, else its name). Built once per cluster: looking each Namespace up among all apps
+/// took the cube of the number of apps.
+fn namespace_uses<'a>(
+    spec: &syntax::Spec,
+    model: &'a Model,
+    cluster: &Cluster,
+) -> BTreeMap<&'a str, SourceSpan> {
+    let mut resolved: BTreeMap<&str, Vec<&App>> = BTreeMap::new();
+    for app in &model.apps {
+        resolved.entry(app.name.as_str()).or_default().push(app);
+    }
+    let mut used_at = BTreeMap::new();
+    for app in &spec.apps {
+        let span = app.namespace.as_ref().map_or(app.name.span, |ns| ns.span);
+        let namespaces = resolved
+            .get(app.name.value.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|resolved| {
+                resolved.uses_namespace
                     && resolved
                         .deployments
                         .iter()
                         .any(|d| d.cluster == cluster.name)
-            })
-        })
-        .map(|app| app.namespace.as_ref().map_or(app.name.span, |ns| ns.span))
-        .next()
-        .unwrap_or(SourceSpan::from(0..0))
+            });
+        for resolved in namespaces {
+            used_at.entry(resolved.namespace.as_str()).or_insert(span);
+        }
+    }
+    used_at
 }

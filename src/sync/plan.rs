@@ -27,6 +27,154 @@ fn hash(bytes: &[u8]) -> blake3::Hash {
     blake3::hash(bytes)
 }
 
+/// Files compared with the disk together: enough to keep every core busy, few enough that the
+/// rendered files waiting in a batch are a small part of the output.
+const BATCH_FILES: usize = 512;
+
+/// The plan being built as files are rendered ([`Session::planner`]): each file is hashed and
+/// compared with the disk in batches, and only the content of the files that change is kept,
+/// so a no-op compile or check never holds the whole output.
+pub(crate) struct Planner<'s> {
+    session: &'s Session,
+    adopt: bool,
+    old_manifest_text: Option<String>,
+    old_manifest: Manifest,
+    new_manifest: Manifest,
+    changes: Vec<Change>,
+    unchanged: usize,
+    unowned: Vec<String>,
+    /// Files added and not compared yet.
+    batch: Vec<(String, Vec<u8>)>,
+    /// The first error met comparing; the files after it are not compared.
+    failure: Option<SyncError>,
+}
+
+impl Planner<'_> {
+    /// Compares the file at `path` (relative to the output directory) with the disk. Each path
+    /// is added once.
+    pub(crate) fn add(&mut self, path: String, contents: Vec<u8>) {
+        self.batch.push((path, contents));
+        if self.batch.len() == BATCH_FILES {
+            self.compare_batch();
+        }
+    }
+
+    /// Reads and hashes the batch's files on all cores, then sorts each into the plan.
+    fn compare_batch(&mut self) {
+        let files = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_FILES));
+        if self.failure.is_some() {
+            return;
+        }
+        let session = self.session;
+        let probes = parallel_map(&files, |(path, new)| -> Result<_, SyncError> {
+            let new_hash = hash(new);
+            let old = session.read_existing(path)?.map(|old| {
+                let old_hash = hash(&old);
+                // Only a change shows its old content; dropping the rest here keeps the disk's
+                // copy of the tree out of memory.
+                let old = if old_hash == new_hash {
+                    Vec::new()
+                } else {
+                    old
+                };
+                (old_hash, old)
+            });
+            Ok((new_hash, old))
+        });
+        for ((path, new), probe) in files.into_iter().zip(probes) {
+            match probe {
+                Ok((new_hash, old)) => self.sort(path, new, new_hash, old),
+                Err(error) => {
+                    self.failure = Some(error);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Files one compared file into the plan: created, changed, unchanged or in the way.
+    fn sort(
+        &mut self,
+        path: String,
+        new: Vec<u8>,
+        new_hash: blake3::Hash,
+        old: Option<(blake3::Hash, Vec<u8>)>,
+    ) {
+        let old_manifest = &self.old_manifest;
+        let Some((old_hash, old)) = old else {
+            self.changes.push(Change {
+                // Missing after a killed compile: most likely one it had not created yet.
+                hand_edited: old_manifest.owns(&path) && !old_manifest.in_flight(),
+                path: path.clone(),
+                status: Status::Created,
+                old: Vec::new(),
+                new,
+            });
+            self.new_manifest.insert(path, new_hash);
+            return;
+        };
+        if !old_manifest.owns(&path) && !self.adopt {
+            self.unowned.push(path);
+            return;
+        }
+        if old_hash == new_hash {
+            self.unchanged += 1;
+        } else {
+            self.changes.push(Change {
+                path: path.clone(),
+                status: Status::Changed,
+                // An adopted file was never fluxspec's, so nobody edited fluxspec's content.
+                hand_edited: old_manifest.owns(&path) && !old_manifest.wrote(&path, &old_hash),
+                old,
+                new,
+            });
+        }
+        self.new_manifest.insert(path, new_hash);
+    }
+
+    /// The plan, once every file is added: the owned files no longer rendered are deletions.
+    pub(crate) fn finish(mut self) -> Result<Plan, SyncError> {
+        self.compare_batch();
+        if let Some(error) = self.failure {
+            return Err(error);
+        }
+        if !self.unowned.is_empty() {
+            self.unowned.sort();
+            return Err(SyncError::Unowned {
+                paths: self.unowned,
+            });
+        }
+        let session = self.session;
+        let (deletions, vanished) = session.deletions(
+            &self.old_manifest,
+            self.old_manifest_text.as_deref(),
+            &self.new_manifest,
+        )?;
+        let mut changes = self.changes;
+        changes.extend(deletions);
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        let manifest_changed = !self
+            .old_manifest_text
+            .as_deref()
+            .is_some_and(|text| self.new_manifest.is_text(text));
+        Ok(Plan {
+            changes,
+            unchanged: self.unchanged,
+            old_manifest: self.old_manifest,
+            new_manifest: self.new_manifest,
+            manifest_changed,
+            // Only `apply` removes them, and finding them walks the whole tree: a tenth of a
+            // `check`, which never applies.
+            leftover_temp_files: if session.writes {
+                session.leftover_temp_files()?
+            } else {
+                Vec::new()
+            },
+            vanished,
+        })
+    }
+}
+
 impl Session {
     /// The content at `path` if it is a regular file, `None` if nothing is there.
     fn read_existing(&self, path: &str) -> Result<Option<Vec<u8>>, SyncError> {
@@ -114,90 +262,31 @@ impl Session {
         Ok((old_manifest_text, old_manifest))
     }
 
-    /// Compares the rendered tree with the disk. With `adopt`, files fluxspec did not write but
-    /// would generate are taken over instead of refused. The plan takes the tree: the content of
-    /// each file to write moves into its change rather than being copied, and the rest is
-    /// dropped as soon as it is compared.
+    /// Compares the rendered tree with the disk: [`planner`](Self::planner) fed every file of
+    /// `tree`.
     pub(crate) fn plan(&self, tree: FileTree, adopt: bool) -> Result<Plan, SyncError> {
+        let mut planner = self.planner(adopt)?;
+        for (path, contents) in tree.into_files() {
+            planner.add(path, contents);
+        }
+        planner.finish()
+    }
+
+    /// A [`Planner`] comparing files with the disk as they are rendered. With `adopt`, files
+    /// fluxspec did not write but would generate are taken over instead of refused.
+    pub(crate) fn planner(&self, adopt: bool) -> Result<Planner<'_>, SyncError> {
         let (old_manifest_text, old_manifest) = self.load_manifest(adopt)?;
-        let mut changes = Vec::new();
-        let mut unchanged = 0;
-        let mut unowned = Vec::new();
-        let mut new_manifest = Manifest::default();
-        // Reading and hashing every file is most of a no-op compile or check; it runs on all
-        // cores, and the loop below only sorts the results.
-        let files: Vec<(String, Vec<u8>)> = tree.into_files().collect();
-        let probes = parallel_map(&files, |(path, new)| -> Result<_, SyncError> {
-            let new_hash = hash(new);
-            let old = self.read_existing(path)?.map(|old| {
-                let old_hash = hash(&old);
-                // Only a change shows its old content; dropping the rest here keeps one copy of
-                // the tree in memory rather than two.
-                let old = if old_hash == new_hash {
-                    Vec::new()
-                } else {
-                    old
-                };
-                (old_hash, old)
-            });
-            Ok((new_hash, old))
-        });
-        for ((path, new), probe) in files.into_iter().zip(probes) {
-            let (new_hash, old) = probe?;
-            let Some((old_hash, old)) = old else {
-                changes.push(Change {
-                    // Missing after a killed compile: most likely one it had not created yet.
-                    hand_edited: old_manifest.owns(&path) && !old_manifest.in_flight(),
-                    path: path.clone(),
-                    status: Status::Created,
-                    old: Vec::new(),
-                    new,
-                });
-                new_manifest.insert(path, new_hash);
-                continue;
-            };
-            if !old_manifest.owns(&path) && !adopt {
-                unowned.push(path);
-                continue;
-            }
-            if old_hash == new_hash {
-                unchanged += 1;
-            } else {
-                changes.push(Change {
-                    path: path.clone(),
-                    status: Status::Changed,
-                    // An adopted file was never fluxspec's, so nobody edited fluxspec's content.
-                    hand_edited: old_manifest.owns(&path) && !old_manifest.wrote(&path, &old_hash),
-                    old,
-                    new,
-                });
-            }
-            new_manifest.insert(path, new_hash);
-        }
-        if !unowned.is_empty() {
-            return Err(SyncError::Unowned { paths: unowned });
-        }
-        let (deletions, vanished) =
-            self.deletions(&old_manifest, old_manifest_text.as_deref(), &new_manifest)?;
-        changes.extend(deletions);
-        changes.sort_by(|a, b| a.path.cmp(&b.path));
-        let manifest_changed = !old_manifest_text
-            .as_deref()
-            .is_some_and(|text| new_manifest.is_text(text));
-        Ok(Plan {
-            changes,
-            unchanged,
+        Ok(Planner {
+            session: self,
+            adopt,
+            old_manifest_text,
             old_manifest,
-            new_manifest,
-            manifest_changed,
-            // Only `apply` removes them, and finding them walks the whole tree: a tenth of a
-            // `check`, which never applies.
-            leftover_temp_files: if self.writes {
-                self.leftover_temp_files()?
-            } else {
-                Vec::new()
-            },
-            vanished,
+            new_manifest: Manifest::default(),
+            changes: Vec::new(),
+            unchanged: 0,
+            unowned: Vec::new(),
+            batch: Vec::with_capacity(BATCH_FILES),
+            failure: None,
         })
     }
 
