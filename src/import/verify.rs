@@ -11,7 +11,7 @@ use super::compare::{ClusterComparison, compare};
 use super::source::SourceRepo;
 use super::{ClusterEntry, ImportError};
 use crate::build::ClusterBuild;
-use crate::compile::{CompileError, SpecSource, Warnings};
+use crate::compile::{CompileError, SpecSource};
 
 /// What an imported spec is checked against.
 #[derive(Debug)]
@@ -38,7 +38,7 @@ pub(crate) enum Verification {
 
 /// Compiles the spec at `spec` and compares its output with `origin`.
 pub(crate) fn verify(spec: &Path, origin: &Origin) -> Result<Verification, ImportError> {
-    let compiled = match SpecSource::at(spec).compile(Warnings::Allow) {
+    let compiled = match SpecSource::at(spec).load_and_render() {
         Ok(compiled) => compiled,
         Err(error) => return Ok(Verification::NotCompiled(error)),
     };
