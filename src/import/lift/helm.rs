@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Split, most_common};
+use super::{Split, most_common, version_lines};
 use crate::import::kdl::Node;
 use crate::import::source::{scalar_text, text_at};
 
@@ -261,12 +261,41 @@ fn verify(value: &Value) -> Option<Node> {
     Some(node)
 }
 
+/// The images every cluster's values set at the same place with the same `repository` (the
+/// app-template shape, judged by the first cluster's values): removed from each cluster's values
+/// (`prune` as [`remove_image`] takes it) and returned as `image ... values-path=` nodes with
+/// each cluster's tag.
+pub(crate) fn lift_values_images(values: &mut [(String, Value)], prune: bool) -> Vec<Node> {
+    let Some((_, first)) = values.first() else {
+        return Vec::new();
+    };
+    let mut paths = Vec::new();
+    image_paths(first, &mut Vec::new(), &mut paths);
+    let mut images = Vec::new();
+    for (path, repository) in paths {
+        let versions: Option<Vec<(String, String)>> = values
+            .iter()
+            .map(|(cluster, values)| {
+                let image = path.iter().try_fold(values, |value, key| value.get(key))?;
+                (text_at(image, &["repository"]) == Some(repository.as_str())).then_some(())?;
+                Some((cluster.clone(), scalar_text(image.get("tag")?)?))
+            })
+            .collect();
+        let Some(versions) = versions else { continue };
+        for (_, values) in values.iter_mut() {
+            remove_image(values, &path, prune);
+        }
+        images.push(
+            Node::with("image", repository)
+                .prop("values-path", path.join("."))
+                .children(version_lines(&versions)),
+        );
+    }
+    images
+}
+
 /// The paths of the maps holding a string `repository` and a scalar `tag`, with the repository.
-pub(crate) fn image_paths(
-    value: &Value,
-    at: &mut Vec<String>,
-    found: &mut Vec<(Vec<String>, String)>,
-) {
+fn image_paths(value: &Value, at: &mut Vec<String>, found: &mut Vec<(Vec<String>, String)>) {
     let Some(map) = value.as_object() else {
         return;
     };
@@ -286,7 +315,7 @@ pub(crate) fn image_paths(
 /// Removes `repository` and `tag` at `path`, and the image's map when that leaves it empty;
 /// with `prune`, the maps above it left empty too (fluxspec writes the image back into a
 /// cluster's values, whose base values hold those maps).
-pub(crate) fn remove_image(values: &mut Value, path: &[String], prune: bool) {
+fn remove_image(values: &mut Value, path: &[String], prune: bool) {
     fn remove(map: &mut Map<String, Value>, path: &[String], prune: bool) {
         match path.split_first() {
             None => {

@@ -11,9 +11,7 @@ use crate::build::BuiltObject;
 use crate::build::object::{Object, ObjectId};
 use crate::import::Lifted;
 use crate::import::kdl::Node;
-use crate::import::lift::helm::{
-    image_paths, release_settings, remove_image, source_settings, yaml_text,
-};
+use crate::import::lift::helm::{lift_values_images, release_settings, source_settings, yaml_text};
 use crate::import::lift::{Split, version_lines};
 use crate::import::source::{scalar_text, text_at};
 
@@ -296,28 +294,7 @@ fn values(app: &str, specs: &[(String, Value)]) -> Option<Values> {
             )
         })
         .collect();
-    let mut images = Vec::new();
-    let mut paths = Vec::new();
-    image_paths(&values[0].1, &mut Vec::new(), &mut paths);
-    for (path, repository) in paths {
-        let versions: Option<Vec<(String, String)>> = values
-            .iter()
-            .map(|(cluster, values)| {
-                let image = path.iter().try_fold(values, |value, key| value.get(key))?;
-                (text_at(image, &["repository"]) == Some(repository.as_str())).then_some(())?;
-                Some((cluster.clone(), scalar_text(image.get("tag")?)?))
-            })
-            .collect();
-        let Some(versions) = versions else { continue };
-        for (_, values) in &mut values {
-            remove_image(values, &path, false);
-        }
-        images.push(
-            Node::with("image", repository)
-                .prop("values-path", path.join("."))
-                .children(version_lines(&versions)),
-        );
-    }
+    let images = lift_values_images(&mut values, false);
     let mut nodes = Vec::new();
     let mut files = Vec::new();
     let agree = values.iter().all(|(_, value)| *value == values[0].1);

@@ -7,7 +7,7 @@ use super::Tree;
 use super::app::SeedApp;
 use crate::import::Lifted;
 use crate::import::kdl::Node;
-use crate::import::lift::helm::{image_paths, release_settings, remove_image, source_settings};
+use crate::import::lift::helm::{lift_values_images, release_settings, source_settings};
 use crate::import::lift::{Split, version_lines};
 use crate::import::source::{scalar_text, text_at};
 
@@ -148,32 +148,11 @@ fn cluster_values(tree: &Tree<'_>, app: &SeedApp) -> (Vec<(String, Value)>, Vec<
             Some((cluster.clone(), patch.pointer("/spec/values")?.clone()))
         })
         .collect();
-    let mut images = Vec::new();
-    if values.len() == app.per_cluster.len()
-        && let Some((_, first)) = values.first()
-    {
-        let mut paths = Vec::new();
-        image_paths(first, &mut Vec::new(), &mut paths);
-        for (path, repository) in paths {
-            let versions: Option<Vec<(String, String)>> = values
-                .iter()
-                .map(|(cluster, values)| {
-                    let image = path.iter().try_fold(values, |value, key| value.get(key))?;
-                    (text_at(image, &["repository"]) == Some(repository.as_str())).then_some(())?;
-                    Some((cluster.clone(), scalar_text(image.get("tag")?)?))
-                })
-                .collect();
-            let Some(versions) = versions else { continue };
-            for (_, values) in &mut values {
-                remove_image(values, &path, true);
-            }
-            images.push(
-                Node::with("image", repository)
-                    .prop("values-path", path.join("."))
-                    .children(version_lines(&versions)),
-            );
-        }
-    }
+    let images = if values.len() == app.per_cluster.len() {
+        lift_values_images(&mut values, true)
+    } else {
+        Vec::new()
+    };
     values.retain(|(_, values)| values.as_object().is_some_and(|map| !map.is_empty()));
     (values, images)
 }
