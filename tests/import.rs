@@ -248,3 +248,90 @@ fn a_variable_nothing_sets_is_reported_at_its_line() {
         "{report}"
     );
 }
+
+/// Writes the files of a repository into a new temporary directory.
+fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let source = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let path = source.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    source
+}
+
+/// A cluster's Flux Kustomization `web` applying `path`, with more `spec` fields as given.
+fn web_kustomization(path: &str, more: &str) -> String {
+    format!(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  \
+         name: web\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: {path}\n  \
+         prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  \
+         targetNamespace: web\n{more}"
+    )
+}
+
+const WEB_DEPLOYMENT: &str = "# The web server.\napiVersion: apps/v1\nkind: Deployment\n\
+    metadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    \
+    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: web\n          \
+    # renovate: datasource=docker depName=ghcr.io/example/web\n          \
+    image: ghcr.io/example/web:1.0.0 # the release\n";
+
+/// Regression (issue 16, image tags of plain manifests stayed in the built manifests): a
+/// Deployment whose tag differs per cluster (an overlay's kustomize `images` on dev, the Flux
+/// Kustomization's `spec.images` on prod) becomes one shared copy of the base file with the tag
+/// taken out of its `image:` line, and a `version` line per cluster.
+#[test]
+fn image_tags_that_differ_per_cluster_become_version_lines() {
+    let source = repository(&[
+        (
+            "clusters/dev/web.yaml",
+            &web_kustomization("./apps/dev", ""),
+        ),
+        (
+            "clusters/prod/web.yaml",
+            &web_kustomization(
+                "./apps/base/web",
+                "  images:\n    - name: ghcr.io/example/web\n      newTag: 1.2.0\n",
+            ),
+        ),
+        (
+            "apps/base/web/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  \
+             - deployment.yaml\n",
+        ),
+        ("apps/base/web/deployment.yaml", WEB_DEPLOYMENT),
+        (
+            "apps/dev/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  \
+             - ../base/web\nimages:\n  - name: ghcr.io/example/web\n    newTag: 1.1.0\n",
+        ),
+    ]);
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = import_repository(source.path(), into.path());
+    imported.expect_code(0);
+    for cluster in ["dev", "prod"] {
+        let line = format!(
+            "{cluster}: 1 objects, 0 missing, 0 extra, 0 version differences, 0 content differences"
+        );
+        assert!(imported.stderr.contains(&line), "{}", imported.stderr);
+    }
+    let spec = fs::read_to_string(into.path().join("spec/homelab.kdl")).unwrap();
+    assert!(
+        spec.contains(
+            "    image \"ghcr.io/example/web\" {\n        version \"1.1.0\" cluster=\"dev\"\n        \
+             version \"1.2.0\" cluster=\"prod\"\n    }\n"
+        ),
+        "{spec}"
+    );
+    assert!(
+        spec.contains("manifests \"apps/web/deployment.yaml\""),
+        "{spec}"
+    );
+    assert!(!spec.contains("manifests.yaml"), "{spec}");
+    assert_eq!(
+        fs::read_to_string(into.path().join("spec/apps/web/deployment.yaml")).unwrap(),
+        WEB_DEPLOYMENT.replace("web:1.0.0 #", "web #")
+    );
+    run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
+    run(into.path(), &["check"]).expect_code(0);
+}

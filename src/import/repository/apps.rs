@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::ClusterEntry;
 use super::chart::{self, ChartLift};
+use super::images;
 use super::manifests::{manifests, namespace_nodes};
 use super::sources::SourceFiles;
 use super::vars::{ClusterVars, cluster_vars, declare_cluster_vars};
@@ -475,6 +476,15 @@ fn app_node(
         .as_ref()
         .map(|lift| lift.objects.clone())
         .unwrap_or_default();
+    // The images the chart's values say already.
+    let values_images: BTreeSet<String> = chart
+        .iter()
+        .flat_map(|lift| &lift.split.app)
+        .filter(|node| node.name() == "image")
+        .map(|node| node.first_text().to_owned())
+        .collect();
+    let images = images::lift(app, &lifted_ids, &values_images, sources);
+    split.app.extend(images.nodes);
     if let Some(lift) = chart {
         for (path, bytes) in lift.files {
             lifted.write(&path, bytes);
@@ -490,6 +500,7 @@ fn app_node(
         namespaces,
         (&cluster_substitutes, &substitutes),
         sources,
+        &images.names,
         lifted,
     ));
     let per_cluster: Vec<(String, &Value)> = app

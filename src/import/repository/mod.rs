@@ -9,6 +9,7 @@
 
 mod apps;
 mod chart;
+mod images;
 mod manifests;
 mod sources;
 mod vars;
