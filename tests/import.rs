@@ -335,3 +335,87 @@ fn image_tags_that_differ_per_cluster_become_version_lines() {
     run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
     run(into.path(), &["check"]).expect_code(0);
 }
+
+const BACKUP_PVC: &str = "---\n# yaml-language-server: $schema=https://example.com/pvc.json\n\
+    apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${APP}-backup\nspec:\n  \
+    accessModes: [\"ReadWriteOnce\"]\n  resources:\n    requests:\n      \
+    storage: ${BACKUP_SIZE:=1Gi}\n";
+
+/// Regression (issue 16, a Flux Kustomization's `spec.components` stayed in the built
+/// manifests): a component of resources alone becomes a `component` node with its files copied
+/// byte for byte, used at the Flux level; one with a patch stays as it was, and is reported.
+#[test]
+fn flux_level_components_become_component_nodes() {
+    let components =
+        "  components:\n    - ../../components/backup\n    - ../../components/patched\n";
+    let source = repository(&[
+        (
+            "clusters/dev/web.yaml",
+            &web_kustomization(
+                "./apps/web",
+                &format!("{components}  postBuild:\n    substitute:\n      APP: web\n"),
+            ),
+        ),
+        (
+            "clusters/prod/web.yaml",
+            &web_kustomization(
+                "./apps/web",
+                &format!(
+                    "{components}  postBuild:\n    substitute:\n      APP: web\n      \
+                     BACKUP_SIZE: 5Gi\n"
+                ),
+            ),
+        ),
+        (
+            "apps/web/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  \
+             - configmap.yaml\n",
+        ),
+        (
+            "apps/web/configmap.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n",
+        ),
+        (
+            "components/backup/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  \
+             - ./pvc.yaml\n",
+        ),
+        ("components/backup/pvc.yaml", BACKUP_PVC),
+        (
+            "components/patched/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n  \
+             - target:\n      kind: ConfigMap\n    patch: |-\n      - op: add\n        \
+             path: /data/c\n        value: d\n",
+        ),
+    ]);
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = import_repository(source.path(), into.path());
+    imported.expect_code(0);
+    for cluster in ["dev", "prod"] {
+        let line = format!(
+            "{cluster}: 2 objects, 0 missing, 0 extra, 0 version differences, 0 content differences"
+        );
+        assert!(imported.stderr.contains(&line), "{}", imported.stderr);
+    }
+    let spec = fs::read_to_string(into.path().join("spec/homelab.kdl")).unwrap();
+    assert!(spec.contains("\ncomponent \"backup\"\n"), "{spec}");
+    assert!(
+        spec.contains("    component \"backup\" level=\"flux\"\n"),
+        "{spec}"
+    );
+    assert!(!spec.contains("patched"), "{spec}");
+    assert_eq!(
+        fs::read_to_string(into.path().join("spec/components/backup/pvc.yaml")).unwrap(),
+        BACKUP_PVC
+    );
+    assert!(!into.path().join("spec/apps/web/pvc.yaml").exists());
+    let report = fs::read_to_string(into.path().join("spec/import-report.md")).unwrap();
+    assert!(
+        report.contains(
+            "| `components/patched` | a Flux-level component | its kustomization has `patches`"
+        ),
+        "{report}"
+    );
+    run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
+    run(into.path(), &["check"]).expect_code(0);
+}

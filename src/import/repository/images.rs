@@ -23,14 +23,19 @@ pub(super) struct Images {
     pub(super) nodes: Vec<Node>,
 }
 
-/// The images of `app` the spec can say. `lifted` are the objects nodes stand for, `taken` the
-/// image names the app's chart says already (in its values).
+/// The images of `app` the spec can say. `lifted` are the objects nodes stand for,
+/// `chart_nodes` the nodes of its chart (whose `image`s its values say already).
 pub(super) fn lift(
     app: &App<'_>,
     lifted: &[ObjectId],
-    taken: &BTreeSet<String>,
+    chart_nodes: &[Node],
     sources: &SourceFiles<'_>,
 ) -> Images {
+    let taken: BTreeSet<&str> = chart_nodes
+        .iter()
+        .filter(|node| node.name() == "image")
+        .map(Node::first_text)
+        .collect();
     let mut versions: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
     let mut blocked: BTreeSet<&str> = BTreeSet::new();
     for (cluster, objects) in &app.per_cluster {

@@ -70,11 +70,30 @@ pub(super) type PerCluster = (String, BTreeMap<String, String>);
 pub(super) const BUILT_FILE: &str = "manifests.yaml";
 
 /// The variables of `cluster` in a per-cluster list.
-fn on(cluster: &str, list: &[PerCluster]) -> BTreeMap<String, String> {
+pub(super) fn on(cluster: &str, list: &[PerCluster]) -> BTreeMap<String, String> {
     list.iter()
         .filter(|(other, _)| other == cluster)
         .flat_map(|(_, vars)| vars.clone())
         .collect()
+}
+
+/// What the spec substitutes in an app's manifests and components on a cluster: the cluster's
+/// variables, then `APP`, `CLUSTER` and the app's.
+pub(super) fn spec_vars(
+    app: &str,
+    cluster: &str,
+    cluster_vars: &BTreeMap<String, String>,
+    app_vars: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut vars = cluster_vars.clone();
+    vars.insert("APP".to_owned(), app.to_owned());
+    vars.insert("CLUSTER".to_owned(), cluster.to_owned());
+    vars.extend(
+        app_vars
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone())),
+    );
+    vars
 }
 
 /// What an app keeps of one cluster that no node says.
@@ -144,17 +163,7 @@ pub(super) fn manifests(
             .collect();
         let cluster_vars = on(cluster, cluster_substitutes);
         let app_vars = on(cluster, substitutes);
-        // What the spec substitutes in the app's manifests on this cluster: the cluster's
-        // variables, then `APP`, `CLUSTER` and the app's.
-        let mut vars: BTreeMap<&str, String> = BTreeMap::new();
-        for (name, value) in &cluster_vars {
-            vars.insert(name, value.clone());
-        }
-        vars.insert("APP", app.name.clone());
-        vars.insert("CLUSTER", cluster.clone());
-        for (name, value) in &app_vars {
-            vars.insert(name, value.clone());
-        }
+        let vars = spec_vars(&app.name, cluster, &cluster_vars, &app_vars);
         let kept = kept(&objects, &app.namespace, (&vars, images), sources);
         // The cluster variables the files copied for this cluster use.
         let used = lifted.used_cluster_vars.entry(cluster.clone()).or_default();
@@ -203,7 +212,7 @@ pub(super) fn manifests(
 fn kept<'a>(
     objects: &[BuiltObject],
     namespace: &str,
-    (vars, images): (&BTreeMap<&str, String>, &BTreeSet<String>),
+    (vars, images): (&BTreeMap<String, String>, &BTreeSet<String>),
     sources: &'a SourceFiles<'_>,
 ) -> Vec<Kept<'a>> {
     let written: Vec<Option<Written<'a>>> = objects

@@ -90,6 +90,15 @@ impl<'r> SourceFiles<'r> {
         }
     }
 
+    pub(super) fn repo(&self) -> &'r SourceRepo {
+        self.repo
+    }
+
+    /// Whether `file` is a YAML file of objects.
+    pub(super) fn is_objects_file(&self, file: &str) -> bool {
+        self.files.contains_key(file)
+    }
+
     /// The bytes of a file of the repository.
     pub(super) fn bytes(&self, file: &str) -> &'r [u8] {
         self.repo.bytes(file).unwrap_or_default()
@@ -128,7 +137,7 @@ impl<'r> SourceFiles<'r> {
         &self,
         built: &Object,
         namespace: &str,
-        vars: &BTreeMap<&str, String>,
+        vars: &BTreeMap<String, String>,
         images: &BTreeSet<String>,
     ) -> Option<Written<'_>> {
         let key = (built.id.kind.clone(), built.id.name.clone());
@@ -165,6 +174,21 @@ impl<'r> SourceFiles<'r> {
         })
     }
 
+    /// The objects of `file` as Flux applies them once `vars` are substituted (strictly);
+    /// None when it is not a file of objects, or a variable is missing.
+    pub(super) fn objects(
+        &self,
+        file: &str,
+        vars: &BTreeMap<String, String>,
+    ) -> Option<Vec<Object>> {
+        let source = self.files.get(file)?;
+        if source.template {
+            substituted(source.text, vars)
+        } else {
+            Some(source.objects.clone())
+        }
+    }
+
     /// Whether `documents` are every document of `file`.
     pub(super) fn covers(&self, file: &str, documents: &BTreeSet<Written<'_>>) -> bool {
         self.files.get(file).is_some_and(|source| {
@@ -175,7 +199,7 @@ impl<'r> SourceFiles<'r> {
 }
 
 /// The objects of a file's text once `vars` are substituted as Flux substitutes them.
-fn substituted(template: &str, vars: &BTreeMap<&str, String>) -> Option<Vec<Object>> {
+fn substituted(template: &str, vars: &BTreeMap<String, String>) -> Option<Vec<Object>> {
     let text = crate::substitute::envsubst(template, |name| vars.get(name).cloned(), true).ok()?;
     objects_of(&text)
 }
@@ -188,7 +212,9 @@ fn objects_of(text: &str) -> Option<Vec<Object>> {
         .collect()
 }
 
-fn unchanged(source: &Object, built: &Object, namespace: &str) -> bool {
+/// Whether `built` is `source` as written, but for the namespace `namespace` (the app's) that
+/// `source` leaves out.
+pub(super) fn unchanged(source: &Object, built: &Object, namespace: &str) -> bool {
     if source.id.group != built.id.group {
         return false;
     }
