@@ -419,3 +419,74 @@ fn flux_level_components_become_component_nodes() {
     run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
     run(into.path(), &["check"]).expect_code(0);
 }
+
+/// A Deployment with an image pinned by tag and digest, an image pinned by a digest alone and
+/// an untagged one.
+fn pinned_deployment(tag: &str) -> String {
+    let digest = "a".repeat(64);
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    \
+         spec:\n      containers:\n        - name: web\n          \
+         image: \"ghcr.io/example/web:{tag}@sha256:{digest}\" # pinned\n        - name: side\n          \
+         image: ghcr.io/example/side@sha256:{digest}\n        - name: tool\n          \
+         image: busybox\n"
+    )
+}
+
+/// Regression (issue 16): per-cluster copies of a manifest that differ only in an image's tag
+/// become one shared file; a tag pinned by digest is one version (`newTag` writes it back), while
+/// a digest alone and an untagged image stay as written (`newTag` cannot say them).
+#[test]
+fn per_cluster_copies_differing_in_image_tags_become_one_file() {
+    let kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
+                         resources:\n  - deployment.yaml\n";
+    let (dev, prod) = (pinned_deployment("1.0"), pinned_deployment("2.0"));
+    let source = repository(&[
+        (
+            "clusters/dev/web.yaml",
+            &web_kustomization("./apps/dev", ""),
+        ),
+        (
+            "clusters/prod/web.yaml",
+            &web_kustomization("./apps/prod", ""),
+        ),
+        ("apps/dev/kustomization.yaml", kustomization),
+        ("apps/dev/deployment.yaml", &dev),
+        ("apps/prod/kustomization.yaml", kustomization),
+        ("apps/prod/deployment.yaml", &prod),
+    ]);
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = import_repository(source.path(), into.path());
+    imported.expect_code(0);
+    assert!(
+        imported
+            .stderr
+            .contains("prod: 1 objects, 0 missing, 0 extra, 0 version differences"),
+        "{}",
+        imported.stderr
+    );
+    let spec = fs::read_to_string(into.path().join("spec/homelab.kdl")).unwrap();
+    let digest = "a".repeat(64);
+    assert!(
+        spec.contains(&format!(
+            "    image \"ghcr.io/example/web\" {{\n        \
+             version \"1.0@sha256:{digest}\" cluster=\"dev\"\n        \
+             version \"2.0@sha256:{digest}\" cluster=\"prod\"\n    }}\n"
+        )),
+        "{spec}"
+    );
+    assert!(
+        !spec.contains("side") && !spec.contains("busybox"),
+        "{spec}"
+    );
+    assert!(
+        spec.contains("manifests \"apps/web/deployment.yaml\""),
+        "{spec}"
+    );
+    assert!(!spec.contains("cluster \"dev\" {"), "{spec}");
+    assert_eq!(
+        fs::read_to_string(into.path().join("spec/apps/web/deployment.yaml")).unwrap(),
+        dev.replace(&format!(":1.0@sha256:{digest}\""), "\"")
+    );
+    run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
+}
