@@ -248,3 +248,245 @@ fn a_variable_nothing_sets_is_reported_at_its_line() {
         "{report}"
     );
 }
+
+/// Writes the files of a repository into a new temporary directory.
+fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let source = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let path = source.path().join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    source
+}
+
+/// A cluster's Flux Kustomization `web` applying `path`, with more `spec` fields as given.
+fn web_kustomization(path: &str, more: &str) -> String {
+    format!(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  \
+         name: web\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: {path}\n  \
+         prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  \
+         targetNamespace: web\n{more}"
+    )
+}
+
+const WEB_DEPLOYMENT: &str = "# The web server.\napiVersion: apps/v1\nkind: Deployment\n\
+    metadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    \
+    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n        - name: web\n          \
+    # renovate: datasource=docker depName=ghcr.io/example/web\n          \
+    image: ghcr.io/example/web:1.0.0 # the release\n";
+
+/// Regression (issue 16, image tags of plain manifests stayed in the built manifests): a
+/// Deployment whose tag differs per cluster (an overlay's kustomize `images` on dev, the Flux
+/// Kustomization's `spec.images` on prod) becomes one shared copy of the base file with the tag
+/// taken out of its `image:` line, and a `version` line per cluster.
+#[test]
+fn image_tags_that_differ_per_cluster_become_version_lines() {
+    let source = repository(&[
+        (
+            "clusters/dev/web.yaml",
+            &web_kustomization("./apps/dev", ""),
+        ),
+        (
+            "clusters/prod/web.yaml",
+            &web_kustomization(
+                "./apps/base/web",
+                "  images:\n    - name: ghcr.io/example/web\n      newTag: 1.2.0\n",
+            ),
+        ),
+        (
+            "apps/base/web/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  \
+             - deployment.yaml\n",
+        ),
+        ("apps/base/web/deployment.yaml", WEB_DEPLOYMENT),
+        (
+            "apps/dev/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  \
+             - ../base/web\nimages:\n  - name: ghcr.io/example/web\n    newTag: 1.1.0\n",
+        ),
+    ]);
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = import_repository(source.path(), into.path());
+    imported.expect_code(0);
+    for cluster in ["dev", "prod"] {
+        let line = format!(
+            "{cluster}: 1 objects, 0 missing, 0 extra, 0 version differences, 0 content differences"
+        );
+        assert!(imported.stderr.contains(&line), "{}", imported.stderr);
+    }
+    let spec = fs::read_to_string(into.path().join("spec/homelab.kdl")).unwrap();
+    assert!(
+        spec.contains(
+            "    image \"ghcr.io/example/web\" {\n        version \"1.1.0\" cluster=\"dev\"\n        \
+             version \"1.2.0\" cluster=\"prod\"\n    }\n"
+        ),
+        "{spec}"
+    );
+    assert!(
+        spec.contains("manifests \"apps/web/deployment.yaml\""),
+        "{spec}"
+    );
+    assert!(!spec.contains("manifests.yaml"), "{spec}");
+    assert_eq!(
+        fs::read_to_string(into.path().join("spec/apps/web/deployment.yaml")).unwrap(),
+        WEB_DEPLOYMENT.replace("web:1.0.0 #", "web #")
+    );
+    run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
+    run(into.path(), &["check"]).expect_code(0);
+}
+
+const BACKUP_PVC: &str = "---\n# yaml-language-server: $schema=https://example.com/pvc.json\n\
+    apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${APP}-backup\nspec:\n  \
+    accessModes: [\"ReadWriteOnce\"]\n  resources:\n    requests:\n      \
+    storage: ${BACKUP_SIZE:=1Gi}\n";
+
+/// Regression (issue 16, a Flux Kustomization's `spec.components` stayed in the built
+/// manifests): a component of resources alone becomes a `component` node with its files copied
+/// byte for byte, used at the Flux level; one with a patch stays as it was, and is reported.
+#[test]
+fn flux_level_components_become_component_nodes() {
+    let components =
+        "  components:\n    - ../../components/backup\n    - ../../components/patched\n";
+    let source = repository(&[
+        (
+            "clusters/dev/web.yaml",
+            &web_kustomization(
+                "./apps/web",
+                &format!("{components}  postBuild:\n    substitute:\n      APP: web\n"),
+            ),
+        ),
+        (
+            "clusters/prod/web.yaml",
+            &web_kustomization(
+                "./apps/web",
+                &format!(
+                    "{components}  postBuild:\n    substitute:\n      APP: web\n      \
+                     BACKUP_SIZE: 5Gi\n"
+                ),
+            ),
+        ),
+        (
+            "apps/web/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  \
+             - configmap.yaml\n",
+        ),
+        (
+            "apps/web/configmap.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n",
+        ),
+        (
+            "components/backup/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  \
+             - ./pvc.yaml\n",
+        ),
+        ("components/backup/pvc.yaml", BACKUP_PVC),
+        (
+            "components/patched/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n  \
+             - target:\n      kind: ConfigMap\n    patch: |-\n      - op: add\n        \
+             path: /data/c\n        value: d\n",
+        ),
+    ]);
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = import_repository(source.path(), into.path());
+    imported.expect_code(0);
+    for cluster in ["dev", "prod"] {
+        let line = format!(
+            "{cluster}: 2 objects, 0 missing, 0 extra, 0 version differences, 0 content differences"
+        );
+        assert!(imported.stderr.contains(&line), "{}", imported.stderr);
+    }
+    let spec = fs::read_to_string(into.path().join("spec/homelab.kdl")).unwrap();
+    assert!(spec.contains("\ncomponent \"backup\"\n"), "{spec}");
+    assert!(
+        spec.contains("    component \"backup\" level=\"flux\"\n"),
+        "{spec}"
+    );
+    assert!(!spec.contains("patched"), "{spec}");
+    assert_eq!(
+        fs::read_to_string(into.path().join("spec/components/backup/pvc.yaml")).unwrap(),
+        BACKUP_PVC
+    );
+    assert!(!into.path().join("spec/apps/web/pvc.yaml").exists());
+    let report = fs::read_to_string(into.path().join("spec/import-report.md")).unwrap();
+    assert!(
+        report.contains(
+            "| `components/patched` | a Flux-level component | its kustomization has `patches`"
+        ),
+        "{report}"
+    );
+    run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
+    run(into.path(), &["check"]).expect_code(0);
+}
+
+/// A Deployment with an image pinned by tag and digest, an image pinned by a digest alone and
+/// an untagged one.
+fn pinned_deployment(tag: &str) -> String {
+    let digest = "a".repeat(64);
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    \
+         spec:\n      containers:\n        - name: web\n          \
+         image: \"ghcr.io/example/web:{tag}@sha256:{digest}\" # pinned\n        - name: side\n          \
+         image: ghcr.io/example/side@sha256:{digest}\n        - name: tool\n          \
+         image: busybox\n"
+    )
+}
+
+/// Regression (issue 16): per-cluster copies of a manifest that differ only in an image's tag
+/// become one shared file; a tag pinned by digest is one version (`newTag` writes it back), while
+/// a digest alone and an untagged image stay as written (`newTag` cannot say them).
+#[test]
+fn per_cluster_copies_differing_in_image_tags_become_one_file() {
+    let kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
+                         resources:\n  - deployment.yaml\n";
+    let (dev, prod) = (pinned_deployment("1.0"), pinned_deployment("2.0"));
+    let source = repository(&[
+        (
+            "clusters/dev/web.yaml",
+            &web_kustomization("./apps/dev", ""),
+        ),
+        (
+            "clusters/prod/web.yaml",
+            &web_kustomization("./apps/prod", ""),
+        ),
+        ("apps/dev/kustomization.yaml", kustomization),
+        ("apps/dev/deployment.yaml", &dev),
+        ("apps/prod/kustomization.yaml", kustomization),
+        ("apps/prod/deployment.yaml", &prod),
+    ]);
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = import_repository(source.path(), into.path());
+    imported.expect_code(0);
+    assert!(
+        imported
+            .stderr
+            .contains("prod: 1 objects, 0 missing, 0 extra, 0 version differences"),
+        "{}",
+        imported.stderr
+    );
+    let spec = fs::read_to_string(into.path().join("spec/homelab.kdl")).unwrap();
+    let digest = "a".repeat(64);
+    assert!(
+        spec.contains(&format!(
+            "    image \"ghcr.io/example/web\" {{\n        \
+             version \"1.0@sha256:{digest}\" cluster=\"dev\"\n        \
+             version \"2.0@sha256:{digest}\" cluster=\"prod\"\n    }}\n"
+        )),
+        "{spec}"
+    );
+    assert!(
+        !spec.contains("side") && !spec.contains("busybox"),
+        "{spec}"
+    );
+    assert!(
+        spec.contains("manifests \"apps/web/deployment.yaml\""),
+        "{spec}"
+    );
+    assert!(!spec.contains("cluster \"dev\" {"), "{spec}");
+    assert_eq!(
+        fs::read_to_string(into.path().join("spec/apps/web/deployment.yaml")).unwrap(),
+        dev.replace(&format!(":1.0@sha256:{digest}\""), "\"")
+    );
+    run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
+}

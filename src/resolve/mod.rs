@@ -63,6 +63,7 @@ use components::ComponentFiles;
 pub(crate) use error::{Error, FileError};
 use files::SpecDir;
 use manifests::{Build, Manifest, Origin, PatchOrigin};
+pub(crate) use rules::{is_image_tag, repository_problem};
 pub(crate) use versions::is_exact_chart_version;
 pub(crate) use warning::Warning;
 

@@ -239,7 +239,7 @@ pub(super) fn is_oci_tag(text: &str) -> bool {
 
 /// An image tag for kustomize's `newTag`: a tag, optionally pinned by digest
 /// (`1.2.3@sha256:<64 hex>`).
-pub(super) fn is_image_tag(text: &str) -> bool {
+pub(crate) fn is_image_tag(text: &str) -> bool {
     match text.split_once('@') {
         Some((tag, digest)) => is_oci_tag(tag) && is_digest(digest),
         None => is_oci_tag(text),
@@ -306,7 +306,7 @@ fn is_repository_component(text: &str) -> bool {
 
 /// What is wrong with an image or chart repository reference (`registry/path/name`), if
 /// anything. `registry` says whether the first component must be a registry host.
-pub(super) fn repository_problem(text: &str, registry: bool) -> Option<&'static str> {
+pub(crate) fn repository_problem(text: &str, registry: bool) -> Option<&'static str> {
     if text.is_empty() {
         return Some("it is empty");
     }

@@ -6,6 +6,7 @@
 
 pub(super) mod defaults;
 pub(super) mod helm;
+pub(super) mod images;
 pub(super) mod knobs;
 pub(super) mod vars;
 

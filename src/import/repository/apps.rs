@@ -8,6 +8,8 @@ use serde_json::Value;
 
 use super::ClusterEntry;
 use super::chart::{self, ChartLift};
+use super::components::Components;
+use super::images;
 use super::manifests::{manifests, namespace_nodes};
 use super::sources::SourceFiles;
 use super::vars::{ClusterVars, cluster_vars, declare_cluster_vars};
@@ -106,6 +108,7 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
     let mut charts = charts(&apps, &settings.interval, &mut lifted);
     let sources = SourceFiles::index(repo);
     let cluster_vars = cluster_vars(builds);
+    let mut components = Components::default();
     for app in &apps {
         let layer = if platform.contains(&app.name) {
             "platform"
@@ -121,7 +124,13 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
             sources: &sources,
             cluster_vars: &cluster_vars,
         };
-        let node = app_node(app, charts.remove(&app.name), &context, &mut lifted);
+        let node = app_node(
+            app,
+            charts.remove(&app.name),
+            &context,
+            &mut components,
+            &mut lifted,
+        );
         lifted.nodes.push(node);
     }
     declare_cluster_vars(&cluster_vars, &mut lifted);
@@ -442,6 +451,7 @@ fn app_node(
     app: &App<'_>,
     chart: Option<ChartLift>,
     context: &Context<'_>,
+    components: &mut Components,
     lifted: &mut Lifted,
 ) -> Node {
     let Context {
@@ -471,25 +481,38 @@ fn app_node(
         node = node.child(Node::new("depends-on").args(needed));
     }
     let mut split = Split::default();
-    let lifted_ids = chart
+    let mut lifted_ids = chart
         .as_ref()
         .map(|lift| lift.objects.clone())
         .unwrap_or_default();
+    let substitutes = app.substitutes();
+    let cluster_substitutes = app.cluster_substitutes(context.cluster_vars);
+    let used = components.lift(
+        app,
+        (&cluster_substitutes, &substitutes),
+        &lifted_ids,
+        sources,
+        lifted,
+    );
+    split.app.extend(used.nodes);
+    lifted_ids.extend(used.objects);
+    let chart_nodes = chart.as_ref().map_or(&[][..], |lift| &lift.split.app);
+    let images = images::lift(app, &lifted_ids, chart_nodes, sources);
+    split.app.extend(images.nodes);
     if let Some(lift) = chart {
         for (path, bytes) in lift.files {
             lifted.write(&path, bytes);
         }
         split.extend(lift.split);
     }
-    let substitutes = app.substitutes();
     split.extend(app_vars(&substitutes, &[]));
-    let cluster_substitutes = app.cluster_substitutes(context.cluster_vars);
     split.extend(manifests(
         app,
         &lifted_ids,
         namespaces,
         (&cluster_substitutes, &substitutes),
         sources,
+        &images.names,
         lifted,
     ));
     let per_cluster: Vec<(String, &Value)> = app

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::apps::App;
+use super::images::without_tags;
 use super::sources::{SourceFiles, Written, copy_name};
 use crate::build::BuiltObject;
 use crate::build::object::{Object, ObjectId};
@@ -69,20 +70,69 @@ pub(super) type PerCluster = (String, BTreeMap<String, String>);
 pub(super) const BUILT_FILE: &str = "manifests.yaml";
 
 /// The variables of `cluster` in a per-cluster list.
-fn on(cluster: &str, list: &[PerCluster]) -> BTreeMap<String, String> {
+pub(super) fn on(cluster: &str, list: &[PerCluster]) -> BTreeMap<String, String> {
     list.iter()
         .filter(|(other, _)| other == cluster)
         .flat_map(|(_, vars)| vars.clone())
         .collect()
 }
 
+/// What the spec substitutes in an app's manifests and components on a cluster: the cluster's
+/// variables, then `APP`, `CLUSTER` and the app's.
+pub(super) fn spec_vars(
+    app: &str,
+    cluster: &str,
+    cluster_vars: &BTreeMap<String, String>,
+    app_vars: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut vars = cluster_vars.clone();
+    vars.insert("APP".to_owned(), app.to_owned());
+    vars.insert("CLUSTER".to_owned(), cluster.to_owned());
+    vars.extend(
+        app_vars
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone())),
+    );
+    vars
+}
+
 /// What an app keeps of one cluster that no node says.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Kept<'a> {
-    /// A hand-written file every document of which reaches the cluster unchanged: copied.
-    Copied { file: &'a str, ids: Vec<String> },
+    /// A hand-written file every document of which reaches the cluster unchanged: copied, with
+    /// the tags of the lifted images taken out.
+    Copied {
+        file: &'a str,
+        bytes: Vec<u8>,
+        ids: Vec<String>,
+    },
     /// An object as Flux builds it.
     Built { id: String, text: String },
+}
+
+/// Two clusters keep the same when they copy the same bytes (from one file, or from files that
+/// differed only in image tags) for the same objects, or the same objects as built.
+impl PartialEq for Kept<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                Self::Copied { bytes, ids, .. },
+                Self::Copied {
+                    bytes: other_bytes,
+                    ids: other_ids,
+                    ..
+                },
+            ) => bytes == other_bytes && ids == other_ids,
+            (
+                Self::Built { id, text },
+                Self::Built {
+                    id: other_id,
+                    text: other_text,
+                },
+            ) => id == other_id && text == other_text,
+            _ => false,
+        }
+    }
 }
 
 /// The objects not lifted: the hand-written files they come from unchanged copied byte for
@@ -94,6 +144,7 @@ pub(super) fn manifests(
     namespaces: &BTreeSet<String>,
     (cluster_substitutes, substitutes): (&[PerCluster], &[PerCluster]),
     sources: &SourceFiles<'_>,
+    images: &BTreeSet<String>,
     lifted: &mut Lifted,
 ) -> Split {
     let is_apps_namespace = |object: &Object| {
@@ -103,32 +154,22 @@ pub(super) fn manifests(
     };
     let mut per_cluster: Vec<(String, Vec<Kept<'_>>)> = Vec::new();
     for (cluster, objects) in &app.per_cluster {
-        let objects: Vec<&BuiltObject> = objects
+        let objects: Vec<BuiltObject> = objects
             .iter()
-            .copied()
             .filter(|built| {
                 !lifted_ids.contains(&built.object.id) && !is_apps_namespace(&built.object)
             })
+            .map(|built| without_tags(built, images))
             .collect();
         let cluster_vars = on(cluster, cluster_substitutes);
         let app_vars = on(cluster, substitutes);
-        // What the spec substitutes in the app's manifests on this cluster: the cluster's
-        // variables, then `APP`, `CLUSTER` and the app's.
-        let mut vars: BTreeMap<&str, String> = BTreeMap::new();
-        for (name, value) in &cluster_vars {
-            vars.insert(name, value.clone());
-        }
-        vars.insert("APP", app.name.clone());
-        vars.insert("CLUSTER", cluster.clone());
-        for (name, value) in &app_vars {
-            vars.insert(name, value.clone());
-        }
-        let kept = kept(&objects, &app.namespace, &vars, sources);
+        let vars = spec_vars(&app.name, cluster, &cluster_vars, &app_vars);
+        let kept = kept(&objects, &app.namespace, (&vars, images), sources);
         // The cluster variables the files copied for this cluster use.
         let used = lifted.used_cluster_vars.entry(cluster.clone()).or_default();
         for entry in &kept {
-            if let Kept::Copied { file, .. } = entry {
-                let text = String::from_utf8_lossy(sources.bytes(file));
+            if let Kept::Copied { bytes, .. } = entry {
+                let text = String::from_utf8_lossy(bytes);
                 let references = crate::substitute::references(&text).unwrap_or_default();
                 used.extend(
                     references
@@ -149,7 +190,7 @@ pub(super) fn manifests(
         .collect();
     let mut split = Split::default();
     let app_dir = format!("apps/{}", app.name);
-    let paths = write_kept(app, &app_dir, &everywhere, sources, lifted);
+    let paths = write_kept(app, &app_dir, &everywhere, lifted);
     if !paths.is_empty() {
         split.app.push(Node::new("manifests").args(paths));
     }
@@ -158,7 +199,7 @@ pub(super) fn manifests(
             .iter()
             .filter(|entry| !everywhere.contains(entry))
             .collect();
-        let paths = write_kept(app, &format!("{app_dir}/{cluster}"), &own, sources, lifted);
+        let paths = write_kept(app, &format!("{app_dir}/{cluster}"), &own, lifted);
         if !paths.is_empty() {
             split.cluster(cluster, Node::new("manifest").args(paths));
         }
@@ -169,14 +210,14 @@ pub(super) fn manifests(
 /// One cluster's objects of an app, in order: each hand-written file all of whose documents
 /// are among them unchanged once, the others as built.
 fn kept<'a>(
-    objects: &[&BuiltObject],
+    objects: &[BuiltObject],
     namespace: &str,
-    vars: &BTreeMap<&str, String>,
+    (vars, images): (&BTreeMap<String, String>, &BTreeSet<String>),
     sources: &'a SourceFiles<'_>,
 ) -> Vec<Kept<'a>> {
     let written: Vec<Option<Written<'a>>> = objects
         .iter()
-        .map(|built| sources.written(&built.object, namespace, vars))
+        .map(|built| sources.written(&built.object, namespace, vars, images))
         .collect();
     let found: BTreeSet<Written<'a>> = written.iter().flatten().copied().collect();
     let mut copied: BTreeSet<&str> = BTreeSet::new();
@@ -193,6 +234,7 @@ fn kept<'a>(
                         .collect();
                     kept.push(Kept::Copied {
                         file: place.file,
+                        bytes: sources.copied_bytes(place.file, images),
                         ids,
                     });
                 }
@@ -208,13 +250,7 @@ fn kept<'a>(
 
 /// Writes what an app keeps into `dir` of the spec, and lists it in the report: the copied
 /// files under their own names, the objects as built in one file. The paths written.
-fn write_kept(
-    app: &App<'_>,
-    dir: &str,
-    entries: &[&Kept<'_>],
-    sources: &SourceFiles<'_>,
-    lifted: &mut Lifted,
-) -> Vec<String> {
+fn write_kept(app: &App<'_>, dir: &str, entries: &[&Kept<'_>], lifted: &mut Lifted) -> Vec<String> {
     let prefix = format!("{dir}/");
     let mut taken: BTreeSet<String> = lifted
         .files
@@ -227,11 +263,11 @@ fn write_kept(
     let mut built: Vec<(&str, &str)> = Vec::new();
     for entry in entries {
         match entry {
-            Kept::Copied { file, ids } => {
+            Kept::Copied { file, bytes, ids } => {
                 let name = copy_name(file, &taken);
                 let path = format!("{prefix}{name}");
                 taken.insert(name);
-                lifted.copy(&path, sources.bytes(file));
+                lifted.copy(&path, bytes);
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
                 lifted.report.raw(
                     file,

@@ -5,10 +5,14 @@
 //! namespace it fills), and what Flux applies becomes its manifests, as built: objects every
 //! cluster gets the same are the app's, the others each cluster's. A HelmRelease whose chart
 //! source is the spec's to write is lifted into a `helm` node with a `version` line per cluster
-//! ([`chart`]); the app's Flux Kustomization gives its knobs and dependencies ([`apps`]).
+//! ([`chart`]); the app's Flux Kustomization gives its knobs and dependencies ([`apps`]) and its
+//! Flux-level components ([`components`]); the image tags of its manifests become `image`
+//! nodes ([`images`]).
 
 mod apps;
 mod chart;
+mod components;
+mod images;
 mod manifests;
 mod sources;
 mod vars;

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::build::object::Object;
+use crate::import::lift::images::{edit_text, references, split_reference};
 use crate::import::source::{SourceRepo, parse_documents};
 use crate::layout;
 
@@ -24,8 +25,9 @@ pub(super) struct SourceFiles<'r> {
 struct SourceFile<'r> {
     /// The documents as written (before substitution).
     objects: Vec<Object>,
-    /// The text, when it holds a `${...}` to substitute before comparing.
-    template: Option<&'r str>,
+    text: &'r str,
+    /// Whether the text holds a `${...}` to substitute before comparing.
+    template: bool,
 }
 
 /// Where a built object is written unchanged: the file and the index of its document there.
@@ -70,8 +72,15 @@ impl<'r> SourceFiles<'r> {
                         .push(path.to_owned());
                 }
             }
-            let template = text.contains("${").then_some(text);
-            files.insert(path.to_owned(), SourceFile { objects, template });
+            let template = text.contains("${");
+            files.insert(
+                path.to_owned(),
+                SourceFile {
+                    objects,
+                    text,
+                    template,
+                },
+            );
         }
         Self {
             repo,
@@ -81,36 +90,103 @@ impl<'r> SourceFiles<'r> {
         }
     }
 
+    pub(super) fn repo(&self) -> &'r SourceRepo {
+        self.repo
+    }
+
+    /// Whether `file` is a YAML file of objects.
+    pub(super) fn is_objects_file(&self, file: &str) -> bool {
+        self.files.contains_key(file)
+    }
+
     /// The bytes of a file of the repository.
     pub(super) fn bytes(&self, file: &str) -> &'r [u8] {
         self.repo.bytes(file).unwrap_or_default()
     }
 
+    /// The bytes a file is copied with: those of the repository, with the tags of the images
+    /// `images` names taken out of their `image:` lines.
+    pub(super) fn copied_bytes(&self, file: &str, images: &BTreeSet<String>) -> Vec<u8> {
+        match self.files.get(file) {
+            Some(source) if !images.is_empty() => edit_text(source.text, images)
+                .map_or_else(|| self.bytes(file).to_vec(), String::into_bytes),
+            _ => self.bytes(file).to_vec(),
+        }
+    }
+
+    /// Whether every file using image `name` with a tag can have the tag taken out of its
+    /// `image:` lines.
+    pub(super) fn editable(&self, name: &str) -> bool {
+        let names: BTreeSet<String> = [name.to_owned()].into();
+        self.files.values().all(|source| {
+            let uses = source.objects.iter().any(|object| {
+                references(&object.value).into_iter().any(|reference| {
+                    let (image, tag) = split_reference(reference);
+                    image == name && !tag.is_empty()
+                })
+            });
+            !uses || edit_text(source.text, &names).is_some()
+        })
+    }
+
     /// The document `built` was built from unchanged, if any: the same object once the
-    /// `vars` are substituted (strictly: a variable they do not hold is no match), but for the
+    /// `vars` are substituted (strictly: a variable they do not hold is no match) and the tags
+    /// of the images `images` names are taken out of the file's `image:` lines, but for the
     /// namespace `namespace` (the app's) that the document leaves out.
     pub(super) fn written(
         &self,
         built: &Object,
         namespace: &str,
-        vars: &BTreeMap<&str, String>,
+        vars: &BTreeMap<String, String>,
+        images: &BTreeSet<String>,
     ) -> Option<Written<'_>> {
         let key = (built.id.kind.clone(), built.id.name.clone());
         let named = self.by_name.get(&key).into_iter().flatten();
         let templated = self.templated_by_kind.get(&built.id.kind).into_iter();
         named.chain(templated.flatten()).find_map(|path| {
             let (file, source) = self.files.get_key_value(path)?;
-            let document = match source.template {
-                None => source
+            let edits = images
+                .iter()
+                .any(|name| source.text.contains(name.as_str()));
+            let document = if source.template || edits {
+                // The text as the spec copies it, then substituted as Flux does (after
+                // kustomize, so an image whose name a variable gives is not one the spec tags).
+                let text = if edits {
+                    edit_text(source.text, images)?
+                } else {
+                    source.text.to_owned()
+                };
+                let objects = if source.template {
+                    substituted(&text, vars)?
+                } else {
+                    objects_of(&text)?
+                };
+                objects
+                    .iter()
+                    .position(|source| unchanged(source, built, namespace))?
+            } else {
+                source
                     .objects
                     .iter()
-                    .position(|source| unchanged(source, built, namespace))?,
-                Some(template) => substituted(template, vars)?
-                    .iter()
-                    .position(|source| unchanged(source, built, namespace))?,
+                    .position(|source| unchanged(source, built, namespace))?
             };
             Some(Written { file, document })
         })
+    }
+
+    /// The objects of `file` as Flux applies them once `vars` are substituted (strictly);
+    /// None when it is not a file of objects, or a variable is missing.
+    pub(super) fn objects(
+        &self,
+        file: &str,
+        vars: &BTreeMap<String, String>,
+    ) -> Option<Vec<Object>> {
+        let source = self.files.get(file)?;
+        if source.template {
+            substituted(source.text, vars)
+        } else {
+            Some(source.objects.clone())
+        }
     }
 
     /// Whether `documents` are every document of `file`.
@@ -123,16 +199,22 @@ impl<'r> SourceFiles<'r> {
 }
 
 /// The objects of a file's text once `vars` are substituted as Flux substitutes them.
-fn substituted(template: &str, vars: &BTreeMap<&str, String>) -> Option<Vec<Object>> {
+fn substituted(template: &str, vars: &BTreeMap<String, String>) -> Option<Vec<Object>> {
     let text = crate::substitute::envsubst(template, |name| vars.get(name).cloned(), true).ok()?;
-    parse_documents(&text)
+    objects_of(&text)
+}
+
+fn objects_of(text: &str) -> Option<Vec<Object>> {
+    parse_documents(text)
         .ok()?
         .into_iter()
         .map(|document| Object::from_value(document).ok())
         .collect()
 }
 
-fn unchanged(source: &Object, built: &Object, namespace: &str) -> bool {
+/// Whether `built` is `source` as written, but for the namespace `namespace` (the app's) that
+/// `source` leaves out.
+pub(super) fn unchanged(source: &Object, built: &Object, namespace: &str) -> bool {
     if source.id.group != built.id.group {
         return false;
     }
