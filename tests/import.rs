@@ -343,7 +343,8 @@ const BACKUP_PVC: &str = "---\n# yaml-language-server: $schema=https://example.c
 
 /// Regression (issue 16, a Flux Kustomization's `spec.components` stayed in the built
 /// manifests): a component of resources alone becomes a `component` node with its files copied
-/// byte for byte, used at the Flux level; one with a patch stays as it was, and is reported.
+/// byte for byte, used at the Flux level; one with a patch the spec cannot say (its target has a
+/// namespace) stays as it was, and is reported.
 #[test]
 fn flux_level_components_become_component_nodes() {
     let components =
@@ -384,8 +385,8 @@ fn flux_level_components_become_component_nodes() {
         (
             "components/patched/kustomization.yaml",
             "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n  \
-             - target:\n      kind: ConfigMap\n    patch: |-\n      - op: add\n        \
-             path: /data/c\n        value: d\n",
+             - target:\n      kind: ConfigMap\n      namespace: web\n    patch: |-\n      \
+             - op: add\n        path: /data/c\n        value: d\n",
         ),
     ]);
     let into = tempfile::tempdir().expect("temp dir");
@@ -412,9 +413,85 @@ fn flux_level_components_become_component_nodes() {
     let report = fs::read_to_string(into.path().join("spec/import-report.md")).unwrap();
     assert!(
         report.contains(
-            "| `components/patched` | a Flux-level component | its kustomization has `patches`"
+            "| `components/patched` | a Flux-level component | a patch's target has `namespace`"
         ),
         "{report}"
+    );
+    run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
+    run(into.path(), &["check"]).expect_code(0);
+}
+
+/// Regression (issue 16, a Flux-level component with an inline patch stayed the apps'
+/// manifests): its patch is written out as a file of the component, named after its target,
+/// with the target on its `patch` line and its `${VAR}` filled by Flux as before.
+#[test]
+fn a_flux_level_components_inline_patch_becomes_a_patch_file() {
+    let components = "  components:\n    - ../../components/backup\n";
+    let vars =
+        |size: &str| format!("{components}  postBuild:\n    substitute:\n      APP: web\n{size}");
+    let patch = "- op: add\n  path: /data/size\n  value: ${BACKUP_SIZE:=1Gi}";
+    let indented = patch.replace('\n', "\n      ");
+    let source = repository(&[
+        (
+            "clusters/dev/web.yaml",
+            &web_kustomization("./apps/web", &vars("")),
+        ),
+        (
+            "clusters/prod/web.yaml",
+            &web_kustomization("./apps/web", &vars("      BACKUP_SIZE: 5Gi\n")),
+        ),
+        (
+            "apps/web/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  \
+             - configmap.yaml\n",
+        ),
+        (
+            "apps/web/configmap.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n",
+        ),
+        (
+            "components/backup/kustomization.yaml",
+            &format!(
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  \
+                 - ./pvc.yaml\npatches:\n  - target:\n      version: v1\n      kind: ConfigMap\n      \
+                 name: web\n    patch: |-\n      {indented}\n"
+            ),
+        ),
+        ("components/backup/pvc.yaml", BACKUP_PVC),
+    ]);
+    let into = tempfile::tempdir().expect("temp dir");
+    let imported = import_repository(source.path(), into.path());
+    imported.expect_code(0);
+    for cluster in ["dev", "prod"] {
+        let line = format!(
+            "{cluster}: 2 objects, 0 missing, 0 extra, 0 version differences, 0 content differences"
+        );
+        assert!(imported.stderr.contains(&line), "{}", imported.stderr);
+    }
+    let spec = fs::read_to_string(into.path().join("spec/homelab.kdl")).unwrap();
+    assert!(
+        spec.contains(
+            "\ncomponent \"backup\" {\n    patch \"components/backup/configmap-web-patch.yaml\" \
+             version=\"v1\" kind=\"ConfigMap\" name=\"web\"\n}\n"
+        ),
+        "{spec}"
+    );
+    assert!(
+        spec.contains("    component \"backup\" level=\"flux\"\n"),
+        "{spec}"
+    );
+    assert_eq!(
+        fs::read_to_string(
+            into.path()
+                .join("spec/components/backup/configmap-web-patch.yaml")
+        )
+        .unwrap(),
+        format!("{patch}\n")
+    );
+    // The ConfigMap is the app's as written, without the value the patch adds.
+    assert_eq!(
+        fs::read_to_string(into.path().join("spec/apps/web/configmap.yaml")).unwrap(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n"
     );
     run(into.path(), &["compile", "--deny-warnings"]).expect_code(0);
     run(into.path(), &["check"]).expect_code(0);

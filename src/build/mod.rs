@@ -55,7 +55,7 @@ mod sources;
 mod waves;
 mod workspace;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use miette::Diagnostic;
@@ -184,7 +184,21 @@ pub(crate) fn run(
 /// bootstrap --path` was given, relative to `dir`): the entry point of `build --repo`, and of
 /// anything that compares a hand-written repository with what a spec renders.
 pub(crate) fn run_repo(dir: &Path, entry: &str) -> Result<ClusterBuild, BuildError> {
-    let repository = repository::read(dir)?;
+    run_repo_with(dir, entry, &BTreeMap::new())
+}
+
+/// [`run_repo`], with the files of `replaced` (by their `/`-separated path from `dir`) read as
+/// the contents given: what Flux would apply were they written so (the importer builds a
+/// repository with its components' patches left out, to see the objects they patch).
+pub(crate) fn run_repo_with(
+    dir: &Path,
+    entry: &str,
+    replaced: &BTreeMap<String, Vec<u8>>,
+) -> Result<ClusterBuild, BuildError> {
+    let mut repository = repository::read(dir)?;
+    for (path, contents) in replaced {
+        repository.tree.insert(path.clone(), contents.clone());
+    }
     let workspace = Workspace::for_repository(&repository.tree)?;
     let mut build = workspace.build_repository(entry)?;
     let links = &repository.outside_links;

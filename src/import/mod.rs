@@ -149,7 +149,7 @@ pub(crate) fn import(source: &Path, clusters: &[ClusterEntry]) -> Result<Importe
             });
         }
         let builds = repository::build(source, &clusters)?;
-        let lifted = repository::lift(&repo, &builds);
+        let lifted = repository::lift(&repo, source, &builds)?;
         (lifted, String::new(), verify::Origin::Repository(builds))
     };
     for (file, reason) in &repo.unread {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::ClusterEntry;
 use super::chart::{self, ChartLift};
+use super::component_patches::{ComponentPatches, patching_charts};
 use super::components::Components;
 use super::images;
 use super::manifests::{manifests, namespace_nodes};
@@ -57,8 +58,13 @@ pub(super) struct App<'a> {
     pub(super) specs: Vec<(String, Value)>,
 }
 
-/// Lifts every cluster's build into settings, clusters and apps.
-pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -> Lifted {
+/// Lifts every cluster's build into settings, clusters and apps, the components of `patched`
+/// with their patches; with the components of `patched` some app could not use, and why.
+pub(super) fn lift(
+    repo: &SourceRepo,
+    builds: &[(ClusterEntry, ClusterBuild)],
+    patched: ComponentPatches,
+) -> (Lifted, BTreeMap<String, String>) {
     let mut lifted = Lifted::default();
     let mut apps = find_apps(builds, &mut lifted);
     name_apps(&mut apps);
@@ -105,10 +111,10 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
     }
     let dependencies = dependencies(&apps);
     let platform = platform_apps(&dependencies);
-    let mut charts = charts(&apps, &settings.interval, &mut lifted);
+    let mut charts = charts(&apps, &settings.interval, &patched, &mut lifted);
     let sources = SourceFiles::index(repo);
     let cluster_vars = cluster_vars(builds);
-    let mut components = Components::default();
+    let mut components = Components::new(patched);
     for app in &apps {
         let layer = if platform.contains(&app.name) {
             "platform"
@@ -135,7 +141,7 @@ pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -
     }
     declare_cluster_vars(&cluster_vars, &mut lifted);
     lifted.report.figures.apps = apps.len();
-    lifted
+    (lifted, components.unused_patches())
 }
 
 /// Where the object a build warning names first (`` `Kind/namespace/name` ``) is written; for
@@ -386,9 +392,40 @@ impl Timings {
 
 /// The charts the spec can say: lifted one by one, then those whose release depends on a
 /// HelmRelease that stays a manifest are kept as built too, until none is left.
-fn charts(apps: &[App<'_>], interval: &str, lifted: &mut Lifted) -> BTreeMap<String, ChartLift> {
+/// An app a component patches the chart of keeps it as built, before that patch.
+fn charts(
+    apps: &[App<'_>],
+    interval: &str,
+    patched: &ComponentPatches,
+    lifted: &mut Lifted,
+) -> BTreeMap<String, ChartLift> {
+    let patched_charts: Vec<&App<'_>> = apps
+        .iter()
+        .filter(|app| {
+            let Some(dir) = app
+                .specs
+                .iter()
+                .find_map(|(_, spec)| patching_charts(patched, spec))
+            else {
+                return false;
+            };
+            let mut objects = app.per_cluster.iter().flat_map(|(_, objects)| objects);
+            if objects.any(|built| built.object.is("helm.toolkit.fluxcd.io", "HelmRelease")) {
+                lifted.report.raw(
+                    &format!("HelmRelease {}/{}", app.namespace, app.name),
+                    "a HelmRelease and its source, kept as built",
+                    format!(
+                        "component `{dir}` patches it, with a patch the HelmRelease the spec \
+                         writes might not take: kept as built before that patch"
+                    ),
+                );
+            }
+            true
+        })
+        .collect();
     let mut charts: BTreeMap<String, ChartLift> = apps
         .iter()
+        .filter(|app| !patched_charts.iter().any(|kept| kept.name == app.name))
         .filter_map(|app| {
             let lift = chart::lift(
                 &app.name,

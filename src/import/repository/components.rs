@@ -4,27 +4,34 @@
 //! `components/<name>/`, and the app's `component "NAME" level="flux"`: its objects are then no
 //! longer the app's manifests. It is lifted only when the app's Flux Kustomization names it on
 //! every cluster and each of its documents is one of the app's objects as written, once the
-//! spec's variables are substituted; a component that patches, or whose objects the app's own
-//! kustomization changes, stays the apps' manifests (and the report says why).
+//! spec's variables are substituted. A component's `patches` become the `patch` lines of its
+//! node when the spec can say each ([`super::component_patches`]); a component whose patches
+//! it cannot say, or whose objects the app's own kustomization changes, stays the apps'
+//! manifests (and the report says why).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use super::apps::App;
+use super::component_patches::{ComponentPatch, ComponentPatches, unfilled, write_patches};
 use super::manifests::{PerCluster, on, spec_vars};
 use super::sources::{SourceFiles, unchanged};
 use crate::build::object::ObjectId;
 use crate::import::kdl::Node;
-use crate::import::source::text_at;
+use crate::import::source::{SourceRepo, text_at};
 use crate::import::{Lifted, dns_label};
 
 /// The components lifted so far: the name each directory took.
 #[derive(Debug, Default)]
 pub(super) struct Components {
+    /// The patches of the components that have some, as the spec says them.
+    patched: ComponentPatches,
     names: BTreeMap<String, String>,
     /// The directories that are not lifted, each reported once.
     refused: BTreeSet<String>,
+    /// The components with patches the spec says that an app could not use, with why.
+    unused_patches: BTreeMap<String, String>,
 }
 
 /// What an app's Flux-level components give it: its `component` lines and the objects they
@@ -36,6 +43,29 @@ pub(super) struct Used {
 }
 
 impl Components {
+    pub(super) fn new(patched: ComponentPatches) -> Self {
+        Self {
+            patched,
+            ..Self::default()
+        }
+    }
+
+    /// The components whose patches the spec says but that some app does not get from the
+    /// spec's component, with why: the objects it patches must then be read as Flux applies
+    /// them.
+    pub(super) fn unused_patches(self) -> BTreeMap<String, String> {
+        self.unused_patches
+    }
+
+    /// Notes that `dir` is not lifted for an app, for `why`.
+    fn not_lifted(&mut self, dir: &str, why: &str) {
+        if matches!(self.patched.get(dir), Some(Ok(_))) {
+            self.unused_patches
+                .entry(dir.to_owned())
+                .or_insert_with(|| why.to_owned());
+        }
+    }
+
     /// Lifts the components `app`'s Flux Kustomizations name, those the spec can say; `taken`
     /// are the objects other nodes stand for.
     pub(super) fn lift(
@@ -56,6 +86,12 @@ impl Components {
             return used;
         };
         if per_cluster.iter().any(|dirs| dirs != first) {
+            for dir in per_cluster.iter().flatten() {
+                self.not_lifted(
+                    dir,
+                    "the clusters of an app using it name different components",
+                );
+            }
             lifted.report.raw(
                 &app.kustomization,
                 "Flux Kustomization field `components`",
@@ -64,9 +100,10 @@ impl Components {
             return used;
         }
         for dir in first {
-            let files = match resources(sources, dir) {
-                Ok(files) => files,
+            let (files, patches) = match self.resources(sources, dir) {
+                Ok(found) => found,
                 Err(why) => {
+                    self.not_lifted(dir, &why);
                     if self.refused.insert(dir.clone()) {
                         lifted.report.raw(
                             dir,
@@ -101,35 +138,29 @@ impl Components {
                             None => lifts = false,
                         }
                     }
-                    // The cluster variables the copied file uses.
-                    let text = String::from_utf8_lossy(sources.bytes(file));
-                    let references = crate::substitute::references(&text).unwrap_or_default();
-                    lifted
-                        .used_cluster_vars
-                        .entry(cluster.clone())
-                        .or_default()
-                        .extend(
-                            references
-                                .into_iter()
-                                .map(|reference| reference.name)
-                                .filter(|name| {
-                                    cluster_vars.contains_key(name) && !app_vars.contains_key(name)
-                                }),
-                        );
                 }
+                let texts = files
+                    .iter()
+                    .map(|file| sources.bytes(file))
+                    .chain(patches.iter().map(|patch| patch.bytes.as_slice()));
+                note_cluster_vars(texts, cluster, (&cluster_vars, &app_vars), lifted);
+            }
+            if let Some(why) = unfilled(&patches, app, &objects) {
+                self.not_lifted(dir, &why);
+                lifted.report.raw(dir, "a Flux-level component", why);
+                continue;
             }
             if !lifts {
+                let why = format!("app `{}` does not get its objects as written", app.name);
+                self.not_lifted(dir, &why);
                 lifted.report.raw(
                     dir,
                     "a Flux-level component",
-                    format!(
-                        "app `{}` does not get its objects as written: they stay its manifests",
-                        app.name
-                    ),
+                    format!("{why}: they stay its manifests"),
                 );
                 continue;
             }
-            let name = self.name(dir, &files, sources, lifted);
+            let name = self.name(dir, (&files, &patches), sources, lifted);
             used.nodes
                 .push(Node::with("component", name).prop("level", "flux"));
             used.objects.extend(objects);
@@ -141,7 +172,7 @@ impl Components {
     fn name(
         &mut self,
         dir: &str,
-        files: &[String],
+        (files, patches): (&[String], &[ComponentPatch]),
         sources: &SourceFiles<'_>,
         lifted: &mut Lifted,
     ) -> String {
@@ -161,7 +192,9 @@ impl Components {
             name = format!("{base}-{counter}");
             counter += 1;
         }
-        lifted.nodes.push(Node::with("component", name.clone()));
+        let node = Node::with("component", name.clone())
+            .children(write_patches(&name, dir, patches, lifted));
+        lifted.nodes.push(node);
         for file in files {
             let file_name = file.rsplit('/').next().unwrap_or(file);
             let path = format!("components/{name}/{file_name}");
@@ -177,8 +210,32 @@ impl Components {
     }
 }
 
+/// Notes the cluster variables the copied files and patches (`texts`) of a component use on
+/// `cluster`: those of `cluster_vars` the app's own `app_vars` do not set.
+fn note_cluster_vars<'t>(
+    texts: impl Iterator<Item = &'t [u8]>,
+    cluster: &str,
+    (cluster_vars, app_vars): (&BTreeMap<String, String>, &BTreeMap<String, String>),
+    lifted: &mut Lifted,
+) {
+    for text in texts {
+        let text = String::from_utf8_lossy(text);
+        let references = crate::substitute::references(&text).unwrap_or_default();
+        lifted
+            .used_cluster_vars
+            .entry(cluster.to_owned())
+            .or_default()
+            .extend(
+                references
+                    .into_iter()
+                    .map(|reference| reference.name)
+                    .filter(|name| cluster_vars.contains_key(name) && !app_vars.contains_key(name)),
+            );
+    }
+}
+
 /// The directories of a Flux Kustomization's `spec.components`, from the repository's root.
-fn directories(spec: &Value) -> Vec<String> {
+pub(super) fn directories(spec: &Value) -> Vec<String> {
     let base = text_at(spec, &["path"]).unwrap_or_default();
     spec.get("components")
         .and_then(Value::as_array)
@@ -191,7 +248,7 @@ fn directories(spec: &Value) -> Vec<String> {
 
 /// `entry` relative to `base`, both `/`-separated, with `.` and `..` resolved; None above the
 /// root.
-fn join(base: &str, entry: &str) -> Option<String> {
+pub(super) fn join(base: &str, entry: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for segment in base.split('/').chain(entry.split('/')) {
         match segment {
@@ -205,45 +262,73 @@ fn join(base: &str, entry: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// The files a component in `dir` lists: its kustomization must be a `kind: Component` with
-/// `resources` alone, each a file of objects beside it.
-fn resources(sources: &SourceFiles<'_>, dir: &str) -> Result<Vec<String>, String> {
-    let kustomization = crate::kustomize_dir::KUSTOMIZATION_FILES
+/// The path of the kustomization file in `dir`.
+pub(super) fn kustomization_path(repo: &SourceRepo, dir: &str) -> Option<String> {
+    crate::kustomize_dir::KUSTOMIZATION_FILES
         .iter()
         .map(|file| format!("{dir}/{file}"))
-        .find_map(|path| sources.repo().document(&path))
-        .ok_or("no kustomization.yaml in its directory")?;
-    if text_at(&kustomization, &["kind"]) != Some("Component") {
-        return Err("its kustomization is not a `kind: Component`".to_owned());
-    }
-    let fields = kustomization.as_object().into_iter().flatten();
-    if let Some((field, _)) = fields
-        .into_iter()
-        .find(|(field, _)| !matches!(field.as_str(), "apiVersion" | "kind" | "resources"))
-    {
-        return Err(format!(
-            "its kustomization has `{field}`, which a component of the spec written by copying \
-             its files cannot say"
-        ));
-    }
-    let mut files = Vec::new();
-    for entry in kustomization
-        .get("resources")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let entry = entry.as_str().unwrap_or_default();
-        let name = entry.strip_prefix("./").unwrap_or(entry);
-        let file = format!("{dir}/{name}");
-        if name.contains('/') || !sources.is_objects_file(&file) {
+        .find(|path| repo.exists(path))
+}
+
+impl Components {
+    /// The files a component in `dir` lists and its patches: its kustomization must be a
+    /// `kind: Component` with `resources`, each a file of objects beside it, and `patches` the
+    /// spec can say.
+    fn resources(
+        &self,
+        sources: &SourceFiles<'_>,
+        dir: &str,
+    ) -> Result<(Vec<String>, Vec<ComponentPatch>), String> {
+        let kustomization = kustomization_path(sources.repo(), dir)
+            .and_then(|path| sources.repo().document(&path))
+            .ok_or("no kustomization.yaml in its directory")?;
+        if text_at(&kustomization, &["kind"]) != Some("Component") {
+            return Err("its kustomization is not a `kind: Component`".to_owned());
+        }
+        let fields = kustomization.as_object().into_iter().flatten();
+        if let Some((field, _)) = fields.into_iter().find(|(field, _)| {
+            !matches!(
+                field.as_str(),
+                "apiVersion" | "kind" | "resources" | "patches"
+            )
+        }) {
             return Err(format!(
-                "its resource `{entry}` is not a file of objects beside its kustomization"
+                "its kustomization has `{field}`, which a component of the spec written by \
+                 copying its files cannot say"
             ));
         }
-        files.push(file);
+        let patches = match (kustomization.get("patches"), self.patched.get(dir)) {
+            (None, _) => Vec::new(),
+            (Some(_), Some(Ok(patches))) => patches.clone(),
+            (Some(_), Some(Err(why))) => return Err(why.clone()),
+            (Some(_), None) => {
+                return Err("its kustomization has `patches` the spec cannot say".to_owned());
+            }
+        };
+        let mut files = Vec::new();
+        for entry in kustomization
+            .get("resources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let entry = entry.as_str().unwrap_or_default();
+            let name = entry.strip_prefix("./").unwrap_or(entry);
+            let file = format!("{dir}/{name}");
+            if name.contains('/') || !sources.is_objects_file(&file) {
+                return Err(format!(
+                    "its resource `{entry}` is not a file of objects beside its kustomization"
+                ));
+            }
+            if patches.iter().any(|patch| patch.file_name() == name) {
+                return Err(format!(
+                    "its resource `{entry}` has the name one of its patches would be written to"
+                ));
+            }
+            files.push(file);
+        }
+        Ok((files, patches))
     }
-    Ok(files)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 mod apps;
 mod chart;
+mod component_patches;
 mod components;
 mod images;
 mod manifests;
@@ -18,6 +19,8 @@ mod sources;
 mod vars;
 
 use std::path::Path;
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -113,10 +116,19 @@ pub(super) fn build(
     source: &Path,
     clusters: &[ClusterEntry],
 ) -> Result<Vec<(ClusterEntry, ClusterBuild)>, ImportError> {
+    build_with(source, clusters, &BTreeMap::new())
+}
+
+/// [`build`], with the files of `replaced` read as the contents given.
+fn build_with(
+    source: &Path,
+    clusters: &[ClusterEntry],
+    replaced: &BTreeMap<String, Vec<u8>>,
+) -> Result<Vec<(ClusterEntry, ClusterBuild)>, ImportError> {
     clusters
         .iter()
         .map(|cluster| {
-            crate::build::run_repo(source, &cluster.path)
+            crate::build::run_repo_with(source, &cluster.path, replaced)
                 .map(|build| (cluster.clone(), build))
                 .map_err(|error| ImportError::Build {
                     cluster: cluster.path.clone(),
@@ -126,10 +138,39 @@ pub(super) fn build(
         .collect()
 }
 
-/// Lifts the built clusters into a spec.
-pub(super) fn lift(repo: &SourceRepo, builds: &[(ClusterEntry, ClusterBuild)]) -> Lifted {
-    let mut lifted = apps::lift(repo, builds);
+/// Lifts the built clusters into a spec. When Flux-level components have patches the spec can
+/// say, the apps are lifted from the clusters built again without those patches (the spec's
+/// components apply them); a component some app cannot use is then left patching, and the
+/// clusters built again, until every one left is used.
+pub(super) fn lift(
+    repo: &SourceRepo,
+    source: &Path,
+    builds: &[(ClusterEntry, ClusterBuild)],
+) -> Result<Lifted, ImportError> {
+    let mut patched = component_patches::patched_components(repo, builds);
+    let mut lifted = loop {
+        let replaced = component_patches::unpatched(repo, &patched)
+            .map_err(|reason| ImportError::Internal { reason })?;
+        let unpatched = if replaced.is_empty() {
+            None
+        } else {
+            let clusters: Vec<ClusterEntry> =
+                builds.iter().map(|(cluster, _)| cluster.clone()).collect();
+            Some(build_with(source, &clusters, &replaced)?)
+        };
+        let (lifted, unused) = apps::lift(
+            repo,
+            unpatched.as_deref().unwrap_or(builds),
+            patched.clone(),
+        );
+        if unused.is_empty() {
+            break lifted;
+        }
+        for (dir, why) in unused {
+            patched.insert(dir, Err(why));
+        }
+    };
     "a Flux repository, built as Flux applies it".clone_into(&mut lifted.report.shape);
     lifted.report.figures.clusters = builds.len();
-    lifted
+    Ok(lifted)
 }
