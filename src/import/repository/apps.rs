@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::ClusterEntry;
 use super::chart::{self, ChartLift};
-use super::component_patches::{ComponentPatches, patching_charts};
+use super::component_patches::ComponentPatches;
 use super::components::Components;
 use super::images;
 use super::manifests::{manifests, namespace_nodes};
@@ -111,7 +111,7 @@ pub(super) fn lift(
     }
     let dependencies = dependencies(&apps);
     let platform = platform_apps(&dependencies);
-    let mut charts = charts(&apps, &settings.interval, &patched, &mut lifted);
+    let mut charts = chart::lift_all(&apps, &settings.interval, &patched, &mut lifted);
     let sources = SourceFiles::index(repo);
     let cluster_vars = cluster_vars(builds);
     let mut components = Components::new(patched);
@@ -387,89 +387,6 @@ impl Timings {
             .child(Node::with("interval", self.interval.clone()))
             .child(Node::with("retry-interval", self.retry_interval.clone()))
             .child(Node::with("timeout", self.timeout.clone()))
-    }
-}
-
-/// The charts the spec can say: lifted one by one, then those whose release depends on a
-/// HelmRelease that stays a manifest are kept as built too, until none is left.
-/// An app a component patches the chart of keeps it as built, before that patch.
-fn charts(
-    apps: &[App<'_>],
-    interval: &str,
-    patched: &ComponentPatches,
-    lifted: &mut Lifted,
-) -> BTreeMap<String, ChartLift> {
-    let patched_charts: Vec<&App<'_>> = apps
-        .iter()
-        .filter(|app| {
-            let Some(dir) = app
-                .specs
-                .iter()
-                .find_map(|(_, spec)| patching_charts(patched, spec))
-            else {
-                return false;
-            };
-            let mut objects = app.per_cluster.iter().flat_map(|(_, objects)| objects);
-            if objects.any(|built| built.object.is("helm.toolkit.fluxcd.io", "HelmRelease")) {
-                lifted.report.raw(
-                    &format!("HelmRelease {}/{}", app.namespace, app.name),
-                    "a HelmRelease and its source, kept as built",
-                    format!(
-                        "component `{dir}` patches it, with a patch the HelmRelease the spec \
-                         writes might not take: kept as built before that patch"
-                    ),
-                );
-            }
-            true
-        })
-        .collect();
-    let mut charts: BTreeMap<String, ChartLift> = apps
-        .iter()
-        .filter(|app| !patched_charts.iter().any(|kept| kept.name == app.name))
-        .filter_map(|app| {
-            let lift = chart::lift(
-                &app.name,
-                &app.namespace,
-                &app.per_cluster,
-                interval,
-                lifted,
-            )?;
-            Some((app.name.clone(), lift))
-        })
-        .collect();
-    loop {
-        let releases: BTreeSet<(String, String)> = apps
-            .iter()
-            .filter(|app| charts.contains_key(&app.name))
-            .map(|app| (app.name.clone(), app.namespace.clone()))
-            .collect();
-        let stranded: Vec<(String, String)> = charts
-            .iter()
-            .filter_map(|(name, lift)| {
-                let missing = lift
-                    .depends_on
-                    .iter()
-                    .find(|needed| !releases.contains(*needed))?;
-                Some((name.clone(), format!("{}/{}", missing.1, missing.0)))
-            })
-            .collect();
-        if stranded.is_empty() {
-            return charts;
-        }
-        for (name, missing) in stranded {
-            let namespace = apps
-                .iter()
-                .find(|app| app.name == name)
-                .map_or("", |app| app.namespace.as_str());
-            lifted.report.raw(
-                &format!("HelmRelease {namespace}/{name}"),
-                "a HelmRelease and its source, kept as built",
-                format!(
-                    "its `dependsOn` names HelmRelease `{missing}`, which the spec does not write"
-                ),
-            );
-            charts.remove(&name);
-        }
     }
 }
 

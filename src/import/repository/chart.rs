@@ -3,9 +3,16 @@
 //! source (an OCIRepository, or a HelmRepository) is the app's and named after it, with only
 //! settings the spec has nodes for. Its values become values files; images in them
 //! (`repository` and `tag`, as app-template writes them) become `image` nodes with a
-//! `values-path`, so their tags are `version` lines too.
+//! `values-path`, so their tags are `version` lines too. `lift_all` lifts every app's chart and
+//! keeps as built those the spec cannot say together (a `dependsOn` on a release kept as built, a
+//! chart a lifted component patches).
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
+
+use super::apps::App;
+use super::component_patches::{ComponentPatches, patching_charts};
 
 use crate::build::BuiltObject;
 use crate::build::object::{Object, ObjectId};
@@ -323,4 +330,87 @@ fn values(app: &str, specs: &[(String, Value)]) -> Option<Values> {
         }
     }
     Some((nodes, images, files))
+}
+
+/// The charts the spec can say: lifted one by one, then those whose release depends on a
+/// HelmRelease that stays a manifest are kept as built too, until none is left.
+/// An app a component patches the chart of keeps it as built, before that patch.
+pub(super) fn lift_all(
+    apps: &[App<'_>],
+    interval: &str,
+    patched: &ComponentPatches,
+    lifted: &mut Lifted,
+) -> BTreeMap<String, ChartLift> {
+    let patched_charts: Vec<&App<'_>> = apps
+        .iter()
+        .filter(|app| {
+            let Some(dir) = app
+                .specs
+                .iter()
+                .find_map(|(_, spec)| patching_charts(patched, spec))
+            else {
+                return false;
+            };
+            let mut objects = app.per_cluster.iter().flat_map(|(_, objects)| objects);
+            if objects.any(|built| built.object.is("helm.toolkit.fluxcd.io", "HelmRelease")) {
+                lifted.report.raw(
+                    &format!("HelmRelease {}/{}", app.namespace, app.name),
+                    "a HelmRelease and its source, kept as built",
+                    format!(
+                        "component `{dir}` patches it, with a patch the HelmRelease the spec \
+                         writes might not take: kept as built before that patch"
+                    ),
+                );
+            }
+            true
+        })
+        .collect();
+    let mut charts: BTreeMap<String, ChartLift> = apps
+        .iter()
+        .filter(|app| !patched_charts.iter().any(|kept| kept.name == app.name))
+        .filter_map(|app| {
+            let lift = lift(
+                &app.name,
+                &app.namespace,
+                &app.per_cluster,
+                interval,
+                lifted,
+            )?;
+            Some((app.name.clone(), lift))
+        })
+        .collect();
+    loop {
+        let releases: BTreeSet<(String, String)> = apps
+            .iter()
+            .filter(|app| charts.contains_key(&app.name))
+            .map(|app| (app.name.clone(), app.namespace.clone()))
+            .collect();
+        let stranded: Vec<(String, String)> = charts
+            .iter()
+            .filter_map(|(name, lift)| {
+                let missing = lift
+                    .depends_on
+                    .iter()
+                    .find(|needed| !releases.contains(*needed))?;
+                Some((name.clone(), format!("{}/{}", missing.1, missing.0)))
+            })
+            .collect();
+        if stranded.is_empty() {
+            return charts;
+        }
+        for (name, missing) in stranded {
+            let namespace = apps
+                .iter()
+                .find(|app| app.name == name)
+                .map_or("", |app| app.namespace.as_str());
+            lifted.report.raw(
+                &format!("HelmRelease {namespace}/{name}"),
+                "a HelmRelease and its source, kept as built",
+                format!(
+                    "its `dependsOn` names HelmRelease `{missing}`, which the spec does not write"
+                ),
+            );
+            charts.remove(&name);
+        }
+    }
 }
