@@ -45,7 +45,7 @@ impl Resolver {
         }
         let in_blocks = app.per_cluster.iter().flat_map(|block| &block.depends_on);
         for dependency in app.depends_on.iter().chain(in_blocks) {
-            if !self.app_names.contains(dependency.as_str()) {
+            if !self.app_index.contains_key(dependency.as_str()) {
                 // In declaration order, as the help lists the first few.
                 let known = spec.apps.iter().map(|other| other.name.as_str());
                 self.errors

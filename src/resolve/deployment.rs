@@ -147,6 +147,7 @@ impl Resolver {
                 block: block.and_then(|block| block.helm.as_ref()),
             };
             self.cluster_release_settings(app_wide, start, &layers)
+                .map(Box::new)
         });
         let mut deployment = Deployment {
             cluster: cluster.to_owned(),

@@ -8,7 +8,9 @@
 //! HelmRelease and source. An object's identity is where Flux applies it: in the app's
 //! `targetNamespace`, unless it is cluster-scoped or the app opts out of `targetNamespace`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use miette::SourceSpan;
 
@@ -19,29 +21,89 @@ use crate::text::and_list;
 
 use super::deployment::Overlay;
 use super::error::ObjectAppliedTwice;
-use super::manifests::{Manifest, ObjectId, ObjectMeta};
+use super::manifests::{AppliedId, ObjectId, ObjectMeta};
 use super::reading::ParsedFile;
 use super::{Error, Resolver, Warning};
 
-/// The objects each app's files hold on each cluster, by `(cluster, app)`, with the span of the
-/// spec node that names each file.
-pub(super) type Applied = BTreeMap<(String, String), Vec<(SourceSpan, ObjectMeta)>>;
+/// A file an app applies on a cluster: the span of the spec node that names it, and its objects
+/// (shared with the file's parsed manifest, so the base's are kept once for every cluster).
+pub(super) struct AppliedFile {
+    span: SourceSpan,
+    objects: Rc<[ObjectMeta]>,
+}
 
-/// One place an object is applied from.
-#[derive(Clone)]
-struct Place {
+/// The files each app applies, by app name, then by cluster.
+pub(super) type Applied = BTreeMap<String, Vec<(String, Vec<AppliedFile>)>>;
+
+/// One place an object is applied from, borrowed from the model and the parsed files.
+#[derive(Clone, Copy)]
+struct Place<'a> {
     /// The Flux Kustomization that applies it.
-    owner: String,
-    /// `path:line:column`, or what fluxspec writes.
-    from: String,
+    owner: &'a str,
+    from: Source<'a>,
     span: SourceSpan,
 }
 
+/// What an object is applied from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// An object fluxspec writes (`HelmRelease`, `Namespaces`, ...).
+    Written(&'static str),
+    /// A document of a file, at `path:line:column`.
+    File(&'a str),
+}
+
+impl Source<'_> {
+    fn shown(self) -> String {
+        match self {
+            Source::Written(what) => format!("the {what} fluxspec writes"),
+            Source::File(location) => format!("`{location}`"),
+        }
+    }
+}
+
 /// An object applied from two places, on some clusters.
-struct Conflict {
-    first: Place,
-    second: Place,
-    clusters: Vec<String>,
+struct Conflict<'a> {
+    first: Place<'a>,
+    second: Place<'a>,
+    clusters: Vec<&'a str>,
+}
+
+/// The objects two Flux Kustomizations apply, by identity and the two owners.
+type Conflicts<'a> = BTreeMap<(ObjectId, String, String), Conflict<'a>>;
+
+/// The objects applied on one cluster so far, each with the first place it is applied from.
+struct Owners<'a> {
+    cluster: &'a str,
+    first: BTreeMap<AppliedId<'a>, Place<'a>>,
+}
+
+impl<'a> Owners<'a> {
+    /// Files `id` as applied from `place`: a conflict when another Kustomization applies it.
+    fn apply(&mut self, id: AppliedId<'a>, place: Place<'a>, conflicts: &mut Conflicts<'a>) {
+        match self.first.get(&id) {
+            Some(first) if first.owner != place.owner => {
+                let key = (
+                    id.to_object_id(),
+                    first.owner.to_owned(),
+                    place.owner.to_owned(),
+                );
+                conflicts
+                    .entry(key)
+                    .or_insert_with(|| Conflict {
+                        first: *first,
+                        second: place,
+                        clusters: Vec::new(),
+                    })
+                    .clusters
+                    .push(self.cluster);
+            }
+            Some(_) => {}
+            None => {
+                self.first.insert(id, place);
+            }
+        }
+    }
 }
 
 impl Resolver {
@@ -53,83 +115,76 @@ impl Resolver {
         overlay: &Overlay,
         cluster: &str,
     ) {
-        let mut objects: Vec<(SourceSpan, ObjectMeta)> = Vec::new();
-        let mut add = |span: SourceSpan, manifest: &Manifest| {
-            objects.extend(manifest.objects.iter().map(|meta| (span, meta.clone())));
-        };
-        for file in base.iter().chain(&overlay.resources) {
-            add(file.span, &file.manifest);
-        }
+        let mut files: Vec<AppliedFile> = base
+            .iter()
+            .chain(&overlay.resources)
+            .map(|file| AppliedFile {
+                span: file.span,
+                objects: Rc::clone(&file.manifest.objects),
+            })
+            .collect();
         for used in &app.components {
             if let Some(component) = self.components.get(&used.name.value) {
-                for manifest in &component.manifests {
-                    add(used.name.span, manifest);
-                }
+                files.extend(component.manifests.iter().map(|manifest| AppliedFile {
+                    span: used.name.span,
+                    objects: Rc::clone(&manifest.objects),
+                }));
             }
         }
-        self.applied
-            .entry((cluster.to_owned(), app.name.value.clone()))
-            .or_default()
-            .extend(objects);
+        files.retain(|file| !file.objects.is_empty());
+        let on_clusters = match self.applied.get_mut(app.name.as_str()) {
+            Some(on_clusters) => on_clusters,
+            None => self.applied.entry(app.name.value.clone()).or_default(),
+        };
+        match on_clusters.iter_mut().find(|(name, _)| name == cluster) {
+            Some((_, recorded)) => recorded.extend(files),
+            None => on_clusters.push((cluster.to_owned(), files)),
+        }
     }
 
     /// Reports the objects two Flux Kustomizations apply, and the labels `commonMetadata`
     /// would overwrite.
     pub(super) fn applied_objects(&mut self, spec: &syntax::Spec, model: &Model) {
         let layout = Layout::new(&model.settings);
-        let mut conflicts: BTreeMap<(ObjectId, String, String), Conflict> = BTreeMap::new();
-        for cluster in &model.clusters {
-            let mut owners: BTreeMap<ObjectId, Place> = BTreeMap::new();
-            let mut apply = |id: ObjectId, place: Place| match owners.get(&id) {
-                Some(first) if first.owner != place.owner => {
-                    conflicts
-                        .entry((id, first.owner.clone(), place.owner.clone()))
-                        .or_insert_with(|| Conflict {
-                            first: first.clone(),
-                            second: place,
-                            clusters: Vec::new(),
-                        })
-                        .clusters
-                        .push(cluster.name.clone());
-                }
-                Some(_) => {}
-                None => {
-                    owners.insert(id, place);
-                }
+        let roots: Vec<String> = model
+            .clusters
+            .iter()
+            .map(|cluster| layout.root_kustomization_name(&cluster.name, Layer::Platform))
+            .collect();
+        let mut conflicts = Conflicts::new();
+        for (cluster, root) in model.clusters.iter().zip(&roots) {
+            let mut owners = Owners {
+                cluster: &cluster.name,
+                first: BTreeMap::new(),
             };
-            let root = layout.root_kustomization_name(&cluster.name, Layer::Platform);
             let used_at = namespace_uses(spec, model, cluster);
             for namespace in &cluster.namespaces {
-                let id = ObjectId {
-                    group: String::new(),
-                    kind: "Namespace".to_owned(),
+                let id = AppliedId {
+                    group: "",
+                    kind: "Namespace",
                     namespace: None,
-                    name: namespace.name.clone(),
+                    name: Cow::Borrowed(&namespace.name),
                 };
                 let span = namespace_span(spec, cluster, &namespace.name, &used_at);
-                apply(
-                    id,
-                    Place {
-                        owner: root.clone(),
-                        from: "the Namespaces fluxspec writes".to_owned(),
-                        span,
-                    },
-                );
+                let place = Place {
+                    owner: root,
+                    from: Source::Written("Namespaces"),
+                    span,
+                };
+                owners.apply(id, place, &mut conflicts);
             }
             for app in &model.apps {
                 if !app.deployments.iter().any(|d| d.cluster == cluster.name) {
                     continue;
                 }
-                let syntax_app = spec.apps.iter().find(|a| a.name.value == app.name);
+                let syntax_app = self.spec_app(spec, &app.name);
                 for (id, span, what) in generated_objects(app, syntax_app) {
-                    apply(
-                        id,
-                        Place {
-                            owner: app.name.clone(),
-                            from: format!("the {what} fluxspec writes"),
-                            span,
-                        },
-                    );
+                    let place = Place {
+                        owner: &app.name,
+                        from: Source::Written(what),
+                        span,
+                    };
+                    owners.apply(id, place, &mut conflicts);
                 }
                 let target = app.target_namespace.then_some(app.namespace.as_str());
                 let vars: BTreeMap<&str, &str> = cluster
@@ -143,16 +198,14 @@ impl Resolver {
                     )
                     .map(|(name, value)| (name.as_str(), value.as_str()))
                     .collect();
-                let key = (cluster.name.clone(), app.name.clone());
-                for (span, meta) in self.applied.get(&key).into_iter().flatten() {
-                    apply(
-                        substituted(&meta.id, &vars).applied(target),
-                        Place {
-                            owner: app.name.clone(),
-                            from: format!("`{}`", meta.location),
-                            span: *span,
-                        },
-                    );
+                for (span, meta) in applied_on(&self.applied, &app.name, &cluster.name) {
+                    let place = Place {
+                        owner: &app.name,
+                        from: Source::File(&meta.location),
+                        span,
+                    };
+                    let id = meta.id.applied(target, |text| substituted(text, &vars));
+                    owners.apply(id, place, &mut conflicts);
                 }
             }
         }
@@ -160,11 +213,11 @@ impl Resolver {
             self.errors
                 .push(Error::ObjectAppliedTwice(Box::new(ObjectAppliedTwice {
                     object: id.to_string(),
-                    owner: conflict.second.owner,
-                    first_owner: conflict.first.owner,
-                    clusters: and_list(conflict.clusters.iter().map(String::as_str)),
-                    from: conflict.second.from,
-                    first_from: conflict.first.from,
+                    owner: conflict.second.owner.to_owned(),
+                    first_owner: conflict.first.owner.to_owned(),
+                    clusters: and_list(conflict.clusters.iter().copied()),
+                    from: conflict.second.from.shown(),
+                    first_from: conflict.first.from.shown(),
                     span: conflict.second.span,
                     first: conflict.first.span,
                 })));
@@ -177,13 +230,12 @@ impl Resolver {
     fn overwritten_labels(&mut self, spec: &syntax::Spec, model: &Model) {
         let mut seen: BTreeSet<(String, String, String, String)> = BTreeSet::new();
         for app in &model.apps {
-            let Some(syntax_app) = spec.apps.iter().find(|a| a.name.value == app.name) else {
+            let Some(syntax_app) = self.spec_app(spec, &app.name) else {
                 continue;
             };
             for deployment in &app.deployments {
                 let common = deployment.common_labels(&model.settings, &app.name);
-                let key = (deployment.cluster.clone(), app.name.clone());
-                for (span, meta) in self.applied.get(&key).into_iter().flatten() {
+                for (span, meta) in applied_on(&self.applied, &app.name, &deployment.cluster) {
                     for (label, ours) in &common {
                         let Some(theirs) = meta.labels.get(label).filter(|theirs| *theirs != ours)
                         else {
@@ -216,7 +268,7 @@ impl Resolver {
                             location: meta.location.clone(),
                             help,
                             app_span: syntax_app.name.span,
-                            file: *span,
+                            file: span,
                         });
                     }
                 }
@@ -225,36 +277,50 @@ impl Resolver {
     }
 }
 
-/// An object's identity once Flux substitutes the app's variables on the cluster into its name
-/// and namespace: a component's `${APP}` names another object in each app. A text that does not
-/// substitute stays as written (the substitution check reports it).
-fn substituted(id: &ObjectId, vars: &BTreeMap<&str, &str>) -> ObjectId {
-    let substitute = |text: &str| {
-        crate::substitute::envsubst(text, |name| vars.get(name).map(|v| (*v).to_owned()), true)
-            .unwrap_or_else(|_| text.to_owned())
-    };
-    ObjectId {
-        group: id.group.clone(),
-        kind: id.kind.clone(),
-        namespace: id.namespace.as_deref().map(substitute),
-        name: substitute(&id.name),
+/// The objects `app` applies from its files on `cluster`, each with the span of the spec node
+/// that names its file.
+fn applied_on<'a>(
+    applied: &'a Applied,
+    app: &str,
+    cluster: &str,
+) -> impl Iterator<Item = (SourceSpan, &'a ObjectMeta)> {
+    applied
+        .get(app)
+        .into_iter()
+        .flatten()
+        .filter(move |(name, _)| name == cluster)
+        .flat_map(|(_, files)| files)
+        .flat_map(|file| file.objects.iter().map(move |meta| (file.span, meta)))
+}
+
+/// An object's name or namespace once Flux substitutes the app's variables on the cluster: a
+/// component's `${APP}` names another object in each app. A text that does not substitute
+/// stays as written (the substitution check reports it), and so does one without `$` or `\`,
+/// the only characters substitution acts on, without being copied.
+fn substituted<'a>(text: &'a str, vars: &BTreeMap<&str, &str>) -> Cow<'a, str> {
+    if !text.contains(['$', '\\']) {
+        return Cow::Borrowed(text);
+    }
+    match crate::substitute::envsubst(text, |name| vars.get(name).map(|v| (*v).to_owned()), true) {
+        Ok(substituted) if substituted != text => Cow::Owned(substituted),
+        _ => Cow::Borrowed(text),
     }
 }
 
 /// The objects fluxspec writes for an app's chart, with the span of its `helm` node and what
 /// each is.
-fn generated_objects(
-    app: &App,
+fn generated_objects<'a>(
+    app: &'a App,
     syntax_app: Option<&syntax::App>,
-) -> Vec<(ObjectId, SourceSpan, &'static str)> {
+) -> Vec<(AppliedId<'a>, SourceSpan, &'static str)> {
     let (Some(chart), Some(helm)) = (&app.chart, syntax_app.and_then(|a| a.helm.as_ref())) else {
         return Vec::new();
     };
-    let id = |group: &str, kind: &str| ObjectId {
-        group: group.to_owned(),
-        kind: kind.to_owned(),
-        namespace: Some(app.namespace.clone()),
-        name: app.name.clone(),
+    let id = |group: &'static str, kind: &'static str| AppliedId {
+        group,
+        kind,
+        namespace: Some(Cow::Borrowed(&app.namespace)),
+        name: Cow::Borrowed(&app.name),
     };
     let mut objects = vec![(
         id("helm.toolkit.fluxcd.io", "HelmRelease"),

@@ -15,7 +15,7 @@ impl Resolver {
     /// Checks the names of the files each app copies into its base and overlays.
     pub(super) fn copied_file_names(&mut self, spec: &syntax::Spec, apps: &[App]) {
         for app in apps {
-            let Some(node) = spec.apps.iter().find(|node| node.name.value == app.name) else {
+            let Some(node) = self.spec_app(spec, &app.name) else {
                 continue;
             };
             let span = node

@@ -221,11 +221,7 @@ impl Resolver {
         let mut refs = Vec::new();
         for dependency in &helm.depends_on {
             let name = &dependency.app;
-            let Some(other) = spec
-                .apps
-                .iter()
-                .find(|other| other.name.value == name.value)
-            else {
+            let Some(other) = self.spec_app(spec, &name.value) else {
                 self.errors.push(Error::InvalidReleaseDependency {
                     message: format!("no app is named `{}`", shown(&name.value)),
                     span: name.span,

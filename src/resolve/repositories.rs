@@ -51,9 +51,9 @@ impl Resolver {
             }
         }
         let span_of = |name: &str| -> SourceSpan {
-            spec.apps
-                .iter()
-                .find(|app| app.name.value == name)
+            self.app_index
+                .get(name)
+                .and_then(|&position| spec.apps.get(position))
                 .and_then(|app| app.helm.as_ref())
                 .map_or(SourceSpan::from(0..0), |helm| helm.url.span)
         };

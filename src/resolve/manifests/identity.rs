@@ -3,6 +3,7 @@
 //! an app's `commonMetadata` would overwrite). Read from documents that are objects; others
 //! (reported elsewhere) are left out.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -30,10 +31,47 @@ pub(in crate::resolve) struct ObjectId {
 
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.namespace {
-            Some(namespace) => write!(f, "{}/{namespace}/{}", self.kind, self.name),
-            None => write!(f, "{}/{}", self.kind, self.name),
+        show(f, &self.kind, self.namespace.as_deref(), &self.name)
+    }
+}
+
+/// An object's identity where Flux applies it, borrowing what it can from the manifest and the
+/// app: the check of what two Kustomizations apply holds one per object of a cluster.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(in crate::resolve) struct AppliedId<'a> {
+    pub(in crate::resolve) group: &'a str,
+    pub(in crate::resolve) kind: &'a str,
+    pub(in crate::resolve) namespace: Option<Cow<'a, str>>,
+    pub(in crate::resolve) name: Cow<'a, str>,
+}
+
+impl AppliedId<'_> {
+    pub(in crate::resolve) fn to_object_id(&self) -> ObjectId {
+        ObjectId {
+            group: self.group.to_owned(),
+            kind: self.kind.to_owned(),
+            namespace: self.namespace.as_deref().map(str::to_owned),
+            name: self.name.clone().into_owned(),
         }
+    }
+}
+
+impl fmt::Display for AppliedId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        show(f, self.kind, self.namespace.as_deref(), &self.name)
+    }
+}
+
+/// `Kind/namespace/name`, or `Kind/name` without a namespace, as Flux shows an object.
+fn show(
+    f: &mut fmt::Formatter<'_>,
+    kind: &str,
+    namespace: Option<&str>,
+    name: &str,
+) -> fmt::Result {
+    match namespace {
+        Some(namespace) => write!(f, "{kind}/{namespace}/{name}"),
+        None => write!(f, "{kind}/{name}"),
     }
 }
 
@@ -98,19 +136,26 @@ impl ObjectId {
             .any(|(group, kinds)| *group == self.group && kinds.contains(&self.kind.as_str()))
     }
 
-    /// The object as Flux applies it: in `target_namespace` when the Kustomization sets one
+    /// The object as Flux applies it: its name and namespace as `substitute` leaves them (Flux
+    /// substitutes the app's variables), in `target_namespace` when the Kustomization sets one
     /// (it replaces the object's own), in no namespace when it is cluster-scoped.
-    pub(in crate::resolve) fn applied(&self, target_namespace: Option<&str>) -> ObjectId {
+    pub(in crate::resolve) fn applied<'a>(
+        &'a self,
+        target_namespace: Option<&'a str>,
+        substitute: impl Fn(&'a str) -> Cow<'a, str>,
+    ) -> AppliedId<'a> {
         let namespace = if self.is_cluster_scoped() {
             None
         } else {
             target_namespace
-                .map(str::to_owned)
-                .or_else(|| self.namespace.clone())
+                .map(Cow::Borrowed)
+                .or_else(|| self.namespace.as_deref().map(&substitute))
         };
-        ObjectId {
+        AppliedId {
+            group: &self.group,
+            kind: &self.kind,
             namespace,
-            ..self.clone()
+            name: substitute(&self.name),
         }
     }
 }
@@ -173,7 +218,7 @@ mod tests {
         assert!(meta.id.is_cluster_scoped());
         // A cluster-scoped object keeps no namespace, whatever it or the Kustomization says.
         assert_eq!(
-            meta.id.applied(Some("web")).to_string(),
+            meta.id.applied(Some("web"), Cow::Borrowed).to_string(),
             "ClusterRole/reader"
         );
         assert!(ObjectMeta::of(&json!({"kind": "ConfigMap"}), "f.yaml:1:1").is_none());
@@ -184,7 +229,13 @@ mod tests {
         let value = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}});
         let meta = ObjectMeta::of(&value, "f.yaml:1:1").expect("an object");
         assert!(!meta.id.is_cluster_scoped());
-        assert_eq!(meta.id.applied(Some("b")).to_string(), "ConfigMap/b/c");
-        assert_eq!(meta.id.applied(None).to_string(), "ConfigMap/a/c");
+        assert_eq!(
+            meta.id.applied(Some("b"), Cow::Borrowed).to_string(),
+            "ConfigMap/b/c"
+        );
+        assert_eq!(
+            meta.id.applied(None, Cow::Borrowed).to_string(),
+            "ConfigMap/a/c"
+        );
     }
 }

@@ -23,12 +23,13 @@ mod identity;
 mod locate;
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde_json::Value;
 
 pub(super) use build::{Build, Finding, Origin, PatchOrigin, Selector};
 pub(super) use doc::Doc;
-pub(super) use identity::{ObjectId, ObjectMeta};
+pub(super) use identity::{AppliedId, ObjectId, ObjectMeta};
 use locate::{LineColumn, first_lines, first_malformed};
 
 use super::objects;
@@ -117,8 +118,10 @@ pub(super) struct Manifest {
     /// Documents that are not objects Flux can apply: an error when the file is a resource,
     /// not a patch.
     pub(super) not_objects: Vec<NotAnObject>,
-    /// The objects of the file as a resource: their identities and labels.
-    pub(super) objects: Vec<ObjectMeta>,
+    /// The objects of the file as a resource: their identities and labels, shared with the
+    /// check of what each cluster applies, which keeps them once however many clusters apply
+    /// the file.
+    pub(super) objects: Rc<[ObjectMeta]>,
     /// A SOPS-encrypted file: copied as it is, its documents not read.
     pub(super) encrypted: bool,
 }
@@ -184,7 +187,7 @@ impl Manifest {
             lines: first_lines(text),
             malformed_at: first_malformed(text),
             not_objects,
-            objects: identified,
+            objects: identified.into(),
             encrypted: false,
         })
     }
@@ -199,7 +202,7 @@ impl Manifest {
             malformed_at: None,
             not_objects: Vec::new(),
             // Not read, so not part of the applied-twice check either.
-            objects: Vec::new(),
+            objects: Rc::from([]),
             encrypted: true,
         }
     }
@@ -212,7 +215,7 @@ impl Manifest {
             lines: first_lines(text),
             malformed_at: first_malformed(text),
             not_objects: Vec::new(),
-            objects: Vec::new(),
+            objects: Rc::from([]),
             encrypted: false,
         }
     }
