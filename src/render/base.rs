@@ -5,7 +5,7 @@
 use super::objects::{
     HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, Metadata, Object, SourceRef,
 };
-use super::{HELM_RELEASE, Renderer, document, helm, kustomization, schema};
+use super::{HELM_RELEASE, Renderer, Schema, helm, kustomization};
 use crate::kustomize_dir;
 use crate::layout;
 use crate::model::{App, ChartSource, RepositoryRef};
@@ -44,7 +44,10 @@ impl Renderer<'_> {
                             self.write(
                                 layout::file_in(&base, layout::HELM_REPOSITORY_FILE),
                                 &about,
-                                &[document(&schema::flux("helmrepository-source-v1"), &object)],
+                                |documents| {
+                                    documents
+                                        .add(Schema::Flux("helmrepository-source-v1"), &object);
+                                },
                             );
                             resources.push(layout::HELM_REPOSITORY_FILE.to_owned());
                             SourceRef {
@@ -89,17 +92,19 @@ impl Renderer<'_> {
             self.write(
                 layout::file_in(&base, layout::HELM_RELEASE_FILE),
                 &about,
-                &[document(&schema::flux("helmrelease-helm-v2"), &release)],
+                |documents| documents.add(Schema::Flux("helmrelease-helm-v2"), &release),
             );
             resources.push(layout::HELM_RELEASE_FILE.to_owned());
         }
         self.write(
             layout::file_in(&base, layout::KUSTOMIZATION_FILE),
             &about,
-            &[document(
-                schema::KUSTOMIZATION,
-                &kustomization(resources, Vec::new(), Vec::new()),
-            )],
+            |documents| {
+                documents.add(
+                    Schema::Kustomization,
+                    &kustomization(resources, Vec::new(), Vec::new()),
+                );
+            },
         );
     }
 }

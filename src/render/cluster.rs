@@ -3,10 +3,7 @@
 //! variables, its Namespaces and the HelmRepositories apps share.
 
 use super::objects::{ConfigMap, FluxKustomizationSpec, Metadata, NameRef, Object, PostBuild};
-use super::{
-    FLUX_KUSTOMIZATION, Renderer, document, helm, kustomization, opt_out_of_root_substitution,
-    schema, to_yaml,
-};
+use super::{FLUX_KUSTOMIZATION, Renderer, Schema, helm, kustomization};
 use crate::layout;
 use crate::model::{Cluster, Layer, Model, SharedRepository};
 
@@ -77,10 +74,7 @@ impl Renderer<'_> {
         self.write(
             layout::root_kustomization_file(&cluster.name, layer),
             about,
-            &[document(
-                &schema::flux("kustomization-kustomize-v1"),
-                &object,
-            )],
+            |documents| documents.add(Schema::Flux("kustomization-kustomize-v1"), &object),
         );
     }
 
@@ -115,7 +109,7 @@ impl Renderer<'_> {
                 layout::KUSTOMIZATION_FILE,
             ),
             about,
-            &[document(schema::KUSTOMIZATION, &object)],
+            |documents| documents.add(Schema::Kustomization, &object),
         );
     }
 
@@ -135,65 +129,70 @@ impl Renderer<'_> {
             },
             data: cluster.vars.clone(),
         };
-        let yaml = to_yaml(&config_map);
-        opt_out_of_root_substitution(&mut config_map.metadata, &yaml);
         self.write(
             layout::file_in(&platform_dir, layout::CLUSTER_CONFIG_MAP_FILE),
             about,
-            &[document(&schema::kubernetes("configmap-v1"), &config_map)],
+            |documents| {
+                documents.add_root_applied(
+                    Schema::Kubernetes("configmap-v1"),
+                    &mut config_map,
+                    |config_map| &mut config_map.metadata,
+                );
+            },
         );
 
-        let documents: Vec<String> = cluster
-            .namespaces
-            .iter()
-            .map(|namespace| {
-                let mut annotations = namespace.annotations.clone();
-                // Deleting an app must not delete a namespace other apps may share.
-                annotations.insert(
-                    "kustomize.toolkit.fluxcd.io/prune".to_owned(),
-                    "disabled".to_owned(),
-                );
-                let mut object: Object<()> = Object {
-                    api_version: "v1",
-                    kind: "Namespace",
-                    metadata: Metadata {
-                        name: namespace.name.clone(),
-                        labels: namespace.labels.clone(),
-                        annotations,
-                        ..Metadata::default()
-                    },
-                    spec: None,
-                };
-                let yaml = to_yaml(&object);
-                opt_out_of_root_substitution(&mut object.metadata, &yaml);
-                document(&schema::kubernetes("namespace-v1"), &object)
-            })
-            .collect();
         self.write(
             layout::file_in(&platform_dir, layout::NAMESPACES_FILE),
             about,
-            &documents,
+            |documents| {
+                for namespace in &cluster.namespaces {
+                    let mut annotations = namespace.annotations.clone();
+                    // Deleting an app must not delete a namespace other apps may share.
+                    annotations.insert(
+                        "kustomize.toolkit.fluxcd.io/prune".to_owned(),
+                        "disabled".to_owned(),
+                    );
+                    let mut object: Object<()> = Object {
+                        api_version: "v1",
+                        kind: "Namespace",
+                        metadata: Metadata {
+                            name: namespace.name.clone(),
+                            labels: namespace.labels.clone(),
+                            annotations,
+                            ..Metadata::default()
+                        },
+                        spec: None,
+                    };
+                    documents.add_root_applied(
+                        Schema::Kubernetes("namespace-v1"),
+                        &mut object,
+                        |object| &mut object.metadata,
+                    );
+                }
+            },
         );
 
-        let namespace = self.model.settings.source_namespace.as_str();
-        let documents: Vec<String> = shared_repositories_on(self.model, cluster)
-            .map(|shared| {
-                let mut object = helm::helm_repository(
-                    &shared.name,
-                    Some(namespace),
-                    &shared.url,
-                    &shared.settings,
-                );
-                let yaml = to_yaml(&object);
-                opt_out_of_root_substitution(&mut object.metadata, &yaml);
-                document(&schema::flux("helmrepository-source-v1"), &object)
-            })
-            .collect();
-        if !documents.is_empty() {
+        let model = self.model;
+        let namespace = model.settings.source_namespace.as_str();
+        if shared_repositories_on(model, cluster).next().is_some() {
             self.write(
                 layout::file_in(&platform_dir, layout::SHARED_HELM_REPOSITORIES_FILE),
                 about,
-                &documents,
+                |documents| {
+                    for shared in shared_repositories_on(model, cluster) {
+                        let mut object = helm::helm_repository(
+                            &shared.name,
+                            Some(namespace),
+                            &shared.url,
+                            &shared.settings,
+                        );
+                        documents.add_root_applied(
+                            Schema::Flux("helmrepository-source-v1"),
+                            &mut object,
+                            |object| &mut object.metadata,
+                        );
+                    }
+                },
             );
         }
     }

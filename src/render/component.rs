@@ -2,7 +2,7 @@
 //! it uses) and its files, copied.
 
 use super::objects::{FilePatch, Kustomization};
-use super::{Renderer, document, schema, target};
+use super::{Renderer, Schema, target};
 use crate::kustomize_dir;
 use crate::layout;
 use crate::model;
@@ -32,7 +32,7 @@ impl Renderer<'_> {
         self.write(
             layout::file_in(&dir, layout::KUSTOMIZATION_FILE),
             &about,
-            &[document(schema::KUSTOMIZATION, &object)],
+            |documents| documents.add(Schema::Kustomization, &object),
         );
         let patches = component.patches.iter().map(|patch| &patch.file);
         for file in component.files.iter().chain(patches) {

@@ -6,9 +6,7 @@ use super::objects::{
     CommonMetadata, Decryption, FluxKustomizationSpec, HealthCheck, HealthCheckExpr, ImageTag,
     InlinePatch, Metadata, NameRef, Object, PostBuild, SubstituteFrom,
 };
-use super::{
-    FLUX_KUSTOMIZATION, Renderer, document, opt_out_of_root_substitution, schema, target, to_yaml,
-};
+use super::{FLUX_KUSTOMIZATION, Renderer, Schema, target};
 use crate::layout;
 use crate::model::{self, App, Deployment};
 
@@ -95,8 +93,6 @@ impl Renderer<'_> {
                 wait: flux.wait,
             }),
         };
-        let yaml = to_yaml(&object);
-        opt_out_of_root_substitution(&mut object.metadata, &yaml);
         self.write(
             layout::file_in(
                 &self
@@ -105,10 +101,13 @@ impl Renderer<'_> {
                 &layout::app_flux_kustomization_file(&app.name),
             ),
             &format!("app `{}`, cluster `{}`", app.name, deployment.cluster),
-            &[document(
-                &schema::flux("kustomization-kustomize-v1"),
-                &object,
-            )],
+            |documents| {
+                documents.add_root_applied(
+                    Schema::Flux("kustomization-kustomize-v1"),
+                    &mut object,
+                    |object| &mut object.metadata,
+                );
+            },
         );
     }
 

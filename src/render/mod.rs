@@ -32,18 +32,35 @@ const HELM_RELEASE: &str = "helm.toolkit.fluxcd.io/v2";
 const SOURCE: &str = "source.toolkit.fluxcd.io/v1";
 const SUBSTITUTE_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/substitute";
 
-/// `yaml-language-server` schema URLs, so editors validate what they open.
-mod schema {
-    const FLUX: &str = "https://raw.githubusercontent.com/fluxcd-community/flux2-schemas/main";
-    const KUBERNETES: &str = "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/master-standalone-strict";
-    pub(super) const KUSTOMIZATION: &str = "https://json.schemastore.org/kustomization";
+/// The `yaml-language-server` schema of a document, so editors validate what they open.
+#[derive(Clone, Copy)]
+enum Schema {
+    /// A Flux CRD's schema, by file name: `kustomization-kustomize-v1`.
+    Flux(&'static str),
+    /// A built-in Kubernetes kind's schema, by file name: `namespace-v1`.
+    Kubernetes(&'static str),
+    /// kustomize's `kustomization.yaml`.
+    Kustomization,
+}
 
-    pub(super) fn flux(file: &str) -> String {
-        format!("{FLUX}/{file}.json")
-    }
-
-    pub(super) fn kubernetes(file: &str) -> String {
-        format!("{KUBERNETES}/{file}.json")
+impl Schema {
+    /// Appends the schema's URL to `text`, piece by piece rather than formatted into a new string.
+    fn push_url(self, text: &mut String) {
+        const FLUX: &str = "https://raw.githubusercontent.com/fluxcd-community/flux2-schemas/main";
+        const KUBERNETES: &str = "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/master-standalone-strict";
+        match self {
+            Schema::Flux(file) | Schema::Kubernetes(file) => {
+                text.push_str(if matches!(self, Schema::Flux(_)) {
+                    FLUX
+                } else {
+                    KUBERNETES
+                });
+                text.push('/');
+                text.push_str(file);
+                text.push_str(".json");
+            }
+            Schema::Kustomization => text.push_str("https://json.schemastore.org/kustomization"),
+        }
     }
 }
 
@@ -86,18 +103,54 @@ struct Renderer<'a> {
     emit: &'a mut dyn FnMut(String, Vec<u8>),
 }
 
-fn to_yaml(object: &impl Serialize) -> String {
-    // Our objects are structs of strings, bools, string-keyed maps and JSON values, all of which
-    // YAML can represent, so serialization cannot fail.
-    serde_saphyr::to_string(object).expect("output objects always serialize to YAML")
+/// The YAML documents of one file, each serialized straight into the file's text.
+struct Documents<'t> {
+    text: &'t mut String,
 }
 
-/// One YAML document: the object serialized, preceded by its schema line.
-fn document(schema: &str, object: &impl Serialize) -> String {
-    format!(
-        "---\n# yaml-language-server: $schema={schema}\n{}",
-        to_yaml(object)
-    )
+impl Documents<'_> {
+    /// Appends one YAML document: its schema line, then the object.
+    fn add(&mut self, schema: Schema, object: &impl Serialize) {
+        self.schema_line(schema);
+        self.object(object);
+    }
+
+    /// Appends one YAML document of an object applied under `app-flux-kustomizations/`, by a
+    /// root Kustomization that substitutes the cluster's variables. fluxspec has already
+    /// resolved them, so an object holding a `$` opts out of that substitution rather than have
+    /// it rewrite `$$` or `${...}` in user values. `metadata` is the object's metadata.
+    fn add_root_applied<O: Serialize>(
+        &mut self,
+        schema: Schema,
+        object: &mut O,
+        metadata: impl FnOnce(&mut O) -> &mut Metadata,
+    ) {
+        self.schema_line(schema);
+        // Serialized once, and again only in the rare case it holds a `$`.
+        let start = self.text.len();
+        self.object(object);
+        if self.text[start..].contains('$') {
+            self.text.truncate(start);
+            metadata(object)
+                .annotations
+                .insert(SUBSTITUTE_ANNOTATION.to_owned(), "disabled".to_owned());
+            self.object(object);
+        }
+    }
+
+    fn schema_line(&mut self, schema: Schema) {
+        self.text.push_str("---\n# yaml-language-server: $schema=");
+        schema.push_url(self.text);
+        self.text.push('\n');
+    }
+
+    fn object(&mut self, object: &impl Serialize) {
+        // Our objects are structs of strings, bools, string-keyed maps and JSON values, all of
+        // which YAML can represent, and writing to a `String` cannot fail, so serialization
+        // cannot fail.
+        serde_saphyr::to_fmt_writer(self.text, object)
+            .expect("output objects always serialize to YAML");
+    }
 }
 
 fn kustomization(
@@ -125,17 +178,6 @@ fn target(target: Option<&model::Target>) -> Option<Target> {
     })
 }
 
-/// Objects under `app-flux-kustomizations/` are applied by a root Kustomization that substitutes
-/// the cluster's variables. fluxspec has already resolved them, so an object holding a `$` opts out
-/// of that substitution rather than have it rewrite `$$` or `${...}` in user values.
-fn opt_out_of_root_substitution(metadata: &mut Metadata, yaml: &str) {
-    if yaml.contains('$') {
-        metadata
-            .annotations
-            .insert(SUBSTITUTE_ANNOTATION.to_owned(), "disabled".to_owned());
-    }
-}
-
 impl<'a> Renderer<'a> {
     fn new(
         model: &'a Model,
@@ -160,23 +202,24 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn header(&self, about: &str) -> String {
-        format!(
-            "# Generated by fluxspec from {} ({about}). Do not edit: change the spec and run `fluxspec compile`.\n",
-            self.spec_label
-        )
-    }
-
-    fn write(&mut self, path: String, about: &str, documents: &[String]) {
-        let header = self.header(about);
-        // Sized up front: growing by doubling left up to half of every file's buffer unused, and
-        // a cold compile holds every file until it writes them.
-        let mut text =
-            String::with_capacity(header.len() + documents.iter().map(String::len).sum::<usize>());
-        text.push_str(&header);
-        for document in documents {
-            text.push_str(document);
+    /// Writes the file at `path`: its header, saying what it is `about`, then the YAML
+    /// `documents`.
+    fn write(&mut self, path: String, about: &str, documents: impl FnOnce(&mut Documents<'_>)) {
+        let mut text = String::new();
+        for piece in [
+            "# Generated by fluxspec from ",
+            self.spec_label,
+            " (",
+            about,
+            "). Do not edit: change the spec and run `fluxspec compile`.\n",
+        ] {
+            text.push_str(piece);
         }
+        documents(&mut Documents { text: &mut text });
+        // Growing by doubling leaves up to half of the buffer unused, and a cold compile holds
+        // every file until it writes them. (A buffer reused from file to file, copied out at
+        // its exact size, saved a little more CPU but raised peak RSS by 3 MB at 10 000 apps.)
+        text.shrink_to_fit();
         (self.emit)(path, text.into_bytes());
     }
 

@@ -5,7 +5,7 @@
 use super::objects::{
     FilePatch, HelmChartTemplate, HelmChartTemplateSpec, HelmReleaseSpec, Metadata, Object,
 };
-use super::{HELM_RELEASE, Renderer, document, helm, kustomization, schema, target};
+use super::{HELM_RELEASE, Renderer, Schema, helm, kustomization, target};
 use crate::kustomize_dir;
 use crate::layout;
 use crate::model::{App, ChartSource, Deployment};
@@ -44,10 +44,9 @@ impl Renderer<'_> {
                     self.write(
                         layout::file_in(&overlay, layout::OCI_REPOSITORY_FILE),
                         &about,
-                        &[document(
-                            &schema::flux("ocirepository-source-v1"),
-                            &repository,
-                        )],
+                        |documents| {
+                            documents.add(Schema::Flux("ocirepository-source-v1"), &repository);
+                        },
                     );
                     resources.push(layout::OCI_REPOSITORY_FILE.to_owned());
                 }
@@ -68,7 +67,7 @@ impl Renderer<'_> {
                     self.write(
                         layout::file_in(&overlay, layout::HELM_RELEASE_VERSION_FILE),
                         &about,
-                        &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
+                        |documents| documents.add(Schema::Flux("helmrelease-helm-v2"), &patch),
                     );
                     patches.push(FilePatch {
                         path: layout::HELM_RELEASE_VERSION_FILE.to_owned(),
@@ -90,7 +89,7 @@ impl Renderer<'_> {
             self.write(
                 layout::file_in(&overlay, layout::HELM_RELEASE_SETTINGS_FILE),
                 &about,
-                &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
+                |documents| documents.add(Schema::Flux("helmrelease-helm-v2"), &patch),
             );
             patches.push(FilePatch {
                 path: layout::HELM_RELEASE_SETTINGS_FILE.to_owned(),
@@ -108,7 +107,7 @@ impl Renderer<'_> {
             self.write(
                 layout::file_in(&overlay, layout::HELM_RELEASE_VALUES_FILE),
                 &about,
-                &[document(&schema::flux("helmrelease-helm-v2"), &patch)],
+                |documents| documents.add(Schema::Flux("helmrelease-helm-v2"), &patch),
             );
             patches.push(FilePatch {
                 path: layout::HELM_RELEASE_VALUES_FILE.to_owned(),
@@ -143,10 +142,12 @@ impl Renderer<'_> {
         self.write(
             layout::file_in(&overlay, layout::KUSTOMIZATION_FILE),
             &about,
-            &[document(
-                schema::KUSTOMIZATION,
-                &kustomization(resources, components, patches),
-            )],
+            |documents| {
+                documents.add(
+                    Schema::Kustomization,
+                    &kustomization(resources, components, patches),
+                );
+            },
         );
     }
 }

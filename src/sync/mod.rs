@@ -210,19 +210,36 @@ const MIN_ITEMS_PER_WORKER: usize = 64;
 /// taking a contiguous run of items so files of one directory stay on one thread. Results are in
 /// item order, so callers see the same first error as a sequential loop would.
 fn parallel_map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    parallel_map_with(items, || (), |(), item| work(item))
+}
+
+/// [`parallel_map`] where each thread's `work` also gets scratch space of its own, made by
+/// `scratch` once per thread: a buffer reused from item to item instead of allocated per item.
+fn parallel_map_with<T: Sync, S, R: Send>(
+    items: &[T],
+    scratch: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &T) -> R + Sync,
+) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let workers = cores
         .min(MAX_WORKERS)
         .min(items.len() / MIN_ITEMS_PER_WORKER)
         .max(1);
+    let run = |chunk: &[T]| {
+        let mut scratch = scratch();
+        chunk
+            .iter()
+            .map(|item| work(&mut scratch, item))
+            .collect::<Vec<R>>()
+    };
     if workers == 1 {
-        return items.iter().map(work).collect();
+        return run(items);
     }
-    let work = &work;
+    let run = &run;
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
             .chunks(items.len().div_ceil(workers))
-            .map(|chunk| scope.spawn(move || chunk.iter().map(work).collect::<Vec<R>>()))
+            .map(|chunk| scope.spawn(move || run(chunk)))
             .collect();
         handles
             .into_iter()

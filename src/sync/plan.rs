@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use super::atomic::TEMP_PREFIX;
 use super::manifest::{self, Manifest};
-use super::{Change, MAX_MANIFEST_BYTES, Plan, Session, Status, SyncError, io_error, parallel_map};
+use super::{
+    Change, MAX_MANIFEST_BYTES, Plan, Session, Status, SyncError, io_error, parallel_map_with,
+};
 use crate::input::{self, ReadFailure};
 use crate::tree::FileTree;
 
@@ -66,20 +68,20 @@ impl Planner<'_> {
             return;
         }
         let session = self.session;
-        let probes = parallel_map(&files, |(path, new)| -> Result<_, SyncError> {
+        let probes = parallel_map_with(&files, Vec::new, |buffer, (path, new)| {
             let new_hash = hash(new);
-            let old = session.read_existing(path)?.map(|old| {
-                let old_hash = hash(&old);
-                // Only a change shows its old content; dropping the rest here keeps the disk's
-                // copy of the tree out of memory.
-                let old = if old_hash == new_hash {
-                    Vec::new()
-                } else {
-                    old
-                };
-                (old_hash, old)
-            });
-            Ok((new_hash, old))
+            if !session.read_existing_into(path, buffer)? {
+                return Ok((new_hash, None));
+            }
+            // The same bytes have the same hash: a file that did not change is compared, not
+            // hashed, and its content, read into the thread's buffer, is not kept, which keeps
+            // the disk's copy of the tree out of memory. Only a change shows its old content.
+            let old = if buffer == new {
+                (new_hash, Vec::new())
+            } else {
+                (hash(buffer), buffer.clone())
+            };
+            Ok::<_, SyncError>((new_hash, Some(old)))
         });
         for ((path, new), probe) in files.into_iter().zip(probes) {
             match probe {
@@ -178,23 +180,32 @@ impl Planner<'_> {
 impl Session {
     /// The content at `path` if it is a regular file, `None` if nothing is there.
     fn read_existing(&self, path: &str) -> Result<Option<Vec<u8>>, SyncError> {
+        let mut contents = Vec::new();
+        Ok(self
+            .read_existing_into(path, &mut contents)?
+            .then_some(contents))
+    }
+
+    /// Reads the content at `path` into `contents` (its old content dropped, its capacity
+    /// reused) if it is a regular file; false if nothing is there.
+    fn read_existing_into(&self, path: &str, contents: &mut Vec<u8>) -> Result<bool, SyncError> {
         self.check_parents(path)?;
         let full = self.root.join(path);
+        contents.clear();
         match fs::symlink_metadata(&full) {
             Ok(metadata) if metadata.is_file() => {
                 // Sized from the metadata at hand; `fs::read` would ask the kernel again.
-                let mut contents =
-                    Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or_default());
+                contents.reserve(usize::try_from(metadata.len()).unwrap_or_default());
                 File::open(&full)
-                    .and_then(|mut file| file.read_to_end(&mut contents))
-                    .map(|_| Some(contents))
+                    .and_then(|mut file| file.read_to_end(contents))
+                    .map(|_| true)
                     .map_err(io_error("read", &full))
             }
             Ok(_) => Err(SyncError::NotAFile {
                 path: full.display().to_string(),
                 listed: String::new(),
             }),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
             Err(error) => Err(io_error("inspect", &full)(error)),
         }
     }
