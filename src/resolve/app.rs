@@ -3,6 +3,7 @@
 //! its chart with the base values. What differs per cluster is [`super::deployment`]'s.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use miette::SourceSpan;
 
@@ -295,11 +296,11 @@ impl Resolver {
             });
             parsed.push(ParsedFile {
                 span,
-                manifest: Manifest::generated(
+                manifest: Rc::new(Manifest::generated(
                     path.to_owned(),
                     Doc::generated("HelmRelease", &app.name.value, base_values.as_ref()),
                     base_text.as_deref().unwrap_or_default(),
-                ),
+                )),
             });
         }
         Base {

@@ -4,6 +4,7 @@
 //! each given a value or a default, each set once).
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use miette::SourceSpan;
 
@@ -21,8 +22,8 @@ use crate::select::unknown_help;
 
 /// A component's parsed files and patches, for checking the apps that use it.
 pub(super) struct ComponentFiles {
-    pub(super) manifests: Vec<Manifest>,
-    pub(super) patches: Vec<(Manifest, Option<Target>)>,
+    pub(super) manifests: Vec<Rc<Manifest>>,
+    pub(super) patches: Vec<(Rc<Manifest>, Option<Target>)>,
     /// The components it uses.
     pub(super) uses: Vec<String>,
 }

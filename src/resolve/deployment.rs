@@ -4,6 +4,7 @@
 //! app's values against the cluster's variables, and checks Flux's substitution of the result.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use miette::SourceSpan;
 
@@ -61,7 +62,7 @@ pub(super) struct Overlay {
 struct ClusterValues<'a> {
     node: Option<&'a syntax::ValuesFile>,
     content: Option<serde_json::Value>,
-    text: Option<String>,
+    text: Option<Rc<str>>,
 }
 
 impl Resolver {
@@ -186,11 +187,11 @@ impl Resolver {
         // The cluster's values reach the HelmRelease as a patch.
         let values_patch = values_node.map(|node| ParsedFile {
             span: node.path.span,
-            manifest: Manifest::generated(
+            manifest: Rc::new(Manifest::generated(
                 node.path.value.clone(),
                 Doc::generated("HelmRelease", &app.name.value, deployment.values.as_ref()),
                 values_text.as_deref().unwrap_or_default(),
-            ),
+            )),
         });
         let applied: Vec<&ParsedFile> = basis.base.iter().chain(&overlay.resources).collect();
         self.decryption(app, &applied, &mut deployment);

@@ -101,6 +101,7 @@ pub(crate) fn resolve(spec: &syntax::Spec, spec_dir: &Path, whole: SourceSpan) -
         undecrypted: sops::Undecrypted::default(),
         encrypted_files: BTreeSet::new(),
         app_index: BTreeMap::new(),
+        file_cache: reading::FileCache::new(spec),
     };
     let model = resolver.model(spec, whole);
     resolver.applied_objects(spec, &model);
@@ -160,6 +161,8 @@ struct Resolver {
     /// made resolve quadratic in the number of apps (half its time at 30 000, then 70 % of it
     /// in the checks that look each app of the model up in the spec).
     app_index: BTreeMap<String, usize>,
+    /// The files of the paths the spec names more than once, read and parsed once.
+    file_cache: reading::FileCache,
 }
 
 const DNS_LABEL_HELP: &str = "use lowercase letters, digits and `-`, at most 63 characters, starting and ending with a letter or digit";

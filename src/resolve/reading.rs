@@ -1,15 +1,21 @@
 //! Reading the files the spec names, as the spec uses them: manifests and component files
 //! (objects to apply), patches, and Helm values files. Confining each path to the spec directory
 //! is [`super::files`]'s; parsing the YAML is [`super::manifests`]'s.
+//!
+//! A path the spec names more than once (the same spelling, by several apps or clusters) is read
+//! and parsed once: the [`FileCache`] keeps what it holds, parsed and shared, for the rest of
+//! resolve. A path named once is not kept, so the cache costs no memory where it saves no work.
+//! Each use still reports the file's problems at its own node, as if read alone.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use miette::SourceSpan;
 
 use crate::kustomize_dir;
 use crate::layout;
 use crate::model::{SourceFile, Target};
-use crate::parse::syntax::Spanned;
+use crate::parse::syntax::{self, Spanned};
 use crate::text::and_list;
 
 use super::kustomize_dirs;
@@ -29,14 +35,14 @@ pub(super) enum FileKind {
 /// The files a path names, as copied to the output, and those of them that parse as YAML.
 pub(super) struct ReadFiles {
     pub(super) files: Vec<SourceFile>,
-    pub(super) manifests: Vec<Manifest>,
+    pub(super) manifests: Vec<Rc<Manifest>>,
 }
 
 /// A parsed file with the spec node that names it.
 #[derive(Debug)]
 pub(super) struct ParsedFile {
     pub(super) span: SourceSpan,
-    pub(super) manifest: Manifest,
+    pub(super) manifest: Rc<Manifest>,
 }
 
 impl ParsedFile {
@@ -56,17 +62,120 @@ pub(super) struct ParsedPatch {
 }
 
 /// A Helm values file: its content (a mapping) and its text.
+#[derive(Clone)]
 pub(super) struct ValuesFile {
     pub(super) content: serde_json::Value,
-    pub(super) text: String,
+    pub(super) text: Rc<str>,
+}
+
+/// What a manifest or patch file holds, whoever names it.
+enum Content {
+    /// Parsed, or SOPS-encrypted (then not parsed: [`Manifest::encrypted`]).
+    Manifest(Rc<Manifest>),
+    /// A SOPS-encrypted file without its MAC.
+    MissingMac,
+    /// Not YAML: why.
+    NotYaml(String),
+}
+
+impl Content {
+    fn of(shown: &str, bytes: &[u8]) -> Self {
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        match sops::encryption(text) {
+            Encryption::Plain => match Manifest::parse(shown.to_owned(), bytes) {
+                Ok(manifest) => Content::Manifest(Rc::new(manifest)),
+                Err(reason) => Content::NotYaml(reason),
+            },
+            Encryption::Encrypted => {
+                Content::Manifest(Rc::new(Manifest::encrypted(shown.to_owned())))
+            }
+            Encryption::MissingMac => Content::MissingMac,
+        }
+    }
+}
+
+/// The files of the paths the spec names more than once, read and parsed once each. A file that
+/// cannot be read is not kept: each use reads it again and reports it at its own node.
+#[derive(Default)]
+pub(super) struct FileCache {
+    /// The paths, as the spec writes them, that more than one node names.
+    named_again: HashSet<String>,
+    /// What each of those paths reads to, as [`super::files::SpecDir::read`] gives it.
+    reads: HashMap<String, Rc<[(String, SourceFile)]>>,
+    /// The content of each file read through those paths, by its path as shown.
+    contents: HashMap<String, Rc<Content>>,
+    /// Each of those paths read as a values file: its content, or why it is not values.
+    values: HashMap<String, Rc<Result<ValuesFile, String>>>,
+}
+
+impl FileCache {
+    /// A cache for the files `spec` names more than once.
+    pub(super) fn new(spec: &syntax::Spec) -> Self {
+        let mut seen = HashSet::new();
+        let mut named_again = HashSet::new();
+        let components = spec.components.iter().flat_map(|component| {
+            let patches = component.patches.iter().map(|patch| &patch.path);
+            component.path.iter().chain(patches)
+        });
+        let apps = spec.apps.iter().flat_map(|app| {
+            let values = app
+                .helm
+                .iter()
+                .flat_map(|helm| helm.values.iter().map(|values| &values.path));
+            let clusters = app.per_cluster.iter().flat_map(|block| {
+                let patches = block.patches.iter().map(|patch| &patch.path);
+                patches.chain(&block.manifests)
+            });
+            app.manifests.iter().chain(values).chain(clusters)
+        });
+        for path in components.chain(apps) {
+            if !seen.insert(path.as_str()) {
+                named_again.insert(path.value.clone());
+            }
+        }
+        Self {
+            named_again,
+            ..Self::default()
+        }
+    }
+
+    fn is_kept(&self, path: &str) -> bool {
+        self.named_again.contains(path)
+    }
 }
 
 impl Resolver {
     fn read(&mut self, path: &Spanned<String>) -> Vec<(String, SourceFile)> {
-        self.dir.read(path).unwrap_or_else(|error| {
-            self.errors.push(error.into());
-            Vec::new()
-        })
+        if let Some(read) = self.file_cache.reads.get(&path.value) {
+            return read.to_vec();
+        }
+        match self.dir.read(path) {
+            Ok(read) => {
+                if self.file_cache.is_kept(&path.value) {
+                    self.file_cache
+                        .reads
+                        .insert(path.value.clone(), read.as_slice().into());
+                }
+                read
+            }
+            Err(error) => {
+                self.errors.push(error.into());
+                Vec::new()
+            }
+        }
+    }
+
+    /// The content of a file read through `path`, parsed once if the spec names `path` again.
+    fn content(&mut self, path: &str, shown: &str, bytes: &[u8]) -> Rc<Content> {
+        if !self.file_cache.is_kept(path) {
+            return Rc::new(Content::of(shown, bytes));
+        }
+        Rc::clone(
+            self.file_cache
+                .contents
+                .entry(shown.to_owned())
+                .or_insert_with(|| Rc::new(Content::of(shown, bytes))),
+        )
     }
 
     /// Reads manifest or patch files and parses them; a file that is not YAML is reported and
@@ -105,28 +214,13 @@ impl Resolver {
                 files.push(file);
                 continue;
             }
-            let text = std::str::from_utf8(&file.bytes).unwrap_or_default();
-            match sops::encryption(text) {
-                Encryption::Plain => {}
-                Encryption::Encrypted => {
-                    self.encrypted_files.insert(shown.clone());
-                    manifests.push(Manifest::encrypted(shown));
-                    files.push(file);
-                    continue;
-                }
-                Encryption::MissingMac => {
-                    self.errors.push(Error::SopsMacMissing {
-                        path: shown,
-                        span: path.span,
-                    });
-                    files.push(file);
-                    continue;
-                }
-            }
-            match Manifest::parse(shown.clone(), &file.bytes) {
-                Ok(manifest) => {
-                    // A copied kustomization is a collision, reported as such.
-                    if kind == FileKind::Resources && file.name != layout::KUSTOMIZATION_FILE {
+            match &*self.content(&path.value, &shown, &file.bytes) {
+                Content::Manifest(manifest) => {
+                    if manifest.encrypted {
+                        self.encrypted_files.insert(shown);
+                    } else if kind == FileKind::Resources && file.name != layout::KUSTOMIZATION_FILE
+                    {
+                        // A copied kustomization is a collision, reported as such.
                         for not_object in &manifest.not_objects {
                             self.errors.push(
                                 FileError::NotAnObject {
@@ -138,12 +232,16 @@ impl Resolver {
                             );
                         }
                     }
-                    manifests.push(manifest);
+                    manifests.push(Rc::clone(manifest));
                 }
-                Err(reason) => self.errors.push(
+                Content::MissingMac => self.errors.push(Error::SopsMacMissing {
+                    path: shown,
+                    span: path.span,
+                }),
+                Content::NotYaml(reason) => self.errors.push(
                     FileError::InvalidYaml {
                         path: shown,
-                        reason,
+                        reason: reason.clone(),
                         span: path.span,
                     }
                     .into(),
@@ -223,37 +321,55 @@ impl Resolver {
 
     /// Reads a values file: its content must be one YAML mapping.
     pub(super) fn values(&mut self, path: &Spanned<String>) -> Option<ValuesFile> {
-        let (_, file) = self
-            .dir
-            .read_file(path)
-            .map_err(|error| self.errors.push(error.into()))
-            .ok()?;
-        let invalid = |reason: String| -> Error {
-            FileError::InvalidValues {
-                path: path.value.clone(),
-                reason,
-                span: path.span,
+        let values = if let Some(values) = self.file_cache.values.get(&path.value) {
+            Rc::clone(values)
+        } else {
+            let (_, file) = self
+                .dir
+                .read_file(path)
+                .map_err(|error| self.errors.push(error.into()))
+                .ok()?;
+            let values = values_of(file.bytes);
+            if !self.file_cache.is_kept(&path.value) {
+                return values
+                    .map_err(|reason| self.errors.push(invalid_values(path, reason)))
+                    .ok();
             }
-            .into()
+            let values = Rc::new(values);
+            self.file_cache
+                .values
+                .insert(path.value.clone(), Rc::clone(&values));
+            values
         };
-        let Ok(text) = String::from_utf8(file.bytes) else {
-            self.errors.push(invalid("it is not UTF-8".to_owned()));
-            return None;
-        };
-        match serde_saphyr::from_str_with_options::<serde_json::Value>(
-            &text,
-            manifests::yaml_options(),
-        ) {
-            Ok(content @ serde_json::Value::Object(_)) => Some(ValuesFile { content, text }),
-            Ok(_) => {
-                self.errors
-                    .push(invalid("the top level is not a mapping".to_owned()));
-                None
-            }
-            Err(error) => {
-                self.errors.push(invalid(manifests::yaml_error(&error)));
+        match &*values {
+            Ok(values) => Some(values.clone()),
+            Err(reason) => {
+                self.errors.push(invalid_values(path, reason.clone()));
                 None
             }
         }
     }
+}
+
+/// A values file's content, or why it is not one YAML mapping.
+fn values_of(bytes: Vec<u8>) -> Result<ValuesFile, String> {
+    let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8".to_owned())?;
+    match serde_saphyr::from_str_with_options::<serde_json::Value>(&text, manifests::yaml_options())
+    {
+        Ok(content @ serde_json::Value::Object(_)) => Ok(ValuesFile {
+            content,
+            text: text.into(),
+        }),
+        Ok(_) => Err("the top level is not a mapping".to_owned()),
+        Err(error) => Err(manifests::yaml_error(&error)),
+    }
+}
+
+fn invalid_values(path: &Spanned<String>, reason: String) -> Error {
+    FileError::InvalidValues {
+        path: path.value.clone(),
+        reason,
+        span: path.span,
+    }
+    .into()
 }

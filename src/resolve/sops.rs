@@ -87,11 +87,11 @@ impl Resolver {
                 .get(&used.name.value)
                 .into_iter()
                 .flat_map(|files| &files.manifests)
-                .map(move |manifest| (used.name.span, manifest))
+                .map(move |manifest| (used.name.span, &**manifest))
         });
         let encrypted: Vec<(SourceSpan, &Manifest)> = files
             .iter()
-            .map(|file| (file.span, &file.manifest))
+            .map(|file| (file.span, &*file.manifest))
             .chain(from_components)
             .filter(|(_, manifest)| manifest.encrypted)
             .collect();

@@ -218,7 +218,9 @@ impl Resolver {
                     span: used.name.span,
                     manifest,
                 };
-                build.resources.extend(files.manifests.iter().map(origin));
+                build
+                    .resources
+                    .extend(files.manifests.iter().map(|manifest| origin(manifest)));
                 build
                     .patches
                     .extend(files.patches.iter().map(|(manifest, target)| PatchOrigin {

@@ -8,7 +8,6 @@ use crate::parse::syntax;
 use crate::suggest::shown;
 
 use super::components::with_nested;
-use super::manifests::Manifest;
 use super::{Resolver, Warning};
 
 impl Resolver {
@@ -44,7 +43,7 @@ impl Resolver {
                     let patches = files.patches.iter().map(|(manifest, _)| manifest);
                     files.manifests.iter().chain(patches)
                 })
-                .flat_map(Manifest::used_names)
+                .flat_map(|manifest| manifest.used_names())
                 .collect();
             for var in &component.vars {
                 if !used.contains(var.name.as_str()) {
