@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
 use super::atomic;
-use super::manifest;
+use super::manifest::{self, Manifest};
 use super::{Change, NewContent, Plan, Session, Status, SyncError, io_error, parallel_map};
 
 impl Session {
@@ -64,10 +64,8 @@ impl Session {
         if plan.is_clean() && plan.leftover_temp_files.is_empty() {
             return Ok(());
         }
-        let in_flight = plan.old_manifest.in_flight_union(&plan.new_manifest);
-        let in_flight = in_flight.to_text();
         self.write_file(manifest::FILE_NAME, |file| {
-            file.write_all(in_flight.as_bytes())
+            Manifest::write_in_flight(&plan.old_manifest, &plan.new_manifest, file)
         })?;
         // Deletions first, so a directory they empty is gone before a file of the same name is
         // written.
@@ -103,10 +101,7 @@ impl Session {
                 fs::remove_file(temp)
             };
         }
-        let new_manifest = plan.new_manifest.to_text();
-        self.write_file(manifest::FILE_NAME, |file| {
-            file.write_all(new_manifest.as_bytes())
-        })
+        self.write_file(manifest::FILE_NAME, |file| plan.new_manifest.write_to(file))
     }
 
     /// Removes the directories a deletion left empty, up to the output directory.
