@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
-use crate::sync::{Change, Plan, Status};
+use crate::sync::{Plan, Status};
 
 const ADDED: Style = AnsiColor::Green.on_default();
 const REMOVED: Style = AnsiColor::Red.on_default();
@@ -19,7 +19,9 @@ const HEADER: Style = Style::new().bold();
 /// them, so `compile`'s and `promote`'s diffs read alike and apply from the root.
 pub(crate) fn write_diff(out: &mut impl Write, plan: &Plan, output_dir: &str) -> io::Result<()> {
     for change in &plan.changes {
-        write_change(out, &format!("{output_dir}/{}", change.path), change)?;
+        let new = plan.new_content(change)?;
+        let path = format!("{output_dir}/{}", change.path);
+        write_change(out, &path, change.status, &change.old, &new)?;
     }
     Ok(())
 }
@@ -31,36 +33,29 @@ pub(crate) fn write_text_diff(
     old: &str,
     new: &str,
 ) -> io::Result<()> {
-    write_change(
-        out,
-        path,
-        &Change {
-            path: path.to_owned(),
-            status: Status::Changed,
-            old: old.as_bytes().to_vec(),
-            new: new.as_bytes().to_vec(),
-            hand_edited: false,
-        },
-    )
+    write_change(out, path, Status::Changed, old.as_bytes(), new.as_bytes())
 }
 
-/// The unified diff of one file, shown as `path`.
-fn write_change(out: &mut impl Write, path: &str, change: &Change) -> io::Result<()> {
-    let old_name = match change.status {
+/// The unified diff of one file, shown as `path`, from `old` to `new`.
+fn write_change(
+    out: &mut impl Write,
+    path: &str,
+    status: Status,
+    old: &[u8],
+    new: &[u8],
+) -> io::Result<()> {
+    let old_name = match status {
         Status::Created => "/dev/null".to_owned(),
         _ => format!("a/{path}"),
     };
-    let new_name = match change.status {
+    let new_name = match status {
         Status::Deleted => "/dev/null".to_owned(),
         _ => format!("b/{path}"),
     };
     writeln!(out, "{HEADER}--- {old_name}{HEADER:#}")?;
     writeln!(out, "{HEADER}+++ {new_name}{HEADER:#}")?;
-    let (Ok(old), Ok(new)) = (
-        std::str::from_utf8(&change.old),
-        std::str::from_utf8(&change.new),
-    ) else {
-        return writeln!(out, "binary file {}", change.status.as_str());
+    let (Ok(old), Ok(new)) = (std::str::from_utf8(old), std::str::from_utf8(new)) else {
+        return writeln!(out, "binary file {}", status.as_str());
     };
     let diff = TextDiff::from_lines(old, new);
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {

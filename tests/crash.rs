@@ -126,10 +126,9 @@ fn references(root: &Path) -> Vec<Reference> {
         .collect()
 }
 
+/// A temp file, or a file in a compile's staging directory.
 fn is_temp(path: &str) -> bool {
-    path.rsplit('/')
-        .next()
-        .is_some_and(|name| name.starts_with(TEMP_PREFIX))
+    path.split('/').any(|name| name.starts_with(TEMP_PREFIX))
 }
 
 fn lines(text: &[u8]) -> BTreeSet<&[u8]> {

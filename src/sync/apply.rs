@@ -1,19 +1,20 @@
 //! [`Session::apply`]: a plan carried out so that a kill at any instant leaves every file whole
 //! and recognisably fluxspec's: the ownership manifest lists old and new content while the
-//! deletions and the writes ([`atomic::write`], one thread per core) run.
+//! deletions and the writes (each staged file renamed into place, [`atomic::persist`], one thread
+//! per core) run.
 
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
 use super::atomic;
-use super::manifest;
-use super::{Change, Plan, Session, Status, SyncError, io_error, parallel_map};
+use super::manifest::{self, Manifest};
+use super::{Change, NewContent, Plan, Session, Status, SyncError, io_error, parallel_map};
 
 impl Session {
-    /// Writes `contents` to `path` atomically ([`atomic::write`]), creating its directory.
-    fn write_file(&self, path: &str, contents: &[u8]) -> Result<(), SyncError> {
+    /// The full path of `path`, whose directory is created, and checked to be one.
+    fn prepare_parent(&self, path: &str) -> Result<PathBuf, SyncError> {
         self.check_parents(path)?;
         let full = self.root.join(path);
         let dir = full.parent().unwrap_or(&self.root);
@@ -22,7 +23,38 @@ impl Session {
             fs::create_dir_all(dir).map_err(io_error("create", dir))?;
             self.add_known_dir(relative_dir);
         }
-        Ok(atomic::write(&full, contents, atomic::Policy::GENERATED)?)
+        Ok(full)
+    }
+
+    /// Writes what `fill` writes to `path` atomically ([`atomic::write_with`]), creating its
+    /// directory.
+    fn write_file(
+        &self,
+        path: &str,
+        fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+    ) -> Result<(), SyncError> {
+        let destination = self.prepare_parent(path)?;
+        Ok(atomic::write_with(
+            &destination,
+            atomic::Policy::GENERATED,
+            fill,
+        )?)
+    }
+
+    /// Puts a change's new content at its path: renames its staged file there, or writes it.
+    fn write_change(&self, plan: &Plan, change: &Change) -> Result<(), SyncError> {
+        match (&change.new, &plan.staging) {
+            (NewContent::Staged(number), Some(staging)) => {
+                staging.persist(*number, &self.prepare_parent(&change.path)?)
+            }
+            (NewContent::Held(contents), _) => {
+                self.write_file(&change.path, |file| file.write_all(contents))
+            }
+            // Only a plan with a staging directory stages content.
+            (NewContent::Staged(_), None) => {
+                unreachable!("a staged file without a staging directory")
+            }
+        }
     }
 
     /// Carries out a plan. The manifest is written twice: first listing old and new content of
@@ -32,8 +64,9 @@ impl Session {
         if plan.is_clean() && plan.leftover_temp_files.is_empty() {
             return Ok(());
         }
-        let in_flight = plan.old_manifest.in_flight_union(&plan.new_manifest);
-        self.write_file(manifest::FILE_NAME, in_flight.to_text().as_bytes())?;
+        self.write_file(manifest::FILE_NAME, |file| {
+            Manifest::write_in_flight(&plan.old_manifest, &plan.new_manifest, file)
+        })?;
         // Deletions first, so a directory they empty is gone before a file of the same name is
         // written.
         for change in &plan.changes {
@@ -53,14 +86,22 @@ impl Session {
             .iter()
             .filter(|change| change.status != Status::Deleted)
             .collect();
-        for result in parallel_map(&writes, |change| self.write_file(&change.path, &change.new)) {
+        for result in parallel_map(&writes, |change| self.write_change(plan, change)) {
             result?;
         }
-        for temp in &plan.leftover_temp_files {
-            // Gone already is fine: it was only debris.
-            let _ = fs::remove_file(temp);
+        if let Some(staging) = &plan.staging {
+            staging.finish();
         }
-        self.write_file(manifest::FILE_NAME, plan.new_manifest.to_text().as_bytes())
+        for temp in &plan.leftover_temp_files {
+            // Gone already is fine: it was only debris. A directory is a killed compile's
+            // staging directory.
+            let _ = if fs::symlink_metadata(temp).is_ok_and(|metadata| metadata.is_dir()) {
+                fs::remove_dir_all(temp)
+            } else {
+                fs::remove_file(temp)
+            };
+        }
+        self.write_file(manifest::FILE_NAME, |file| plan.new_manifest.write_to(file))
     }
 
     /// Removes the directories a deletion left empty, up to the output directory.

@@ -7,6 +7,10 @@
 //! The file keeps the permissions it had (a new one is `0644`). What a symlink at the destination
 //! means, and whether the data reaches the disk before the rename, is the caller's [`Policy`].
 //!
+//! A compile splits the two steps ([`persist`]): it writes each new file whole into a staging
+//! directory while it plans, and renames them into place only once the whole plan is known to be
+//! safe, so it holds no file's content in memory meanwhile.
+//!
 //! Boundary: replaces one regular file; creates no directory; never writes anything but the temp
 //! file and the destination.
 
@@ -76,8 +80,41 @@ fn io_failure(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Fa
 /// Replaces the file at `path` with `contents`, atomically, as `policy` says. The directory must
 /// exist.
 pub(crate) fn write(path: &Path, contents: &[u8], policy: Policy) -> Result<(), Failure> {
+    write_with(path, policy, |file| file.write_all(contents))
+}
+
+/// [`write()`] of the content `fill` writes, which it streams instead of building it first.
+pub(crate) fn write_with(
+    path: &Path,
+    policy: Policy,
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> Result<(), Failure> {
     let (target, permissions) = destination(path, policy.symlinks)?;
-    replace(&target, contents, permissions, policy.flush)
+    replace(&target, fill, permissions, policy.flush)
+}
+
+/// Renames `temp`, a file written whole, over `path`, which [`Policy::GENERATED`] allows to be
+/// replaced: the second half of a [`write()`] whose content was written earlier (a compile's
+/// staged files). The file keeps the permissions it had, a new one is `0644`. `temp` must be on
+/// the destination's filesystem; on failure it is left for its owner to remove.
+pub(crate) fn persist(temp: &Path, path: &Path) -> Result<(), Failure> {
+    let (target, permissions) = destination(path, Policy::GENERATED.symlinks)?;
+    if let Some(permissions) = or_new_file_permissions(permissions) {
+        fs::set_permissions(temp, permissions)
+            .map_err(io_failure("set the permissions of", &target))?;
+    }
+    fs::rename(temp, &target).map_err(io_failure("replace", &target))
+}
+
+/// The permissions the new content gets: the replaced file's, or an ordinary `0644` for a new
+/// file (tempfile makes files readable by the owner only).
+fn or_new_file_permissions(existing: Option<Permissions>) -> Option<Permissions> {
+    #[cfg(unix)]
+    let existing = existing.or_else(|| {
+        use std::os::unix::fs::PermissionsExt;
+        Some(Permissions::from_mode(0o644))
+    });
+    existing
 }
 
 /// The file to replace (`path`, or its symlink's target) and the permissions the new content
@@ -107,11 +144,11 @@ fn destination(path: &Path, symlinks: Symlinks) -> Result<(PathBuf, Option<Permi
     Ok((target, Some(metadata.permissions())))
 }
 
-/// Writes `contents` to a temp file beside `target` and renames it over `target`. On any error
-/// the temp file is removed (`NamedTempFile`'s drop).
+/// Writes what `fill` writes to a temp file beside `target` and renames it over `target`. On any
+/// error the temp file is removed (`NamedTempFile`'s drop).
 fn replace(
     target: &Path,
-    contents: &[u8],
+    fill: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
     permissions: Option<Permissions>,
     flush: bool,
 ) -> Result<(), Failure> {
@@ -123,15 +160,12 @@ fn replace(
         .prefix(TEMP_PREFIX)
         .tempfile_in(dir)
         .map_err(io_failure("create a temp file in", dir))?;
-    temp.write_all(contents)
+    let mut buffered = io::BufWriter::new(temp.as_file_mut());
+    fill(&mut buffered)
+        .and_then(|()| buffered.flush())
         .map_err(io_failure("write", target))?;
-    // tempfile creates files readable by the owner only; a new file is an ordinary one.
-    #[cfg(unix)]
-    let permissions = permissions.or_else(|| {
-        use std::os::unix::fs::PermissionsExt;
-        Some(Permissions::from_mode(0o644))
-    });
-    if let Some(permissions) = permissions {
+    drop(buffered);
+    if let Some(permissions) = or_new_file_permissions(permissions) {
         temp.as_file()
             .set_permissions(permissions)
             .map_err(io_failure("set the permissions of", target))?;
@@ -250,7 +284,8 @@ mod tests {
         let occupied = dir.path().join("occupied");
         fs::create_dir(&occupied).expect("mkdir");
         fs::write(occupied.join("file"), "x").expect("write");
-        let error = replace(&occupied, b"new", None, true).expect_err("rename over a directory");
+        let error = replace(&occupied, |file| file.write_all(b"new"), None, true)
+            .expect_err("rename over a directory");
         assert!(matches!(
             error,
             Failure::Io {

@@ -6,7 +6,10 @@
 //! file hand-edited. Such a manifest also says that it is one (an [`IN_FLIGHT`] line), because
 //! then a listed file that is missing was most likely not created yet, not deleted by a person.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::io::{self, BufWriter, Write};
 
 use blake3::Hash;
 
@@ -92,51 +95,112 @@ impl Manifest {
         self.in_flight
     }
 
-    /// Every entry of both manifests, marked in flight: what a compile in progress may leave on
-    /// disk.
-    pub(crate) fn in_flight_union(&self, other: &Self) -> Self {
-        let mut union = self.clone();
-        union.in_flight = true;
-        for (path, hashes) in &other.entries {
-            for hash in hashes {
-                union.insert(path.clone(), *hash);
+    /// Writes the manifest of a compile under way from `old` to `new` to `out`: every entry of
+    /// both, marked in flight, which is what such a compile may leave on disk. Piece by piece, in
+    /// one pass over both: the union of two 100 000-file manifests and its text were 40 MB of a
+    /// cold compile's peak.
+    pub(crate) fn write_in_flight<'a>(
+        old: &'a Self,
+        new: &'a Self,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut old_entries = old.entries.iter().peekable();
+        let mut new_entries = new.entries.iter().peekable();
+        let union = std::iter::from_fn(move || {
+            let next = match (old_entries.peek(), new_entries.peek()) {
+                (Some((old_path, _)), Some((new_path, _))) => old_path.cmp(new_path),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => return None,
+            };
+            let borrowed = |(path, hashes): (&'a String, &'a Vec<Hash>)| {
+                (path.as_str(), Cow::Borrowed(hashes.as_slice()))
+            };
+            match next {
+                Ordering::Less => old_entries.next().map(borrowed),
+                Ordering::Greater => new_entries.next().map(borrowed),
+                Ordering::Equal => old_entries.next().zip(new_entries.next()).map(
+                    |((path, old_hashes), (_, new_hashes))| {
+                        let mut hashes: Vec<Hash> =
+                            old_hashes.iter().chain(new_hashes).copied().collect();
+                        // Sorted by bytes, the order `insert` keeps, and each once.
+                        hashes.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+                        hashes.dedup();
+                        (path.as_str(), Cow::Owned(hashes))
+                    },
+                ),
             }
-        }
+        });
+        write_pieces(true, union, out)
+    }
+
+    /// Writes this manifest's text to `out`, piece by piece.
+    pub(crate) fn write_to(&self, out: &mut dyn Write) -> io::Result<()> {
+        let entries = self
+            .entries
+            .iter()
+            .map(|(path, hashes)| (path.as_str(), Cow::Borrowed(hashes.as_slice())));
+        write_pieces(self.in_flight, entries, out)
+    }
+
+    /// Whether `text` is exactly what [`write_to`](Self::write_to) writes, without building it
+    /// (it is as large as the manifest file).
+    pub(crate) fn is_text(&self, text: &str) -> bool {
+        let mut matcher = PrefixMatcher(Some(text.as_bytes()));
+        self.write_to(&mut matcher).is_ok() && matcher.0 == Some(&[])
+    }
+
+    /// The manifest [`write_in_flight`](Self::write_in_flight) writes, read back.
+    #[cfg(test)]
+    pub(crate) fn in_flight_union(&self, other: &Self) -> Self {
+        let mut text = Vec::new();
+        Self::write_in_flight(self, other, &mut text).expect("writing to a Vec cannot fail");
+        let (union, invalid) = Self::parse(std::str::from_utf8(&text).expect("a manifest is text"));
+        assert!(invalid.is_empty(), "{invalid:?}");
         union
     }
 
+    #[cfg(test)]
     pub(crate) fn to_text(&self) -> String {
-        let mut text = String::new();
-        self.write_text(|piece| text.push_str(piece));
-        text
+        let mut text = Vec::new();
+        self.write_to(&mut text)
+            .expect("writing to a Vec cannot fail");
+        String::from_utf8(text).expect("a manifest is text")
+    }
+}
+
+/// A writer that strips what is written off the front of a text, or ends as `None` when what
+/// is written is not its beginning.
+struct PrefixMatcher<'t>(Option<&'t [u8]>);
+
+impl Write for PrefixMatcher<'_> {
+    fn write(&mut self, piece: &[u8]) -> io::Result<usize> {
+        self.0 = self.0.and_then(|rest| rest.strip_prefix(piece));
+        Ok(piece.len())
     }
 
-    /// Whether `text` is exactly what [`to_text`](Self::to_text) gives, without building it (it
-    /// is as large as the manifest file).
-    pub(crate) fn is_text(&self, text: &str) -> bool {
-        let mut rest = Some(text);
-        self.write_text(|piece| {
-            rest = rest.and_then(|rest| rest.strip_prefix(piece));
-        });
-        rest == Some("")
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
+}
 
-    /// The manifest's text, piece by piece.
-    fn write_text(&self, mut emit: impl FnMut(&str)) {
-        emit(HEADER);
-        if self.in_flight {
-            emit(IN_FLIGHT);
-            emit("\n");
-        }
-        for (path, hashes) in &self.entries {
-            for hash in hashes {
-                emit(hash.to_hex().as_str());
-                emit("  ");
-                emit(path);
-                emit("\n");
-            }
+/// Writes a manifest's text, `entries` in path order, to `out` through a buffer.
+fn write_pieces<'a>(
+    in_flight: bool,
+    entries: impl Iterator<Item = (&'a str, Cow<'a, [Hash]>)>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut out = BufWriter::new(out);
+    out.write_all(HEADER.as_bytes())?;
+    if in_flight {
+        writeln!(out, "{IN_FLIGHT}")?;
+    }
+    for (path, hashes) in entries {
+        for hash in hashes.iter() {
+            writeln!(out, "{}  {path}", hash.to_hex())?;
         }
     }
+    out.flush()
 }
 
 /// The hash and path of a manifest line, or why it is not one fluxspec writes.
@@ -232,6 +296,14 @@ mod tests {
         new.insert("a.yaml".to_owned(), h2);
         new.insert("b/c.yaml".to_owned(), h3);
         let union = old.in_flight_union(&new);
+        let mut inserted = old.clone();
+        inserted.in_flight = true;
+        inserted.insert("a.yaml".to_owned(), h2);
+        inserted.insert("b/c.yaml".to_owned(), h3);
+        assert_eq!(
+            union, inserted,
+            "the streamed union lists every entry of both, once"
+        );
         assert!(union.wrote("a.yaml", &h1) && union.wrote("a.yaml", &h2));
         assert!(!new.wrote("a.yaml", &h1));
         assert!(union.in_flight() && !old.in_flight() && !new.in_flight());

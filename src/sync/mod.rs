@@ -2,15 +2,17 @@
 //!
 //! A [`Session`] holds the output directory's lock. [`Session::plan`] compares the rendered tree
 //! with the disk by blake3 hash and returns the [`Plan`]: what would be created, changed or
-//! deleted, and which files someone edited by hand. [`Session::apply`] carries a plan out so that
-//! a kill at any instant leaves every file whole: each write goes to a temp file in the same
-//! directory and is renamed into place, and the ownership manifest lists both old and new content
-//! while the writes run. Files fluxspec does not own are never touched.
+//! deleted, and which files someone edited by hand. In a compile the plan writes each new file's
+//! content to a staging directory in the output as soon as it is planned, so it never holds the
+//! new tree in memory. [`Session::apply`] carries a plan out so that a kill at any instant leaves
+//! every file whole: each file is renamed into place from the staging directory (or written to a
+//! temp file beside it and renamed), and the ownership manifest lists both old and new content
+//! while the renames run. Files fluxspec does not own are never touched.
 //!
 //! `mod.rs` holds the types ([`Session`], [`Plan`], [`SyncError`]) and opens a session; `safety`
 //! refuses unsafe output directories and paths through symlinks, `plan` compares, `apply` writes
-//! and prunes, `atomic` is the one atomic write (also of the spec, `spec_file`, and of
-//! `renovate.json`), `new_tree` writes the new spec directory of `import`, and `manifest` is the
+//! and prunes, `staging` holds a compile's new content until `apply`, `atomic` is the one atomic
+//! write (also of the spec, `spec_file`, and of `renovate.json`), `new_tree` writes the new spec directory of `import`, and `manifest` is the
 //! ownership manifest's format.
 
 mod apply;
@@ -20,7 +22,9 @@ pub(crate) mod new_tree;
 mod plan;
 mod safety;
 pub(crate) mod spec_file;
+mod staging;
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io;
@@ -33,6 +37,7 @@ use thiserror::Error;
 use crate::input::FileKind;
 use manifest::Manifest;
 pub(crate) use safety::check_output_dir;
+use staging::Staging;
 
 /// The largest manifest fluxspec reads: a line per file, ~150 bytes, for hundreds of thousands
 /// of files.
@@ -148,9 +153,19 @@ pub(crate) struct Change {
     pub(crate) path: String,
     pub(crate) status: Status,
     pub(crate) old: Vec<u8>,
-    pub(crate) new: Vec<u8>,
+    /// Read it with [`Plan::new_content`].
+    new: NewContent,
     /// The disk content is not what fluxspec last wrote: someone edited (or deleted) it.
     pub(crate) hand_edited: bool,
+}
+
+/// A changed or created file's new content (empty for a deletion).
+#[derive(Debug)]
+enum NewContent {
+    /// In memory: a plan that writes nothing (`check`, `--dry-run`), or not staged yet.
+    Held(Vec<u8>),
+    /// In the plan's [`Staging`] directory, as the file of this number.
+    Staged(usize),
 }
 
 /// What a compile would do to the output directory.
@@ -163,6 +178,8 @@ pub(crate) struct Plan {
     new_manifest: Manifest,
     manifest_changed: bool,
     leftover_temp_files: Vec<PathBuf>,
+    /// The new content of the created and changed files, in a compile.
+    staging: Option<Staging>,
     /// Owned files no longer generated that are gone already (a killed compile deleted them, or
     /// a person did): nothing to delete, but their directories may be left empty.
     vanished: Vec<String>,
@@ -179,6 +196,19 @@ impl Plan {
             .iter()
             .filter(|change| change.status == status)
             .count()
+    }
+
+    /// The content `change` gives its file: empty for a deletion. A compile's is read back from
+    /// the disk, where it was staged or, once applied, written.
+    pub(crate) fn new_content<'p>(&'p self, change: &'p Change) -> io::Result<Cow<'p, [u8]>> {
+        match (&change.new, &self.staging) {
+            (NewContent::Held(contents), _) => Ok(Cow::Borrowed(contents)),
+            (NewContent::Staged(number), Some(staging)) => staging.read(*number, &change.path),
+            // Only a plan with a staging directory stages content.
+            (NewContent::Staged(_), None) => {
+                unreachable!("a staged file without a staging directory")
+            }
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! [`Session::plan`]: the rendered tree compared with the disk, by blake3 hash, and with the
 //! ownership manifest, which says what fluxspec wrote and so what is created, changed, deleted or
-//! edited by hand. Reads only; a plan of a `check` never walks the tree for temp files.
+//! edited by hand. A plan of a `check` or a dry run reads only, and never walks the tree for temp
+//! files; a compile's also writes each new file's content to its [`Staging`] directory as it
+//! goes, and removes that directory if the plan fails.
 
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -9,7 +11,8 @@ use std::path::PathBuf;
 use super::atomic::TEMP_PREFIX;
 use super::manifest::{self, Manifest};
 use super::{
-    Change, MAX_MANIFEST_BYTES, Plan, Session, Status, SyncError, io_error, parallel_map_with,
+    Change, MAX_MANIFEST_BYTES, NewContent, Plan, Session, Staging, Status, SyncError, io_error,
+    parallel_map, parallel_map_with,
 };
 use crate::input::{self, ReadFailure};
 use crate::tree::FileTree;
@@ -34,8 +37,9 @@ fn hash(bytes: &[u8]) -> blake3::Hash {
 const BATCH_FILES: usize = 512;
 
 /// The plan being built as files are rendered ([`Session::planner`]): each file is hashed and
-/// compared with the disk in batches, and only the content of the files that change is kept,
-/// so a no-op compile or check never holds the whole output.
+/// compared with the disk in batches, and only the content of the files that change is kept (by
+/// a compile, in its staging directory rather than in memory), so a compile or a no-op check
+/// never holds the whole output.
 pub(crate) struct Planner<'s> {
     session: &'s Session,
     adopt: bool,
@@ -49,6 +53,9 @@ pub(crate) struct Planner<'s> {
     batch: Vec<(String, Vec<u8>)>,
     /// The first error met comparing; the files after it are not compared.
     failure: Option<SyncError>,
+    leftover_temp_files: Vec<PathBuf>,
+    /// Created when a compile first stages a file.
+    staging: Option<Staging>,
 }
 
 impl Planner<'_> {
@@ -68,6 +75,7 @@ impl Planner<'_> {
             return;
         }
         let session = self.session;
+        let first_change = self.changes.len();
         let probes = parallel_map_with(&files, Vec::new, |buffer, (path, new)| {
             let new_hash = hash(new);
             if !session.read_existing_into(path, buffer)? {
@@ -92,6 +100,37 @@ impl Planner<'_> {
                 }
             }
         }
+        if session.writes
+            && let Err(error) = self.stage(first_change)
+        {
+            self.failure = Some(error);
+        }
+    }
+
+    /// Writes the new content of the changes from `first` on to the staging directory, on all
+    /// cores, and drops it from memory.
+    fn stage(&mut self, first: usize) -> Result<(), SyncError> {
+        let to_stage = &mut self.changes[first..];
+        if to_stage.is_empty() {
+            return Ok(());
+        }
+        let staging = match &mut self.staging {
+            Some(staging) => staging,
+            staging => staging.insert(Staging::create(&self.session.root)?),
+        };
+        let first_number = staging.reserve(to_stage.len());
+        let staging = &*staging;
+        let numbered: Vec<(usize, &Change)> = (first_number..).zip(to_stage.iter()).collect();
+        for result in parallel_map(&numbered, |(number, change)| match &change.new {
+            NewContent::Held(contents) => staging.write(*number, contents),
+            NewContent::Staged(_) => Ok(()),
+        }) {
+            result?;
+        }
+        for (number, change) in (first_number..).zip(to_stage.iter_mut()) {
+            change.new = NewContent::Staged(number);
+        }
+        Ok(())
     }
 
     /// Files one compared file into the plan: created, changed, unchanged or in the way.
@@ -110,7 +149,7 @@ impl Planner<'_> {
                 path: path.clone(),
                 status: Status::Created,
                 old: Vec::new(),
-                new,
+                new: NewContent::Held(new),
             });
             self.new_manifest.insert(path, new_hash);
             return;
@@ -128,7 +167,7 @@ impl Planner<'_> {
                 // An adopted file was never fluxspec's, so nobody edited fluxspec's content.
                 hand_edited: old_manifest.owns(&path) && !old_manifest.wrote(&path, &old_hash),
                 old,
-                new,
+                new: NewContent::Held(new),
             });
         }
         self.new_manifest.insert(path, new_hash);
@@ -165,13 +204,8 @@ impl Planner<'_> {
             old_manifest: self.old_manifest,
             new_manifest: self.new_manifest,
             manifest_changed,
-            // Only `apply` removes them, and finding them walks the whole tree: a tenth of a
-            // `check`, which never applies.
-            leftover_temp_files: if session.writes {
-                session.leftover_temp_files()?
-            } else {
-                Vec::new()
-            },
+            leftover_temp_files: self.leftover_temp_files,
+            staging: self.staging,
             vanished,
         })
     }
@@ -287,6 +321,13 @@ impl Session {
     /// fluxspec did not write but would generate are taken over instead of refused.
     pub(crate) fn planner(&self, adopt: bool) -> Result<Planner<'_>, SyncError> {
         let (old_manifest_text, old_manifest) = self.load_manifest(adopt)?;
+        // Found before this compile stages anything. Only `apply` removes them, and finding them
+        // walks the whole tree: a tenth of a `check`, which never applies.
+        let leftover_temp_files = if self.writes {
+            self.leftover_temp_files()?
+        } else {
+            Vec::new()
+        };
         Ok(Planner {
             session: self,
             adopt,
@@ -298,6 +339,8 @@ impl Session {
             unowned: Vec::new(),
             batch: Vec::with_capacity(BATCH_FILES),
             failure: None,
+            leftover_temp_files,
+            staging: None,
         })
     }
 
@@ -328,7 +371,7 @@ impl Session {
                     status: Status::Deleted,
                     hand_edited: !old_manifest.wrote(path, &hash(&old)),
                     old,
-                    new: Vec::new(),
+                    new: NewContent::Held(Vec::new()),
                 });
             } else {
                 vanished.push(path.to_owned());
@@ -337,16 +380,25 @@ impl Session {
         Ok((deletions, vanished))
     }
 
+    /// The temp files and staging directories a killed compile left in the output.
     fn leftover_temp_files(&self) -> Result<Vec<PathBuf>, SyncError> {
         let mut found = Vec::new();
         if !self.root.exists() {
             return Ok(found);
         }
-        for entry in walkdir::WalkDir::new(&self.root).follow_links(false) {
+        let mut entries = walkdir::WalkDir::new(&self.root)
+            .follow_links(false)
+            .into_iter();
+        while let Some(entry) = entries.next() {
             let entry = entry.map_err(|error| io_error("list", &self.root)(error.into()))?;
-            if entry.file_type().is_file()
+            let file_type = entry.file_type();
+            if (file_type.is_file() || file_type.is_dir())
+                && entry.depth() > 0
                 && entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
             {
+                if file_type.is_dir() {
+                    entries.skip_current_dir();
+                }
                 found.push(entry.into_path());
             }
         }
@@ -358,6 +410,68 @@ impl Session {
 mod tests {
     use super::{Manifest, Session, hash, manifest};
     use crate::tree::FileTree;
+
+    /// The names in `dir`, sorted.
+    fn names(dir: &std::path::Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("cannot list")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_compile_stages_new_content_on_disk_and_renames_it_into_place() {
+        let dir = tempfile::tempdir().expect("cannot create a temp dir");
+        let out = dir.path().join("out");
+        let spec = dir.path().join("spec/homelab.kdl");
+        let session = Session::open(&out, &spec, true).expect("cannot open");
+        let mut tree = FileTree::default();
+        tree.insert("a/b.yaml".to_owned(), b"b: 1\n".to_vec());
+        let plan = session.plan(tree, false).expect("cannot plan");
+        // Planned, not applied: the content is in the staging directory only.
+        assert!(!out.join("a").exists());
+        let new = |plan: &super::Plan| {
+            plan.new_content(&plan.changes[0])
+                .expect("read")
+                .into_owned()
+        };
+        assert_eq!(new(&plan), b"b: 1\n");
+        session.apply(&plan).expect("cannot apply");
+        assert_eq!(
+            std::fs::read(out.join("a/b.yaml")).expect("read"),
+            b"b: 1\n"
+        );
+        assert_eq!(new(&plan), b"b: 1\n");
+        assert_eq!(names(&out), [manifest::FILE_NAME, "a"]);
+    }
+
+    // A refused compile must leave the output as it was: no staged file, no staging directory.
+    #[test]
+    fn a_refused_compile_leaves_nothing_staged() {
+        let dir = tempfile::tempdir().expect("cannot create a temp dir");
+        let out = dir.path().join("out");
+        let spec = dir.path().join("spec/homelab.kdl");
+        let session = Session::open(&out, &spec, true).expect("cannot open");
+        std::fs::write(out.join("z.yaml"), "mine").expect("cannot write");
+        let mut tree = FileTree::default();
+        for index in 0..2000 {
+            tree.insert(format!("a{index:04}.yaml"), b"a: 1\n".to_vec());
+        }
+        tree.insert("z.yaml".to_owned(), b"z: 1\n".to_vec());
+        assert!(
+            session.plan(tree, false).is_err(),
+            "`z.yaml` is not fluxspec's"
+        );
+        assert_eq!(names(&out), ["z.yaml"]);
+    }
 
     // Regression: after a killed compile, every file it had not created yet was called hand-edited.
     #[test]
