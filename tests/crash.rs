@@ -10,6 +10,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
@@ -183,8 +184,12 @@ fn assert_old_or_new(out: &Path, old: &Tree, new: &Tree, what: &str) {
 enum Landing {
     /// The compile was running and had written nothing yet.
     BeforeWriting,
-    /// The compile was running and had changed the output directory.
-    MidWrite,
+    /// The compile was running, and had written new content to its staging directory but not
+    /// yet begun to apply it: the manifest is the old one.
+    Staging,
+    /// The compile was running and had begun to apply its plan: the manifest is no longer the
+    /// old one, files are being deleted and renamed into place.
+    Applying,
     /// The compile had finished.
     AfterFinishing,
 }
@@ -193,13 +198,41 @@ enum Landing {
 #[derive(Debug, Default)]
 struct Tally {
     before_writing: usize,
-    mid_write: usize,
+    staging: usize,
+    applying: usize,
     after_finishing: usize,
+}
+
+/// The staging directories (and temp files) at the top of the output directory `out`.
+fn temp_entries(out: &Path) -> BTreeSet<OsString> {
+    fs::read_dir(out).map_or_else(
+        |_| BTreeSet::new(),
+        |entries| {
+            entries
+                .map(|entry| entry.expect("cannot list the output").file_name())
+                .filter(|name| name.to_string_lossy().starts_with(TEMP_PREFIX))
+                .collect()
+        },
+    )
+}
+
+/// Whether the directory `dir`, or one under it, holds a file.
+fn holds_a_file(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .map(|entry| entry.expect("cannot list"))
+            .any(|entry| {
+                let file_type = entry.file_type().expect("cannot stat");
+                file_type.is_file() || (file_type.is_dir() && holds_a_file(&entry.path()))
+            })
+    })
 }
 
 /// Starts a compile, SIGKILLs it after `delay`, and says where the kill landed.
 fn kill_compile(root: &Path, delay: Duration, old: &Tree) -> Landing {
     let out = root.join("generated");
+    // A killed compile before this one (the repair is killed too, sometimes) left its own.
+    let earlier_temp_entries = temp_entries(&out);
     let mut child = fluxspec(root)
         .args(["compile", "--quiet"])
         .stdout(Stdio::null())
@@ -213,11 +246,16 @@ fn kill_compile(root: &Path, delay: Duration, old: &Tree) -> Landing {
     child.wait().expect("cannot reap fluxspec");
     if !running {
         Landing::AfterFinishing
-    } else if fs::read(out.join(MANIFEST)).ok().as_ref() == old.get(MANIFEST) {
-        // The first write of a compile is the manifest's; unchanged, nothing was written.
-        Landing::BeforeWriting
+    } else if fs::read(out.join(MANIFEST)).ok().as_ref() != old.get(MANIFEST) {
+        // The first write of `apply` is the manifest's.
+        Landing::Applying
+    } else if temp_entries(&out)
+        .difference(&earlier_temp_entries)
+        .any(|name| holds_a_file(&out.join(name)))
+    {
+        Landing::Staging
     } else {
-        Landing::MidWrite
+        Landing::BeforeWriting
     }
 }
 
@@ -291,7 +329,9 @@ fn a_killed_compile_leaves_old_or_new_files_and_the_next_one_repairs_the_tree() 
     // Other jobs on the machine make compiles slower or faster than when they were measured.
     // `pace` scales the measured durations: up after a kill that landed before any write, down
     // after one that landed once the compile had finished, so that kills keep landing among the
-    // writes. (So the delays depend on timing; the seed fixes every other choice.)
+    // writes. Staging takes most of a compile's writing time and applying (renames only) little,
+    // so a kill during staging also nudges it up a little, towards the renames that follow.
+    // (So the delays depend on timing; the seed fixes every other choice.)
     let mut pace = 1.0_f64;
     for iteration in 0..iterations {
         let next = (current + rng.usize(1..VARIANTS.len())) % VARIANTS.len();
@@ -314,7 +354,11 @@ fn a_killed_compile_leaves_old_or_new_files_and_the_next_one_repairs_the_tree() 
                     tally.before_writing += 1;
                     pace *= 1.25;
                 }
-                Landing::MidWrite => tally.mid_write += 1,
+                Landing::Staging => {
+                    tally.staging += 1;
+                    pace *= 1.1;
+                }
+                Landing::Applying => tally.applying += 1,
                 Landing::AfterFinishing => {
                     tally.after_finishing += 1;
                     pace *= 0.8;
@@ -333,9 +377,16 @@ fn a_killed_compile_leaves_old_or_new_files_and_the_next_one_repairs_the_tree() 
         "{iterations} iterations in {:?}: {tally:?}, pace at the end {pace:.2}",
         started.elapsed()
     );
-    // The kills must have landed in the writes often enough to mean something.
+    // The kills must have landed in the writes often enough to mean something: in staging (new
+    // content written into the output directory, under temp names) or in applying (deletions and
+    // renames into place), together as often as the writes were hit before staging existed, and
+    // in each at least once.
     assert!(
-        tally.mid_write >= usize::try_from(iterations / 4).expect("few iterations"),
+        tally.staging + tally.applying >= usize::try_from(iterations / 4).expect("few iterations"),
         "too few kills landed while files were written: {tally:?}"
+    );
+    assert!(
+        tally.staging >= 1 && tally.applying >= 1,
+        "no kill landed in staging or none in applying: {tally:?}"
     );
 }

@@ -93,28 +93,47 @@ pub(crate) fn write_with(
     replace(&target, fill, permissions, policy.flush)
 }
 
-/// Renames `temp`, a file written whole, over `path`, which [`Policy::GENERATED`] allows to be
-/// replaced: the second half of a [`write()`] whose content was written earlier (a compile's
-/// staged files). The file keeps the permissions it had, a new one is `0644`. `temp` must be on
-/// the destination's filesystem; on failure it is left for its owner to remove.
+/// Renames `temp`, a file written whole with [`new_file_permissions`], over `path`, which
+/// [`Policy::GENERATED`] allows to be replaced: the second half of a [`write()`] whose content was
+/// written earlier (a compile's staged files). The file keeps the permissions it had (`temp`'s
+/// mode is changed, by path, only if they differ), a new one is `0644`. `temp` must be on the
+/// destination's filesystem; on failure it is left for its owner to remove.
 pub(crate) fn persist(temp: &Path, path: &Path) -> Result<(), Failure> {
     let (target, permissions) = destination(path, Policy::GENERATED.symlinks)?;
-    if let Some(permissions) = or_new_file_permissions(permissions) {
+    if let Some(permissions) = permissions.filter(|existing| !is_new_file_mode(existing)) {
         fs::set_permissions(temp, permissions)
             .map_err(io_failure("set the permissions of", &target))?;
     }
     fs::rename(temp, &target).map_err(io_failure("replace", &target))
 }
 
-/// The permissions the new content gets: the replaced file's, or an ordinary `0644` for a new
-/// file (tempfile makes files readable by the owner only).
-fn or_new_file_permissions(existing: Option<Permissions>) -> Option<Permissions> {
+/// The mode of a new file.
+#[cfg(unix)]
+const NEW_FILE_MODE: u32 = 0o644;
+
+/// The permissions of a new file, an ordinary `0644` (tempfile makes files readable by the owner
+/// only); `None` where a file has no mode.
+pub(crate) fn new_file_permissions() -> Option<Permissions> {
     #[cfg(unix)]
-    let existing = existing.or_else(|| {
+    let permissions = {
         use std::os::unix::fs::PermissionsExt;
-        Some(Permissions::from_mode(0o644))
-    });
-    existing
+        Some(Permissions::from_mode(NEW_FILE_MODE))
+    };
+    #[cfg(not(unix))]
+    let permissions = None;
+    permissions
+}
+
+/// Whether `permissions` are a new file's, [`new_file_permissions`].
+fn is_new_file_mode(permissions: &Permissions) -> bool {
+    #[cfg(unix)]
+    let is_new = {
+        use std::os::unix::fs::PermissionsExt;
+        permissions.mode() & 0o7777 == NEW_FILE_MODE
+    };
+    #[cfg(not(unix))]
+    let is_new = false;
+    is_new
 }
 
 /// The file to replace (`path`, or its symlink's target) and the permissions the new content
@@ -165,7 +184,7 @@ fn replace(
         .and_then(|()| buffered.flush())
         .map_err(io_failure("write", target))?;
     drop(buffered);
-    if let Some(permissions) = or_new_file_permissions(permissions) {
+    if let Some(permissions) = permissions.or_else(new_file_permissions) {
         temp.as_file()
             .set_permissions(permissions)
             .map_err(io_failure("set the permissions of", target))?;

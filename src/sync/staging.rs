@@ -7,6 +7,14 @@
 //! one removes, as it does a temp file. Dropping it removes it with whatever it still holds: an
 //! error before or during `apply` leaves no staged file behind. Nothing in it ever has a real
 //! name in the output tree until it is renamed there.
+//!
+//! The staged files are spread over subdirectories of [`FILES_PER_SUBDIRECTORY`] each, by
+//! number. Creating a file locks its directory: the threads that stage a batch, each a run of
+//! consecutive numbers, would spin on one directory's lock (a quarter more CPU time for a cold
+//! compile), but each writes to its own subdirectory. And no directory grows to the size of the
+//! output (a cold compile of 10 000 apps stages over 100 000 files).
+//! Each file is given its final mode (`0644`) on its open descriptor while it is written, so the
+//! rename needs no `chmod` by path unless the file it replaces had another mode.
 
 use std::borrow::Cow;
 use std::fs::{self, File};
@@ -16,6 +24,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::atomic::{self, TEMP_PREFIX};
 use super::{SyncError, io_error};
+
+/// How many staged files share a subdirectory of the staging directory: a small part of the run
+/// of numbers one thread stages (a batch of the plan shared by the cores).
+const FILES_PER_SUBDIRECTORY: usize = 64;
 
 #[derive(Debug)]
 pub(super) struct Staging {
@@ -47,16 +59,40 @@ impl Staging {
         first
     }
 
-    fn path_of(&self, number: usize) -> PathBuf {
-        self.dir.path().join(number.to_string())
+    fn subdirectory_of(&self, number: usize) -> PathBuf {
+        self.dir
+            .path()
+            .join((number / FILES_PER_SUBDIRECTORY).to_string())
     }
 
-    /// Writes `contents` as the staged file `number`.
+    fn path_of(&self, number: usize) -> PathBuf {
+        self.subdirectory_of(number).join(number.to_string())
+    }
+
+    /// Writes `contents` as the staged file `number`, with the mode of a new file
+    /// ([`atomic::new_file_permissions`]). Creates its subdirectory if it is the first one there;
+    /// staged files are written in parallel, so another thread may have created it already.
     pub(super) fn write(&self, number: usize, contents: &[u8]) -> Result<(), SyncError> {
         let path = self.path_of(number);
-        File::create_new(&path)
-            .and_then(|mut file| file.write_all(contents))
-            .map_err(io_error("write", &path))
+        let file = match File::create_new(&path) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                let subdirectory = self.subdirectory_of(number);
+                match fs::create_dir(&subdirectory) {
+                    Err(error) if error.kind() != io::ErrorKind::AlreadyExists => {
+                        return Err(io_error("create", &subdirectory)(error));
+                    }
+                    _ => File::create_new(&path),
+                }
+            }
+            opened => opened,
+        };
+        file.and_then(|mut file| {
+            if let Some(permissions) = atomic::new_file_permissions() {
+                file.set_permissions(permissions)?;
+            }
+            file.write_all(contents)
+        })
+        .map_err(io_error("write", &path))
     }
 
     /// Renames the staged file `number` to `destination` ([`atomic::persist`]).
@@ -64,10 +100,15 @@ impl Staging {
         Ok(atomic::persist(&self.path_of(number), destination)?)
     }
 
-    /// Marks the staged files as renamed into place, and removes the directory, empty now.
+    /// Marks the staged files as renamed into place, and removes the directory and its
+    /// subdirectories, empty now.
     pub(super) fn finish(&self) {
         self.applied.store(true, Ordering::Relaxed);
-        // Left behind if this fails, it is removed when the plan is dropped or by the next compile.
+        // Left behind if this fails, they are removed when the plan is dropped or by the next
+        // compile.
+        for first_number in (0..self.count).step_by(FILES_PER_SUBDIRECTORY) {
+            let _ = fs::remove_dir(self.subdirectory_of(first_number));
+        }
         let _ = fs::remove_dir(self.dir.path());
     }
 
@@ -89,5 +130,64 @@ impl Staging {
                 format!("cannot read `{}`: {error}", full.display()),
             )
         })
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::{FILES_PER_SUBDIRECTORY, Staging};
+
+    #[test]
+    fn staged_files_share_subdirectories_of_bounded_size_and_are_renamed_out_as_0644() {
+        let out = tempfile::tempdir().expect("temp dir");
+        let mut staging = Staging::create(out.path()).expect("staging");
+        let files = 2 * FILES_PER_SUBDIRECTORY + 1;
+        let last = (files - 1).to_string();
+        assert_eq!(staging.reserve(files), 0);
+        for number in 0..files {
+            staging
+                .write(number, number.to_string().as_bytes())
+                .expect("stage");
+        }
+        let subdirectories: Vec<usize> = fs::read_dir(staging.dir.path())
+            .expect("list")
+            .map(|entry| {
+                fs::read_dir(entry.expect("entry").path())
+                    .expect("list")
+                    .count()
+            })
+            .collect();
+        assert_eq!(subdirectories.len(), files.div_ceil(FILES_PER_SUBDIRECTORY));
+        assert!(
+            subdirectories
+                .iter()
+                .all(|&count| count <= FILES_PER_SUBDIRECTORY)
+        );
+
+        let kept = out.path().join("kept");
+        fs::write(&kept, "old").expect("write");
+        fs::set_permissions(&kept, fs::Permissions::from_mode(0o600)).expect("chmod");
+        staging.persist(0, &kept).expect("replace");
+        let new = out.path().join("new");
+        staging.persist(files - 1, &new).expect("create");
+        for (path, mode, contents) in [(&kept, 0o600, "0"), (&new, 0o644, last.as_str())] {
+            let metadata = fs::metadata(path).expect("stat");
+            assert_eq!(metadata.permissions().mode() & 0o777, mode);
+            assert_eq!(fs::read_to_string(path).expect("read"), contents);
+        }
+        for number in 1..files - 1 {
+            staging
+                .persist(number, &out.path().join(number.to_string()))
+                .expect("persist");
+        }
+        staging.finish();
+        assert!(
+            !staging.dir.path().exists(),
+            "the staging directory is left"
+        );
+        assert_eq!(staging.read(7, "7").expect("read").as_ref(), b"7");
     }
 }
