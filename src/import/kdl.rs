@@ -5,6 +5,18 @@
 use std::fmt::Write as _;
 
 use crate::fmt::{must_escape, quote};
+use crate::import::source::text_at;
+
+/// The fields of a kustomize patch `target`, with the property the spec's patch nodes give
+/// each. `namespace` is not one: the spec's patch targets have none.
+pub(super) const PATCH_TARGET_FIELDS: [(&str, &str); 6] = [
+    ("group", "group"),
+    ("version", "version"),
+    ("kind", "kind"),
+    ("name", "name"),
+    ("labelSelector", "label-selector"),
+    ("annotationSelector", "annotation-selector"),
+];
 
 /// A value of a KDL argument or property.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +101,16 @@ impl Node {
             Some(value) => self.prop(key, value),
             None => self,
         }
+    }
+
+    /// This node with the properties of the kustomize `patch`'s `target`
+    /// ([`PATCH_TARGET_FIELDS`]).
+    pub(super) fn patch_target(self, patch: &serde_json::Value) -> Self {
+        PATCH_TARGET_FIELDS
+            .iter()
+            .fold(self, |node, (field, property)| {
+                node.prop_some(property, text_at(patch, &["target", field]))
+            })
     }
 
     pub(super) fn name(&self) -> &str {

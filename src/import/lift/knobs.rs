@@ -233,18 +233,12 @@ fn list_knobs(spec: &Value, namespace: &str, name_label: Option<(&str, &str)>) -
         );
     }
     for patch in array(spec, "patches") {
-        let target = |key: &str| text_at(patch, &["target", key]);
         nodes.push(
             Node::with(
                 "inline-patch",
                 text_at(patch, &["patch"]).unwrap_or_default(),
             )
-            .prop_some("group", target("group"))
-            .prop_some("version", target("version"))
-            .prop_some("kind", target("kind"))
-            .prop_some("name", target("name"))
-            .prop_some("label-selector", target("labelSelector"))
-            .prop_some("annotation-selector", target("annotationSelector")),
+            .patch_target(patch),
         );
     }
     if let Some(labels) = spec

@@ -15,20 +15,9 @@ use super::apps::App;
 use super::components::{directories, join, kustomization_path};
 use crate::build::object::{Object, ObjectId};
 use crate::build::{BuiltObject, ClusterBuild};
-use crate::import::kdl::Node;
+use crate::import::kdl::{Node, PATCH_TARGET_FIELDS};
 use crate::import::source::{SourceRepo, text_at};
 use crate::import::{Lifted, dns_label};
-
-/// The fields of a kustomize patch `target`, with the property the spec's `patch` line gives
-/// each. `namespace` is not one: the spec's patch targets have none.
-const TARGET_FIELDS: [(&str, &str); 6] = [
-    ("group", "group"),
-    ("version", "version"),
-    ("kind", "kind"),
-    ("name", "name"),
-    ("labelSelector", "label-selector"),
-    ("annotationSelector", "annotation-selector"),
-];
 
 /// One patch of a component, as the spec says it.
 #[derive(Debug, Clone)]
@@ -358,13 +347,13 @@ fn target(target: Option<&Value>) -> Result<Vec<(&'static str, String)>, String>
         .ok_or("a patch's `target` is not a map")?;
     if let Some(field) = fields
         .keys()
-        .find(|field| !TARGET_FIELDS.iter().any(|(known, _)| known == field))
+        .find(|field| !PATCH_TARGET_FIELDS.iter().any(|(known, _)| known == field))
     {
         return Err(format!(
             "a patch's target has `{field}`, which the spec's `patch` cannot say"
         ));
     }
-    Ok(TARGET_FIELDS
+    Ok(PATCH_TARGET_FIELDS
         .iter()
         .filter_map(|(field, property)| Some((*property, text_at(target, &[field])?.to_owned())))
         .collect())

@@ -290,16 +290,7 @@ fn overlay_files(tree: &Tree<'_>, app: &str, cluster: &str, lifted: &mut Lifted)
             continue;
         }
         copy(tree, &format!("{dir}/{file}"), lifted);
-        let target = |key: &str| text_at(patch, &["target", key]);
-        nodes.push(
-            Node::with("patch", format!("{dir}/{file}"))
-                .prop_some("group", target("group"))
-                .prop_some("version", target("version"))
-                .prop_some("kind", target("kind"))
-                .prop_some("name", target("name"))
-                .prop_some("label-selector", target("labelSelector"))
-                .prop_some("annotation-selector", target("annotationSelector")),
-        );
+        nodes.push(Node::with("patch", format!("{dir}/{file}")).patch_target(patch));
     }
     nodes
 }

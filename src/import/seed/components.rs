@@ -45,16 +45,7 @@ pub(super) fn lift(
             };
             let path = format!("{dir}/{file}");
             copy(tree, &path, lifted);
-            let target = |key: &str| text_at(patch, &["target", key]);
-            node = node.child(
-                Node::with("patch", path.clone())
-                    .prop_some("group", target("group"))
-                    .prop_some("version", target("version"))
-                    .prop_some("kind", target("kind"))
-                    .prop_some("name", target("name"))
-                    .prop_some("label-selector", target("labelSelector"))
-                    .prop_some("annotation-selector", target("annotationSelector")),
-            );
+            node = node.child(Node::with("patch", path.clone()).patch_target(patch));
             files.push(path);
         }
         for nested in kustomization
