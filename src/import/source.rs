@@ -15,8 +15,6 @@ use crate::input;
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// The most files read; a repository this large is not a homelab.
 const MAX_FILES: usize = 100_000;
-/// Deepest YAML nesting read, as for the spec's own files.
-const MAX_YAML_DEPTH: usize = 256;
 
 /// Every file of the repository by its `/`-separated path from the root.
 pub(super) struct SourceRepo {
@@ -203,15 +201,11 @@ impl SourceRepo {
     }
 }
 
-/// How every YAML file is read: duplicate keys are errors, as in kustomize.
+/// How every YAML file is read: as the compiler reads the files a spec names
+/// ([`crate::resolve::yaml_options`]: duplicate keys are errors and `0775` is octal, as in
+/// kustomize).
 pub(super) fn parse_documents(text: &str) -> Result<Vec<Value>, String> {
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_depth = MAX_YAML_DEPTH;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::Error;
-    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::AsString;
-    serde_saphyr::from_multiple_with_options::<Value>(text, options)
+    serde_saphyr::from_multiple_with_options::<Value>(text, crate::resolve::yaml_options())
         .map(|documents| documents.into_iter().filter(|d| !d.is_null()).collect())
         .map_err(|error| error.to_string())
 }

@@ -32,6 +32,7 @@ mod kustomization_knobs;
 mod kustomize_dirs;
 mod layout_settings;
 mod manifests;
+pub(crate) use manifests::yaml_options;
 mod namespaces;
 mod objects;
 mod overrides;

@@ -40,7 +40,7 @@ const MAX_YAML_DEPTH: usize = 256;
 /// How every YAML file the spec names is read: duplicate keys are errors, as in kustomize;
 /// `.inf` and `.nan` stay text rather than fail; a number with a leading zero (`0775`) is octal,
 /// as kustomize and Helm (go-yaml) read it, so Helm values fluxspec writes out keep their value.
-pub(super) fn yaml_options() -> serde_saphyr::Options {
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = MAX_YAML_DEPTH;
     let mut options = serde_saphyr::Options::default();
